@@ -1,0 +1,1 @@
+"""The `gengo` command line: a thin adapter over the core."""

@@ -1,0 +1,69 @@
+"""`gengo gen`: plan, generate with a progress bar, print a summary table."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..core.executor import RunResult, execute
+from ..core.plan import make_plan
+from .common import _int, add_plan_flags, settings_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser("gen", help="generate a dataset")
+    add_plan_flags(p)
+    p.add_argument("-o", "--out", type=Path, help="output root (default ./data)")
+    p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
+    p.add_argument("--compression", choices=["snappy", "zstd", "none"], help="Parquet compression (default snappy)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_gen)
+
+
+def cmd_gen(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 0:
+        from ..core.errors import UsageError
+
+        raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
+    model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression)
+    console = Console(stderr=True)
+    plan = make_plan(model, settings)
+    total = sum(plan.rows.values())
+    console.print(f"[bold]{model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
+                  f"seed {settings.seed}, {total:,} rows -> {settings.out}/{model.name} as {settings.formats}")
+    show = settings.progress and not args.no_progress and sys.stderr.isatty()
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=console, disable=not show, transient=True) as progress:
+        task = progress.add_task("generating", total=total)
+        result = execute(plan, on_progress=lambda n: progress.advance(task, n))
+    Console().print(summary(result))
+    return 0
+
+
+def summary(result: RunResult) -> Table:
+    fmts = result.plan.settings.format_list
+    exts = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
+    t = Table(title=f"{result.plan.model.name}: {result.total_rows:,} rows in {result.seconds:.1f} s")
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for f in fmts:
+        t.add_column(f"{f} MB", justify="right")
+    t.add_column("files", justify="right")
+    t.add_column("seconds", justify="right")
+    t.add_column("MB/s", justify="right")
+    for name, s in result.tables.items():
+        mb = sum(s.bytes.values()) / 1e6
+        secs = s.seconds / max(1, result.plan.settings.workers or 1)
+        t.add_row(name, f"{s.rows:,}", *[f"{s.bytes.get(exts[f], 0) / 1e6:,.1f}" for f in fmts], str(s.files),
+                  f"{s.seconds:.1f}", f"{mb / s.seconds:,.0f}" if s.seconds > 0 else "-")
+        del secs
+    total_mb = result.total_bytes() / 1e6
+    t.add_row("total", f"{result.total_rows:,}", *[f"{result.total_bytes(exts[f]) / 1e6:,.1f}" for f in fmts],
+              str(sum(s.files for s in result.tables.values())), f"{result.seconds:.1f}",
+              f"{total_mb / result.seconds:,.0f}" if result.seconds else "-", style="bold")
+    return t

@@ -1,0 +1,49 @@
+"""`gengo plan` (dates and row counts without writing) and `gengo models` (models and tables)."""
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from ..core.plan import make_plan
+from ..models import builtin_models
+from .common import add_plan_flags, settings_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser("plan", help="print the dates, scale and row counts a run would produce, writing nothing")
+    add_plan_flags(p)
+    p.set_defaults(func=cmd_plan)
+    m = sub.add_parser("models", help="list the models and their tables")
+    m.set_defaults(func=cmd_models)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    model, settings = settings_from(args)
+    plan = make_plan(model, settings)
+    console = Console()
+    console.print(f"model {model.name}: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale!r}, "
+                  f"seed {settings.seed}, origin {plan.origin}, snapshot {plan.snapshot}")
+    t = Table()
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for f in plan.estimated_bytes:
+        t.add_column(f"~{f} MB", justify="right")
+    for name, rows in plan.rows.items():
+        t.add_row(name, f"{rows:,}", *[f"{plan.estimated_bytes[f][name] / 1e6:,.1f}" for f in plan.estimated_bytes])
+    t.add_row("total", f"{sum(plan.rows.values()):,}", *[f"{sum(b.values()) / 1e6:,.1f}" for b in plan.estimated_bytes.values()], style="bold")
+    console.print(t)
+    console.print(f"reproduce one day: gengo gen --model {model.name} --seed {settings.seed} --scale {plan.scale!r} "
+                  f"--start {plan.start} --days 1")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    t = Table()
+    for c in ("model", "aliases", "tables"):
+        t.add_column(c)
+    for m in builtin_models().values():
+        t.add_row(m.name, ", ".join(m.aliases), ", ".join(x.name for x in m.tables))
+    Console().print(t)
+    return 0

@@ -1,0 +1,1 @@
+"""The pure generation core: numpy/polars/pyarrow only, importable without Dagster."""

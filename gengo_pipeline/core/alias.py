@@ -1,0 +1,45 @@
+"""Weighted sampling by Vose's alias table: O(1) per draw from one 64-bit random word."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SpecError
+
+
+@dataclass(frozen=True)
+class AliasTable:
+    prob: np.ndarray  # float64, acceptance threshold per slot
+    alias: np.ndarray  # int64, fallback index per slot
+
+    @classmethod
+    def build(cls, weights) -> "AliasTable":
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim != 1 or len(w) == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+            raise SpecError(f"invalid weights {list(w)[:8]}", "weights must be non-negative numbers with a positive sum")
+        n = len(w)
+        scaled = w * (n / w.sum())
+        prob = np.ones(n)
+        alias = np.arange(n, dtype=np.int64)
+        small = [i for i in range(n) if scaled[i] < 1.0]
+        large = [i for i in range(n) if scaled[i] >= 1.0]
+        # Built once per vocabulary (thousands of entries), never on a per-row path.
+        while small and large:
+            s, g = small.pop(), large.pop()
+            prob[s] = scaled[s]
+            alias[s] = g
+            scaled[g] -= 1.0 - scaled[s]
+            (small if scaled[g] < 1.0 else large).append(g)
+        return cls(prob, alias)
+
+    def __len__(self) -> int:
+        return len(self.prob)
+
+    def sample(self, random_bits: np.ndarray) -> np.ndarray:
+        """Indices drawn from 64-bit random words: high 32 bits pick a slot, low 32 bits accept it."""
+        n = len(self.prob)
+        slot = ((random_bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32)
+        slot = slot.astype(np.int64)
+        accept = (random_bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
+        return np.where(accept < self.prob[slot], slot, self.alias[slot])

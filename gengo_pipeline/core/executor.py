@@ -1,0 +1,201 @@
+"""The parallel executor: work units (table, day, part) run in worker processes.
+
+Inside a worker, the generating thread hands batches to a writer thread through a bounded queue, so
+generation and compression overlap and memory stays at a few batches per worker whatever the size.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import queue
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable
+
+from .engine import Engine
+from .errors import GengoError
+from .layout import check_writable, partition_dir, remove_stale
+from .manifest import write_manifest
+from .plan import Plan, Unit, make_engine
+from .settings import GengoSettings
+from .spec import Model
+from .writers import PartWriter, part_name
+
+QUEUE_BATCHES = 2  # batches waiting between the generating and the writing thread
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class TableStats:
+    rows: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    bytes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    plan: Plan
+    seconds: float
+    tables: dict[str, TableStats]
+    files: list[dict]
+
+    def total_bytes(self, fmt: str | None = None) -> int:
+        return sum(b for s in self.tables.values() for f, b in s.bytes.items() if fmt in (None, f))
+
+    @property
+    def total_rows(self) -> int:
+        return sum(s.rows for s in self.tables.values())
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+# ---------------------------------------------------------------- worker side
+
+_ENGINES: dict[tuple, Engine] = {}
+_PROGRESS = None
+
+
+def _init_worker(progress_queue) -> None:
+    global _PROGRESS
+    _PROGRESS = progress_queue
+
+
+def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date) -> Engine:
+    key = (model.model_dump_json(), settings.seed, scale, snapshot, tuple(sorted(settings.model_params(model.name).items())), settings.origin)
+    if key not in _ENGINES:
+        _ENGINES.clear()
+        _ENGINES[key] = make_engine(model, settings, scale, snapshot)
+    return _ENGINES[key]
+
+
+def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, unit: Unit,
+             progress: ProgressFn | None = None) -> dict:
+    """Generate one part file in every format; returns its stats. Safe to call in any process."""
+    started = time.perf_counter()
+    engine = _engine(model, settings, scale, snapshot)
+    rt = engine.table(unit.table)
+    date = None if unit.day is None else engine.date_of_day(unit.day)
+    folder = partition_dir(settings.out, model.name, unit.table, date)
+    writer = PartWriter(folder, unit.part, rt.schema, settings)
+    batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+    failure: list[BaseException] = []
+
+    def drain() -> None:
+        while (df := batches.get()) is not None:
+            if not failure:
+                try:
+                    writer.write(df)
+                except BaseException as e:  # noqa: BLE001 - re-raised in the generating thread
+                    failure.append(e)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    try:
+        for lo in range(unit.lo, max(unit.hi, unit.lo + 1), settings.chunk_rows):
+            hi = min(unit.hi, lo + settings.chunk_rows)
+            if hi > lo:
+                batches.put(rt.frame(lo, hi))
+            if failure:
+                break
+            report = progress or (_PROGRESS.put if _PROGRESS is not None else None)
+            if report and hi > lo:
+                report(hi - lo)
+    finally:
+        batches.put(None)
+        thread.join()
+    if failure:
+        writer.abort()
+        if isinstance(failure[0], OSError):
+            raise GengoError(f"writing {folder} failed ({failure[0].strerror})", "check free disk space and permissions")
+        raise failure[0]
+    files = writer.commit()
+    return {"table": unit.table, "day": unit.day, "date": date.isoformat() if date else None, "part": unit.part,
+            "rows": unit.rows, "files": files, "seconds": time.perf_counter() - started}
+
+
+# ---------------------------------------------------------------- coordinator side
+
+
+def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None) -> RunResult:
+    settings = plan.settings
+    check_writable(settings.out)
+    units = sorted(plan.units(), key=lambda u: -u.rows)  # biggest first balances the workers
+    workers = max(1, min(workers or settings.workers or default_workers(), len(units)))
+    started = time.perf_counter()
+    results: list[dict] = []
+    expected: dict[Path, set[str]] = {}
+    remaining: dict[Path, int] = {}
+    engine = plan.engine()
+    for u in units:
+        folder = partition_dir(settings.out, plan.model.name, u.table, None if u.day is None else engine.date_of_day(u.day))
+        expected.setdefault(folder, set()).update(part_name(u.part, f) for f in settings.format_list)
+        remaining[folder] = remaining.get(folder, 0) + 1
+
+    def finished(r: dict) -> None:
+        results.append(r)
+        folder = Path(r["files"][0]["path"]).parent
+        remaining[folder] -= 1
+        if remaining[folder] == 0:
+            remove_stale(folder, expected[folder])
+
+    args = (plan.model, settings, plan.scale, plan.snapshot)
+    if workers == 1:
+        for u in units:
+            finished(run_unit(*args, u, on_progress))
+    else:
+        _run_pool(args, units, workers, on_progress, finished)
+    seconds = time.perf_counter() - started
+    result = _summarize(plan, results, seconds)
+    write_manifest(plan, result)
+    return result
+
+
+def _run_pool(args, units: list[Unit], workers: int, on_progress, finished) -> None:
+    ctx = get_context("spawn")  # polars/arrow thread pools do not survive fork
+    progress_queue = ctx.Queue()
+    os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, default_workers() // workers)))
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(progress_queue,)) as pool:
+        pending = {pool.submit(run_unit, *args, u) for u in units}
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(progress_queue, on_progress)
+                for f in done:
+                    finished(f.result())
+            _drain(progress_queue, on_progress)
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise
+
+
+def _drain(q, on_progress) -> None:
+    while True:
+        try:
+            n = q.get_nowait()
+        except queue.Empty:
+            return
+        if on_progress:
+            on_progress(n)
+
+
+def _summarize(plan: Plan, results: list[dict], seconds: float) -> RunResult:
+    tables = {t.name: TableStats() for t in plan.model.tables}
+    files = []
+    for r in results:
+        s = tables[r["table"]]
+        s.rows += r["rows"]
+        s.seconds += r["seconds"]
+        for f in r["files"]:
+            fmt = Path(f["path"]).suffix.lstrip(".")
+            s.bytes[fmt] = s.bytes.get(fmt, 0) + f["bytes"]
+            s.files += 1
+            files.append({**f, "table": r["table"], "date": r["date"], "part": r["part"]})
+    return RunResult(plan, seconds, tables, files)

@@ -1,0 +1,128 @@
+"""One settings model for the CLI and Dagster: defaults < gengo.toml < GENGO_* environment < flags."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .errors import ConfigError, UsageError
+
+FORMATS = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "jsonl", "jsonl": "jsonl", "ndjson": "jsonl"}
+EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
+_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+
+
+def parse_size(text: str | float | int) -> int:
+    """'1GB', '0.2gb', '500MB', '2GiB', '1e9' -> bytes (decimal units; GiB/MiB binary)."""
+    if isinstance(text, (int, float)):
+        value, unit = float(text), "b"
+    else:
+        m = _SIZE.match(str(text))
+        if not m:
+            raise UsageError(f"cannot read size {text!r}", "write it like 200MB, 1GB or 0.5GB")
+        value, unit = float(m.group(1)), (m.group(2) or "b").lower()
+    base = _UNITS[unit[0]]
+    if "i" in unit:
+        base = {1000: 1, 10**3: 2**10, 10**6: 2**20, 10**9: 2**30, 10**12: 2**40}[base]
+    size = int(value * base)
+    if size <= 0:
+        raise UsageError(f"size must be greater than zero, got {text!r}", "give a positive size such as 1GB")
+    return size
+
+
+def parse_formats(text: str | list[str]) -> list[str]:
+    items = text if isinstance(text, list) else [t for t in str(text).replace(" ", "").split(",") if t]
+    out: list[str] = []
+    for item in items:
+        fmt = FORMATS.get(item.lower())
+        if fmt is None:
+            raise UsageError(f"unknown format {item!r}", "use csv, parquet or json (comma-separated for several)")
+        if fmt not in out:
+            out.append(fmt)
+    if not out:
+        raise UsageError("no output format given", "use csv, parquet or json")
+    return out
+
+
+class GengoSettings(BaseSettings):
+    """Every tunable of a run. Model parameters (averages, ratios, skews) go under [params.<model>]."""
+
+    model_config = SettingsConfigDict(env_prefix="GENGO_", extra="forbid", validate_default=True)
+
+    seed: int = 42
+    out: Path = Path("data")
+    workers: int = Field(0, ge=0, description="worker processes; 0 = one per core")
+    formats: str = "parquet"
+    compression: Literal["snappy", "zstd", "none"] = "snappy"
+    origin: dt.date = dt.date(2024, 1, 1)
+    start: dt.date | None = None
+    days: int | None = Field(None, ge=1, le=36600)
+    size: str | None = None
+    scale: float | None = Field(None, gt=0)
+    snapshot: dt.date | None = None
+    chunk_rows: int = Field(262_144, ge=1_000)
+    rows_per_file: int = Field(2_000_000, ge=1_000)
+    row_group_rows: int = Field(524_288, ge=1_000)
+    bytes_per_day: int = Field(32_000_000, ge=1_000_000, description="sizing: aim for about this much per day partition")
+    checksums: bool = True
+    progress: bool = True
+    params: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _formats(cls, v: Any) -> str:
+        return ",".join(parse_formats(v))
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @property
+    def format_list(self) -> list[str]:
+        return self.formats.split(",")
+
+    def model_params(self, model: str) -> dict[str, float]:
+        return dict(self.params.get(model, {}))
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """gengo.toml in the working directory, or the file named by GENGO_CONFIG."""
+
+    def __init__(self, settings_cls):
+        super().__init__(settings_cls)
+        path = os.environ.get("GENGO_CONFIG")
+        self.path = Path(path) if path else Path("gengo.toml")
+        self.data: dict[str, Any] = {}
+        if path and not self.path.is_file():
+            raise ConfigError(f"config file {self.path} does not exist", "fix GENGO_CONFIG or create the file")
+        if self.path.is_file():
+            try:
+                data = tomllib.loads(self.path.read_text())
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+                raise ConfigError(f"config file {self.path} is not valid TOML ({e})", "fix or delete it") from None
+            self.data = data.get("gengo", data)
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused, __call__ gives all at once
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+def load_settings(**flags: Any) -> GengoSettings:
+    """Settings from defaults, gengo.toml, GENGO_* and the given flags (None flags are ignored)."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    try:
+        return GengoSettings(**given)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(map(str, err["loc"])) or "settings"
+        source = "flag, GENGO_ variable or gengo.toml"
+        raise ConfigError(f"invalid setting {where}: {err['msg']}", f"fix the {source} that sets it") from None

@@ -1,0 +1,145 @@
+"""The declarative description of a model: tables, columns, generators, keys, volumes and distributions.
+
+A model is data (pydantic objects, loadable from JSON/TOML); the engine interprets it. Numbers may be
+written as "$name" to refer to a model parameter, so every tunable can be overridden from settings.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Num = Union[float, str]  # a number or "$param"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- volumes: how many rows per day
+
+
+class Seasonality(_Spec):
+    """Yearly shape: 12 monthly factors (smoothly interpolated) times named peak days."""
+
+    monthly: list[float] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
+    # (month, day, multiplier, half-width in days); day 0 means "Friday after the 4th Thursday" (Black Friday).
+    peaks: list[tuple[int, int, float, float]] = Field(default_factory=list)
+
+
+class StaticVolume(_Spec):
+    kind: Literal["static"] = "static"
+    rows: Num
+
+
+class PopulationVolume(_Spec):
+    """A dimension: `initial` rows on the origin day, then `daily` new rows per day (x weekday x noise)."""
+
+    kind: Literal["population"] = "population"
+    initial: Num
+    daily: Num
+    weekday: list[float] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
+    noise: Num = 0.1
+    fixed: bool = False  # True: never scaled (e.g. a fixed list of exchanges)
+
+
+class FlowVolume(_Spec):
+    """A fact: base rate x growth x seasonality x weekday x seeded noise rows per day."""
+
+    kind: Literal["flow"] = "flow"
+    rate: Num
+    growth_per_year: Num = 0.0
+    seasonality: Seasonality = Field(default_factory=Seasonality)
+    weekday: list[float] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)  # Mon..Sun
+    noise: Num = 0.05
+
+
+class PerParentVolume(_Spec):
+    """Child rows per parent row, drawn as block compositions so that key offsets are closed-form.
+
+    Each block of `block` parents has exactly `total` children, split by a composition whose parts lie in
+    [min, max] and are weighted by `pmf` (weights for counts min..max). So child ids stay dense, and the
+    first child of parent p is computable from p alone.
+    """
+
+    kind: Literal["per_parent"] = "per_parent"
+    parent: str
+    block: int = Field(ge=1, le=8)
+    total: int
+    min: int = Field(ge=0)
+    max: int
+    pmf: list[float] | None = None
+
+
+class CrossVolume(_Spec):
+    """One row per (day, live row of `parent`) on the days `calendar` allows: daily snapshots/prices."""
+
+    kind: Literal["cross"] = "cross"
+    parent: str
+    calendar: str = "daily"  # a registered calendar name (e.g. trading days)
+    every_days: int = 1
+
+
+Volume = Annotated[
+    Union[StaticVolume, PopulationVolume, FlowVolume, PerParentVolume, CrossVolume], Field(discriminator="kind")
+]
+
+
+# ---------------------------------------------------------------- columns
+
+
+class Column(_Spec):
+    """One column: its name, output type and the generator that computes it."""
+
+    name: str
+    type: str  # int64 | int32 | float64 | string | money | decimal(p,s) | date | timestamp | bool
+    gen: dict  # {"kind": ..., generator fields}; validated by the generator registry
+    hidden: bool = False  # computed for other columns, not written
+    doc: str = ""
+
+
+class Distribution(_Spec):
+    """A distribution the model claims, checked by the validation suite."""
+
+    name: str
+    table: str
+    check: str  # a registered check kind
+    args: dict = Field(default_factory=dict)
+    doc: str = ""
+
+
+class Table(_Spec):
+    name: str
+    volume: Volume
+    columns: list[Column]
+    key: str | None = None  # dense surrogate key 1..N
+    partitioned: bool = True  # False: one static file, no date= folders
+    doc: str = ""
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name}.{name}")
+
+    @property
+    def output_columns(self) -> list[Column]:
+        return [c for c in self.columns if not c.hidden]
+
+
+class Model(_Spec):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    schema_version: int = 1
+    doc: str = ""
+    params: dict[str, float] = Field(default_factory=dict)
+    vocab: dict[str, list] = Field(default_factory=dict)  # small inline vocabularies: name -> values or [value, weight]
+    tables: list[Table]
+    distributions: list[Distribution] = Field(default_factory=list)
+    sizing_table: str = ""  # the main fact, shown first in plans
+
+    def table(self, name: str) -> Table:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)

@@ -1,0 +1,78 @@
+"""Vocabularies: frequency-weighted word lists shipped with gengo (census names, US places) or inline in a model."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from .alias import AliasTable
+from .errors import SpecError
+
+VOCAB_DIR = Path(__file__).with_name("vocab")
+
+
+@dataclass
+class Vocab:
+    """A table of words: named fields (polars string Series or numeric arrays) plus an optional weight."""
+
+    name: str
+    fields: dict[str, pl.Series]
+    weights: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    @property
+    def alias(self) -> AliasTable:
+        return _alias_for(self)
+
+    def field(self, name: str) -> pl.Series:
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise SpecError(f"vocabulary {self.name!r} has no field {name!r}", f"use one of {sorted(self.fields)}") from None
+
+
+_ALIAS: dict[int, AliasTable] = {}
+
+
+def _alias_for(v: Vocab) -> AliasTable:
+    key = id(v)
+    if key not in _ALIAS:
+        _ALIAS[key] = AliasTable.build(v.weights)
+    return _ALIAS[key]
+
+
+@lru_cache(maxsize=None)
+def builtin(name: str) -> Vocab:
+    path = VOCAB_DIR / f"{name}.csv"
+    if not path.exists():
+        raise SpecError(f"unknown vocabulary {name!r}", f"use an inline vocab or one of {sorted(p.stem for p in VOCAB_DIR.glob('*.csv'))}")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    weight_field = "population" if "population" in rows[0] else "weight"
+    weights = np.asarray([float(r[weight_field]) for r in rows])
+    fields = {k: pl.Series(k, [r[k] for r in rows], dtype=pl.Utf8) for k in rows[0]}
+    return Vocab(name, fields, weights)
+
+
+def inline(name: str, items: list) -> Vocab:
+    """Inline vocabularies: a list of values, or of [value, weight] pairs."""
+    if items and isinstance(items[0], (list, tuple)):
+        values = [str(i[0]) for i in items]
+        weights = np.asarray([float(i[1]) for i in items])
+    else:
+        values = [str(i) for i in items]
+        weights = np.ones(len(values))
+    return Vocab(name, {"value": pl.Series("value", values, dtype=pl.Utf8)}, weights)
+
+
+def subset(v: Vocab, field: str, value: str) -> Vocab:
+    """The rows of `v` whose `field` equals `value` (e.g. female first names)."""
+    mask = (v.fields[field] == value).to_numpy()
+    idx = np.flatnonzero(mask)
+    return Vocab(f"{v.name}[{field}={value}]", {k: s.gather(idx) for k, s in v.fields.items()}, v.weights[idx])

@@ -1,0 +1,157 @@
+"""Streaming file writers: the same polars batches go to CSV, Parquet and JSON Lines, each file atomic.
+
+A file is written under a hidden temp name in its final folder and renamed when complete, so a killed
+run never leaves a partial file under a final name. Parquet row groups have a fixed size whatever the
+batch size, so the bytes depend on the data and settings only (P1).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import OutputError
+from .settings import EXTENSIONS
+
+TIMESTAMP_TEXT = "%Y-%m-%dT%H:%M:%S"
+
+
+def _text_ready(df: pl.DataFrame) -> pl.DataFrame:
+    """Timestamps as ISO-8601 text (the JSON writer has no format option)."""
+    ts = [c for c, t in df.schema.items() if isinstance(t, pl.Datetime)]
+    return df.with_columns([pl.col(c).dt.strftime(TIMESTAMP_TEXT) for c in ts]) if ts else df
+
+
+class _FormatWriter:
+    def __init__(self, path: Path, schema: dict[str, pl.DataType], settings) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+        self.schema = schema
+        self.settings = settings
+        self.rows = 0
+
+    def write(self, df: pl.DataFrame) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def commit(self) -> dict:
+        self._close()
+        os.replace(self.tmp, self.path)
+        info = {"path": str(self.path), "rows": self.rows, "bytes": self.path.stat().st_size}
+        if self.settings.checksums:
+            with open(self.path, "rb") as f:
+                info["sha256"] = hashlib.file_digest(f, "sha256").hexdigest()
+        return info
+
+    def abort(self) -> None:
+        try:
+            self._close()
+        except Exception:  # noqa: BLE001 - cleaning up after an earlier error
+            pass
+        self.tmp.unlink(missing_ok=True)
+
+
+class CsvWriter(_FormatWriter):
+    def __init__(self, path, schema, settings):
+        super().__init__(path, schema, settings)
+        self.fh = open(self.tmp, "wb")
+        self.header = True
+
+    def write(self, df):
+        df.write_csv(self.fh, include_header=self.header, datetime_format=TIMESTAMP_TEXT)
+        self.header = False
+        self.rows += df.height
+
+    def _close(self):
+        if self.header:  # no rows: still a header, so the file describes its columns
+            pl.DataFrame(schema=self.schema).write_csv(self.fh)
+            self.header = False
+        self.fh.close()
+
+
+class JsonlWriter(_FormatWriter):
+    def __init__(self, path, schema, settings):
+        super().__init__(path, schema, settings)
+        self.fh = open(self.tmp, "wb")
+
+    def write(self, df):
+        if df.height:
+            _text_ready(df).write_ndjson(self.fh)
+        self.rows += df.height
+
+    def _close(self):
+        self.fh.close()
+
+
+class ParquetWriter(_FormatWriter):
+    def __init__(self, path, schema, settings):
+        super().__init__(path, schema, settings)
+        self.arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
+        compression = None if settings.compression == "none" else settings.compression
+        self.pq = pq.ParquetWriter(self.tmp, self.arrow_schema, compression=compression)
+        self.pending: list[pa.Table] = []
+        self.pending_rows = 0
+        self.group = settings.row_group_rows
+
+    def write(self, df):
+        if not df.height:
+            return
+        self.pending.append(df.to_arrow())
+        self.pending_rows += df.height
+        self.rows += df.height
+        while self.pending_rows >= self.group:
+            self._flush(self.group)
+
+    def _flush(self, n: int) -> None:
+        table = pa.concat_tables(self.pending)
+        self.pq.write_table(table.slice(0, n), row_group_size=n)
+        rest = table.slice(n)
+        self.pending = [rest] if rest.num_rows else []
+        self.pending_rows = rest.num_rows
+
+    def _close(self):
+        if self.pending_rows:
+            self._flush(self.pending_rows)
+        self.pq.close()
+
+
+WRITERS = {"csv": CsvWriter, "parquet": ParquetWriter, "jsonl": JsonlWriter}
+
+
+def part_name(part: int, fmt: str) -> str:
+    return f"part-{part:05d}.{EXTENSIONS[fmt]}"
+
+
+class PartWriter:
+    """One part file per format, fed the same batches; commit() renames all into place."""
+
+    def __init__(self, folder: Path, part: int, schema: dict[str, pl.DataType], settings) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"cannot create {folder} ({e.strerror})", "choose a writable --out folder") from None
+        self.writers = []
+        try:
+            for fmt in settings.format_list:
+                self.writers.append(WRITERS[fmt](folder / part_name(part, fmt), schema, settings))
+        except OSError as e:
+            self.abort()
+            raise OutputError(f"cannot write in {folder} ({e.strerror})", "choose a writable --out folder") from None
+
+    def write(self, df: pl.DataFrame) -> None:
+        for w in self.writers:
+            w.write(df)
+
+    def commit(self) -> list[dict]:
+        return [w.commit() for w in self.writers]
+
+    def abort(self) -> None:
+        for w in self.writers:
+            w.abort()

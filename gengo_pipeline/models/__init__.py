@@ -1,0 +1,36 @@
+"""The model registry: built-in models by name and alias, plus user models from a JSON or TOML file."""
+from __future__ import annotations
+
+import importlib
+import json
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..core.errors import UnknownModelError
+from ..core.spec import Model
+
+BUILTIN = {"ecommerce": "ecommerce"}  # model name -> module under gengo_pipeline.models
+
+
+def builtin_models() -> dict[str, Model]:
+    return {name: importlib.import_module(f"{__name__}.{mod}").MODEL for name, mod in BUILTIN.items()}
+
+
+def resolve(name: str) -> Model:
+    """A model by name, alias (case-insensitive) or path to a .json/.toml model description."""
+    key = name.strip().lower()
+    for model in builtin_models().values():
+        if key == model.name or key in model.aliases:
+            return model
+    path = Path(name)
+    if path.suffix in (".json", ".toml") and path.is_file():
+        try:
+            data = json.loads(path.read_text()) if path.suffix == ".json" else tomllib.loads(path.read_text())
+            return Model.model_validate(data)
+        except (ValueError, ValidationError) as e:
+            raise UnknownModelError(f"model file {path} is not a valid model description ({str(e).splitlines()[0]})",
+                                    "fix the file; `gengo models` lists the built-in models") from None
+    known = ", ".join(f"{m.name} ({', '.join(m.aliases)})" for m in builtin_models().values())
+    raise UnknownModelError(f"unknown model {name!r}", f"use one of: {known}, or a path to a model .json/.toml file")
