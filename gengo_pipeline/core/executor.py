@@ -123,10 +123,12 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
 # ---------------------------------------------------------------- coordinator side
 
 
-def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None) -> RunResult:
+def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None,
+            tables: list[str] | None = None) -> RunResult:
+    """Write the plan's partitions (of `tables`, default all) and merge them into the manifest."""
     settings = plan.settings
     check_writable(settings.out)
-    units = sorted(plan.units(), key=lambda u: -u.rows)  # biggest first balances the workers
+    units = sorted(plan.units(tables), key=lambda u: -u.rows)  # biggest first balances the workers
     workers = max(1, min(workers or settings.workers or default_workers(), len(units)))
     started = time.perf_counter()
     results: list[dict] = []
@@ -152,7 +154,7 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
     else:
         _run_pool(args, units, workers, on_progress, finished)
     seconds = time.perf_counter() - started
-    result = _summarize(plan, results, seconds)
+    result = _summarize(plan, results, seconds, tables)
     write_manifest(plan, result)
     return result
 
@@ -186,8 +188,8 @@ def _drain(q, on_progress) -> None:
             on_progress(n)
 
 
-def _summarize(plan: Plan, results: list[dict], seconds: float) -> RunResult:
-    tables = {t.name: TableStats() for t in plan.model.tables}
+def _summarize(plan: Plan, results: list[dict], seconds: float, only: list[str] | None) -> RunResult:
+    tables = {t.name: TableStats() for t in plan.model.tables if only is None or t.name in only}
     files = []
     for r in results:
         s = tables[r["table"]]

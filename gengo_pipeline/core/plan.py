@@ -64,10 +64,12 @@ class Plan:
     def engine(self) -> Engine:
         return make_engine(self.model, self.settings, self.scale, self.snapshot)
 
-    def partitions(self, engine: Engine | None = None):
-        """(table, day or None, lo, hi) for every partition of the window."""
+    def partitions(self, engine: Engine | None = None, tables: list[str] | None = None):
+        """(table, day or None, lo, hi) for every partition of the window (of the given tables)."""
         engine = engine or self.engine()
         for t in self.model.tables:
+            if tables is not None and t.name not in tables:
+                continue
             rt = engine.table(t.name)
             if not t.partitioned:
                 yield t.name, None, 0, rt.volume.cum(1)
@@ -76,10 +78,10 @@ class Plan:
                 lo, hi = rt.volume.day_range(d)
                 yield t.name, d, lo, hi
 
-    def units(self) -> list[Unit]:
+    def units(self, tables: list[str] | None = None) -> list[Unit]:
         per_file = self.settings.rows_per_file
         out = []
-        for table, day, lo, hi in self.partitions():
+        for table, day, lo, hi in self.partitions(tables=tables):
             parts = max(1, math.ceil((hi - lo) / per_file))
             for p in range(parts):
                 out.append(Unit(table, day, p, lo + p * per_file, min(hi, lo + (p + 1) * per_file)))

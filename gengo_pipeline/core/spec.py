@@ -80,8 +80,17 @@ class CrossVolume(_Spec):
     every_days: int = 1
 
 
+class CustomVolume(_Spec):
+    """A volume runtime from a model's own module: "module:Class" (a VolumeRuntime subclass), given `args`."""
+
+    kind: Literal["custom"] = "custom"
+    runtime: str
+    parent: str | None = None
+    args: dict = Field(default_factory=dict)
+
+
 Volume = Annotated[
-    Union[StaticVolume, PopulationVolume, FlowVolume, PerParentVolume, CrossVolume], Field(discriminator="kind")
+    Union[StaticVolume, PopulationVolume, FlowVolume, PerParentVolume, CrossVolume, CustomVolume], Field(discriminator="kind")
 ]
 
 

@@ -204,7 +204,20 @@ class CrossRuntime(VolumeRuntime):
         return {"day": day, "parent": rows - self._cum[day]}
 
 
+def custom_runtime(table, spec):
+    """Instantiate a model's own VolumeRuntime subclass named by spec.runtime ("module:Class")."""
+    import importlib
+
+    module, _, name = spec.runtime.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise SpecError(f"{table.name}: cannot import volume runtime {spec.runtime!r}", "give an importable module:Class") from None
+    return cls(table, spec)
+
+
 RUNTIMES = {
+    "custom": custom_runtime,
     "static": StaticRuntime,
     "population": PopulationRuntime,
     "flow": FlowRuntime,

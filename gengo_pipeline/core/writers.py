@@ -111,7 +111,8 @@ class ParquetWriter(_FormatWriter):
 
     def _flush(self, n: int) -> None:
         table = pa.concat_tables(self.pending)
-        self.pq.write_table(table.slice(0, n), row_group_size=n)
+        # Contiguous columns: page boundaries then depend on the rows, not on how batches were cut (P1).
+        self.pq.write_table(table.slice(0, n).combine_chunks(), row_group_size=n)
         rest = table.slice(n)
         self.pending = [rest] if rest.num_rows else []
         self.pending_rows = rest.num_rows

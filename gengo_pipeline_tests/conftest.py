@@ -1,0 +1,50 @@
+"""Shared helpers: run the CLI in-process or as a subprocess, hash files, query outputs with DuckDB."""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def gengo(*args: str, env: dict | None = None, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `gengo` as a user would (a subprocess), returning the completed process."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "gengo_pipeline.cli.main", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd or REPO)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"gengo {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc
+
+
+def file_hashes(root: Path, pattern: str = "**/part-*") -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.glob(pattern)) if p.is_file()}
+
+
+def query(sql: str) -> list[tuple]:
+    return duckdb.connect().execute(sql).fetchall()
+
+
+def scan(root: Path, model: str, table: str, fmt: str = "parquet") -> str:
+    """A DuckDB table expression over one table of a generated dataset (glob over the Hive layout)."""
+    base = root / model / table
+    nested = any(base.glob("date=*"))
+    glob = f"{base}/{'**/' if nested else ''}*.{ 'jsonl' if fmt == 'json' else fmt}"
+    reader = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json", "jsonl": "read_json"}[fmt]
+    extra = ", hive_partitioning=true" if nested else ""
+    return f"{reader}('{glob}'{extra})"
+
+
+@pytest.fixture(scope="session")
+def ecommerce_small(tmp_path_factory) -> Path:
+    """A small ecommerce dataset in all three formats (shared by read-only tests)."""
+    out = tmp_path_factory.mktemp("ecom")
+    gengo("gen", "--model", "ecommerce", "--size", "8MB", "--format", "parquet,csv,json", "--seed", "7",
+          "--out", str(out), "--days", "35", "--no-progress")
+    return out
