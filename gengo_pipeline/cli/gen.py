@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..core.executor import RunResult, execute
+from ..core.layout import check_writable
 from ..core.plan import make_plan
 from .common import _int, add_plan_flags, settings_from
 
@@ -30,7 +31,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
 
         raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression)
-    console = Console(stderr=True)
+    check_writable(settings.out)
+    console = Console(stderr=True, soft_wrap=True)
     plan = make_plan(model, settings)
     total = sum(plan.rows.values())
     console.print(f"[bold]{model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
@@ -41,7 +43,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("generating", total=total)
         result = execute(plan, on_progress=lambda n: progress.advance(task, n))
-    Console().print(summary(result))
+    Console(width=None if sys.stdout.isatty() else 132).print(summary(result))
     return 0
 
 

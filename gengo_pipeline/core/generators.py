@@ -209,7 +209,7 @@ class Derive(Generator):
         expr: str
 
     HELPERS: ClassVar[dict[str, Callable]] = {
-        "round": np.rint, "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
+        "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),  # half away from zero, as SQL rounds money "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
         "max": np.maximum, "where": np.where, "clip": np.clip, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
         "int": lambda x: np.asarray(x).astype(np.int64),
     }

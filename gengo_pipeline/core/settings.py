@@ -15,7 +15,7 @@ from .errors import ConfigError, UsageError
 
 FORMATS = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "jsonl", "jsonl": "jsonl", "ndjson": "jsonl"}
 EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
-_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 

@@ -1,0 +1,182 @@
+"""Acceptance of the engine issue on the ecommerce model: formats, P1-P4, P6, sizing, bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gengo_pipeline.models import resolve
+
+from .conftest import file_hashes, gengo, query, scan
+
+TABLES = [t.name for t in resolve("ecommerce").tables]
+SQL = {"timestamp": "TIMESTAMP", "date": "DATE", "money": "DECIMAL(18,2)", "decimal(4,2)": "DECIMAL(4,2)", "int64": "BIGINT"}
+
+
+def test_three_formats_hold_the_same_rows(ecommerce_small: Path):
+    for table in TABLES:
+        pq, csv, js = (scan(ecommerce_small, "ecommerce", table, f) for f in ("parquet", "csv", "json"))
+        cols = ", ".join(f'"{c.name}"::{SQL.get(c.type, "VARCHAR")}' for c in resolve("ecommerce").table(table).output_columns)
+        n = query(f"select count(*) from {pq}")[0][0]
+        assert n > 0
+        assert query(f"select count(*) from {csv}")[0][0] == n
+        assert query(f"select count(*) from {js}")[0][0] == n
+        for other in (csv, js):
+            diff = query(f"select count(*) from (select {cols} from {pq} except select {cols} from {other})")[0][0]
+            assert diff == 0, f"{table}: {diff} rows differ between parquet and {other}"
+
+
+def test_types_in_parquet(ecommerce_small: Path):
+    types = dict((r[0], r[1]) for r in query(f"describe select * from {scan(ecommerce_small, 'ecommerce', 'fact_order_items')}"))
+    assert types["order_item_id"] == "BIGINT" and types["unit_price"] == "DECIMAL(18,2)"
+    types = dict((r[0], r[1]) for r in query(f"describe select * from {scan(ecommerce_small, 'ecommerce', 'fact_orders_header')}"))
+    assert types["order_timestamp"] == "TIMESTAMP"
+    text = (next((ecommerce_small / "ecommerce" / "fact_orders_header").glob("date=*/part-00000.csv"))).read_text().splitlines()
+    assert text[0].split(",")[4] == "order_timestamp" and "T" in text[1].split(",")[4]
+
+
+def test_keys_unique_dense_and_resolving(ecommerce_small: Path):
+    s = lambda t: scan(ecommerce_small, "ecommerce", t)  # noqa: E731
+    model = resolve("ecommerce")
+    for t in model.tables:
+        n, distinct, lo, hi, nulls = query(f"select count(*), count(distinct {t.key}), min({t.key}), max({t.key}), count(*) - count({t.key}) from {s(t.name)}")[0]
+        assert (n, distinct, lo, hi, nulls) == (n, n, 1, n, 0), t.name
+    fks = [("dim_products", "supplier_id", "dim_suppliers"), ("dim_products", "category_id", "dim_product_categories"),
+           ("dim_customer_addresses", "customer_id", "dim_customers"), ("fact_orders_header", "customer_id", "dim_customers"),
+           ("fact_orders_header", "shipping_address_id", "dim_customer_addresses"),
+           ("fact_orders_header", "billing_address_id", "dim_customer_addresses"),
+           ("fact_order_items", "order_id", "fact_orders_header"), ("fact_order_items", "product_id", "dim_products")]
+    for child, col, parent in fks:
+        key = model.table(parent).key
+        orphans = query(f"select count(*) from {s(child)} c anti join {s(parent)} p on c.{col} = p.{key}")[0][0]
+        assert orphans == 0, f"{child}.{col}: {orphans} orphans"
+    # every customer has 1-3 addresses covering shipping and billing
+    bad = query(f"""select count(*) from (select customer_id, count(*) n,
+        bool_or(address_type in ('shipping','both')) ship, bool_or(address_type in ('billing','both')) bill
+        from {s('dim_customer_addresses')} group by 1) where n not between 1 and 3 or not ship or not bill""")[0][0]
+    assert bad == 0
+    assert query(f"select count(*) from {s('dim_customers')} c anti join {s('dim_customer_addresses')} a using (customer_id)")[0][0] == 0
+
+
+def test_time_consistency_and_address_roles(ecommerce_small: Path):
+    s = lambda t: scan(ecommerce_small, "ecommerce", t)  # noqa: E731
+    late_customer = query(f"""select count(*) from {s('fact_orders_header')} o join {s('dim_customers')} c using (customer_id)
+        where c.signup_date > o.order_timestamp::date""")[0][0]
+    late_product = query(f"""select count(*) from {s('fact_order_items')} i join {s('fact_orders_header')} o using (order_id)
+        join {s('dim_products')} p using (product_id) where p.launch_date > o.order_timestamp::date""")[0][0]
+    assert late_customer == 0 and late_product == 0
+    for col, roles in (("shipping_address_id", "('shipping','both')"), ("billing_address_id", "('billing','both')")):
+        wrong = query(f"""select count(*) from {s('fact_orders_header')} o join {s('dim_customer_addresses')} a
+            on a.address_id = o.{col} where a.customer_id <> o.customer_id or a.address_type not in {roles}""")[0][0]
+        assert wrong == 0, col
+    # the partition date is the order date; items carry the product's price and consistent totals
+    assert query(f"select count(*) from {s('fact_orders_header')} where order_timestamp::date <> date")[0][0] == 0
+    mismatch = query(f"""select count(*) from {s('fact_order_items')} i join {s('dim_products')} p using (product_id)
+        where i.unit_price <> p.base_price or i.line_total <> round(i.quantity * i.unit_price * (1 - i.discount), 2)""")[0][0]
+    assert mismatch == 0
+
+
+def test_emails_unique_and_cities_consistent(ecommerce_small: Path):
+    s = lambda t: scan(ecommerce_small, "ecommerce", t)  # noqa: E731
+    n, distinct = query(f"select count(*), count(distinct email) from {s('dim_customers')}")[0]
+    assert n == distinct
+    names = query(f"select count(distinct first_name), count(distinct last_name) from {s('dim_customers')}")[0]
+    assert names[0] > 1000 and names[1] > 1000
+    from gengo_pipeline.core.vocab import builtin
+
+    cities = builtin("us_cities")
+    valid = {(c, st, z) for c, st, zs in zip(cities.fields["city"], cities.fields["state"], cities.fields["zips"]) for z in zs.split()}
+    rows = query(f"select city, state, zip from {s('dim_customer_addresses')}")
+    assert all(r in valid for r in rows)
+
+
+def test_workers_and_chunking_give_identical_bytes(tmp_path: Path):
+    args = ["gen", "--model", "ecom", "--days", "3", "--scale", "2", "--format", "parquet,csv,json", "--seed", "11", "--no-progress"]
+    gengo(*args, "--out", str(tmp_path / "w1"), "--workers", "1")
+    gengo(*args, "--out", str(tmp_path / "w2"), "--workers", "2", env={"GENGO_CHUNK_ROWS": "1500"})
+    other_seed = [a if a != "11" else "12" for a in args]
+    gengo(*other_seed, "--out", str(tmp_path / "s12"), "--workers", "2")
+    h1, h2, h3 = (file_hashes(tmp_path / d) for d in ("w1", "w2", "s12"))
+    assert len(h1) == 7 * 3 * 3 - 3 * 2 and h1 == h2
+    assert set(h3) == set(h1) and all(h3[k] != h1[k] for k in h1 if "fact_" in k or "dim_customer" in k)
+
+
+def test_one_day_alone_reproduces_the_partition(tmp_path: Path):
+    big = tmp_path / "big"
+    gengo("gen", "--model", "ecommerce", "--size", "6MB", "--format", "csv,parquet", "--seed", "5", "--out", str(big), "--no-progress")
+    manifest = json.loads((big / "ecommerce" / "_manifest.json").read_text())
+    scale = manifest["config"]["scale"]
+    day = "2024-01-17"
+    one = tmp_path / "one"
+    gengo("gen", "--model", "ecommerce", "--start", day, "--days", "1", "--scale", repr(scale), "--format", "csv,parquet",
+          "--seed", "5", "--out", str(one), "--no-progress")
+    h_big, h_one = file_hashes(big), file_hashes(one)
+    day_files = {k: v for k, v in h_big.items() if f"date={day}" in k or "date=" not in k}
+    assert len(day_files) == 7 * 2 and h_one == day_files
+    m1 = json.loads((one / "ecommerce" / "_manifest.json").read_text())
+    assert {f["path"]: f["sha256"] for f in m1["files"]} == {k.removeprefix("ecommerce/"): v for k, v in h_one.items()}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_size_lands_within_ten_percent(tmp_path: Path, fmt: str):
+    gengo("gen", "--model", "ecommerce", "--size", "0.1GB", "--format", fmt, "--out", str(tmp_path), "--no-progress")
+    total = sum(p.stat().st_size for p in (tmp_path / "ecommerce").rglob(f"part-*.{fmt}"))
+    assert abs(total - 100_000_000) / 100_000_000 < 0.10, total
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["--model", "nope"], 2, "unknown model"),
+    (["--model", "ecom", "--size", "0"], 2, "greater than zero"),
+    (["--model", "ecom", "--size=-1GB"], 2, "greater than zero"),
+    (["--model", "ecom", "--size", "lots"], 2, "cannot read size"),
+    (["--model", "ecom", "--format", "xlsx"], 2, "unknown format"),
+    (["--model", "ecom", "--seed", "1.5"], 2, "whole number"),
+    (["--model", "ecom", "--days", "0"], 2, "--days"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, args, code, words):
+    out = tmp_path / "out"
+    proc = gengo("gen", *args, "--out", str(out), check=False)
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_unwritable_out_and_corrupt_config(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me")
+    proc = gengo("gen", "--model", "ecom", "--days", "1", "--out", str(blocker / "sub"), check=False)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1 and "--out" in proc.stderr
+    assert blocker.read_text() == "keep me"
+    (tmp_path / "gengo.toml").write_text("seed = [oops\n")
+    proc = gengo("gen", "--model", "ecom", "--days", "1", "--out", str(tmp_path / "o"), cwd=tmp_path, check=False)
+    assert proc.returncode == 2 and "gengo.toml" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+    proc = gengo("gen", "--model", "ecom", "--days", "1", "--out", str(tmp_path / "o"), env={"GENGO_SEED": "x"}, check=False)
+    assert proc.returncode == 2 and "seed" in proc.stderr and not (tmp_path / "o").exists()
+
+
+def test_config_file_env_and_flags_precedence(tmp_path: Path):
+    (tmp_path / "gengo.toml").write_text('seed = 3\nformats = "csv"\n[params.ecommerce]\norders_per_day = 200\n')
+    gengo("gen", "--model", "ecom", "--days", "1", "--out", "o1", "--no-progress", cwd=tmp_path)
+    m = json.loads((tmp_path / "o1" / "ecommerce" / "_manifest.json").read_text())
+    assert m["seed"] == 3 and m["config"]["formats"] == ["csv"] and m["config"]["params"]["orders_per_day"] == 200
+    gengo("gen", "--model", "ecom", "--days", "1", "--out", "o2", "--seed", "4", "--no-progress", cwd=tmp_path, env={"GENGO_SEED": "9"})
+    assert json.loads((tmp_path / "o2" / "ecommerce" / "_manifest.json").read_text())["seed"] == 4
+    gengo("gen", "--model", "ecom", "--days", "1", "--out", "o3", "--no-progress", cwd=tmp_path, env={"GENGO_SEED": "9"})
+    assert json.loads((tmp_path / "o3" / "ecommerce" / "_manifest.json").read_text())["seed"] == 9
+
+
+def test_rerun_removes_stale_files(tmp_path: Path):
+    gengo("gen", "--model", "ecom", "--days", "2", "--format", "csv,json", "--out", str(tmp_path), "--no-progress")
+    gengo("gen", "--model", "ecom", "--days", "2", "--format", "parquet", "--out", str(tmp_path), "--no-progress")
+    leftovers = [p for p in (tmp_path / "ecommerce").rglob("part-*") if p.suffix != ".parquet"]
+    assert leftovers == []
+    assert not list((tmp_path / "ecommerce").rglob(".*tmp-*"))
+
+
+def test_plan_and_models_commands():
+    out = gengo("plan", "--model", "e", "--size", "50MB", "--format", "csv").stdout
+    assert "fact_order_items" in out and "scale" in out and "reproduce one day" in out
+    assert "ecommerce" in gengo("models").stdout

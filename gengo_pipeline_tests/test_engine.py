@@ -1,0 +1,80 @@
+"""Unit tests of the core: counter-based streams, alias sampling, closed-form volumes, popularity skew."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gengo_pipeline.core import rng
+from gengo_pipeline.core.alias import AliasTable
+from gengo_pipeline.core.engine import Engine
+from gengo_pipeline.core.errors import SpecError
+from gengo_pipeline.models import resolve
+
+
+def test_streams_depend_on_row_not_on_batching():
+    key = rng.stream_key(42, "m", "t", "c")
+    whole = rng.bits(key, np.arange(10_000))
+    parts = np.concatenate([rng.bits(key, np.arange(a, min(a + 777, 10_000))) for a in range(0, 10_000, 777)])
+    assert np.array_equal(whole, parts)
+    assert not np.array_equal(whole, rng.bits(rng.stream_key(43, "m", "t", "c"), np.arange(10_000)))
+
+
+def test_uniform_is_uniform():
+    u = rng.uniform(rng.stream_key(1, "x"), np.arange(200_000))
+    counts, _ = np.histogram(u, bins=10, range=(0, 1))
+    assert u.min() >= 0 and u.max() < 1
+    assert np.all(np.abs(counts - 20_000) < 5 * np.sqrt(20_000))
+
+
+def test_alias_table_matches_weights():
+    weights = [5, 1, 0, 3, 1]
+    alias = AliasTable.build(weights)
+    draws = alias.sample(rng.bits(rng.stream_key(7), np.arange(400_000)))
+    share = np.bincount(draws, minlength=5) / len(draws)
+    assert np.allclose(share, np.asarray(weights) / 10, atol=0.004)
+    assert share[2] == 0
+    with pytest.raises(SpecError):
+        AliasTable.build([0, 0])
+
+
+def test_child_offsets_are_closed_form_and_dense():
+    engine = Engine(resolve("ecommerce"), seed=3, scale=0.5)
+    items = engine.table("fact_order_items")
+    vol = items.volume
+    parents = np.arange(50_000)
+    first, count = vol.children(parents)
+    assert first[0] == 0 and np.array_equal(first[1:], np.cumsum(count)[:-1])
+    assert count.min() >= 1 and count.max() <= 8 and count[:50_000].sum() == 12 * 50_000 // 4
+    loc = vol.locate(np.arange(first[-1] + count[-1]))
+    assert np.array_equal(np.bincount(loc["parent"]), count)
+
+
+def test_day_ranges_tile_the_rows():
+    engine = Engine(resolve("ecommerce"), seed=3, scale=0.5)
+    for name in ("dim_customers", "fact_orders_header", "fact_order_items"):
+        vol = engine.table(name).volume
+        ranges = [vol.day_range(d) for d in range(60)]
+        assert ranges[0][0] == 0
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+        rows = np.arange(ranges[-1][1])
+        days = vol.day_of(rows) if name != "fact_order_items" else vol.locate(rows)["day"]
+        assert np.array_equal(np.bincount(days, minlength=60), [hi - lo for lo, hi in ranges])
+
+
+def test_references_only_existing_rows_and_skewed():
+    engine = Engine(resolve("ecommerce"), seed=5, params={"orders_per_day": 200_000, "initial_customers": 5000})
+    orders = engine.table("fact_orders_header")
+    lo, hi = orders.volume.day_range(40)
+    got = orders.compute(np.arange(lo, hi), ["customer_id"])["customer_id"]
+    alive = engine.table("dim_customers").volume.cum(41)
+    assert got.min() >= 1 and got.max() <= alive
+    counts = np.sort(np.bincount(got, minlength=alive + 1)[1:])[::-1]
+    top = counts[: max(1, alive // 100)].sum() / counts.sum()
+    assert 0.08 < top < 0.13  # rank^-0.5 weights: the top 1% take about 10%
+
+
+def test_parent_attributes_are_recomputed_consistently():
+    engine = Engine(resolve("ecommerce"), seed=9)
+    items = engine.table("fact_order_items").compute(np.arange(5_000), ["product_id", "unit_price"])
+    prices = engine.table("dim_products").compute(items["product_id"] - 1, ["base_price"])["base_price"]
+    assert np.array_equal(items["unit_price"], prices)
