@@ -81,6 +81,24 @@ def _weighted(items: list, param=float) -> tuple[list, np.ndarray]:
     return list(items), np.ones(len(items))
 
 
+def group_lookup(by, mapping: dict[str, float], default: float) -> np.ndarray:
+    """A number per row from the row's group value (an int array or a string Series), via a lookup table."""
+    if isinstance(by, pl.Series):
+        return by.replace_strict(mapping, default=default, return_dtype=pl.Float64).to_numpy()
+    by = np.asarray(by, dtype=np.int64)
+    lut = np.full(int(by.max(initial=0)) + 1, default, dtype=np.float64)
+    for g, v in mapping.items():
+        if 0 <= int(g) < len(lut):
+            lut[int(g)] = v
+    return lut[by]
+
+
+def group_codes(by, groups: list[str]) -> np.ndarray:
+    """The index of each row's group value in `groups` (-1 when absent), for int arrays or string Series."""
+    codes = {g: float(i) for i, g in enumerate(groups)}
+    return group_lookup(by, codes, -1.0).astype(np.int64)
+
+
 def _pick(values: list, idx: np.ndarray):
     if all(isinstance(v, str) for v in values):
         return pl.Series(values, dtype=pl.Utf8).gather(idx)
@@ -185,14 +203,12 @@ class LogNormalMoney(Generator):
     def __call__(self, ctx):
         c = self.cfg
         n = len(ctx.rows)
-        median = np.full(n, self.p(c.median))
-        sigma = np.full(n, self.p(c.sigma))
         if c.by:
-            group = np.asarray(ctx.get(c.by)).astype(str) if not isinstance(ctx.get(c.by), pl.Series) else ctx.get(c.by).to_numpy()
-            for g, m in c.medians.items():
-                median[group == g] = self.p(m)
-            for g, s in c.sigmas.items():
-                sigma[group == g] = self.p(s)
+            by = ctx.get(c.by)
+            median = group_lookup(by, {g: self.p(m) for g, m in c.medians.items()}, self.p(c.median))
+            sigma = group_lookup(by, {g: self.p(v) for g, v in c.sigmas.items()}, self.p(c.sigma))
+        else:
+            median, sigma = np.full(n, self.p(c.median)), np.full(n, self.p(c.sigma))
         amount = median * np.exp(sigma * ctx.normal())
         amount = np.clip(amount, self.p(c.min), self.p(c.max))
         return np.rint(amount * 100.0).astype(np.int64)
@@ -295,19 +311,18 @@ class ChoiceBy(Generator):
         self.index = {v: i for i, v in enumerate(self.vocab)}
 
     def __call__(self, ctx):
-        by = ctx.get(self.cfg.by)
-        by = by.to_numpy() if isinstance(by, pl.Series) else np.asarray(by)
-        keys = by.astype(str)
+        names = list(self.groups)
+        codes = group_codes(ctx.get(self.cfg.by), names)
         random = ctx.bits()
-        out = np.full(len(keys), -1, dtype=np.int64)
-        for g, (vals, alias) in self.groups.items():
-            m = keys == g
+        out = np.full(len(codes), -1, dtype=np.int64)
+        for i, (vals, alias) in enumerate(self.groups.values()):
+            m = codes == i
             if m.any():
                 out[m] = np.asarray([self.index[v] for v in vals])[alias.sample(random[m])]
         missing = out < 0
         if missing.any():
             if self.fallback is None:
-                raise SpecError(f"{self.table.name}.{self.column}: no options for {sorted(set(keys[missing]))[:3]}", "add them or a default")
+                raise SpecError(f"{self.table.name}.{self.column}: no options for some values of {self.cfg.by}", "add them or a default")
             vals, alias = self.fallback
             out[missing] = np.asarray([self.index[v] for v in vals])[alias.sample(random[missing])]
         return _pick(self.vocab, out)
@@ -459,17 +474,17 @@ class BySlot(Generator):
             rows = np.asarray([v[1] for v in variants], dtype=object)
             self.tables[int(count)] = (rows, AliasTable.build([v[0] for v in variants]))
         self.vocab = sorted({x for rows, _ in self.tables.values() for x in rows.ravel()})
-        self.index = {v: i for i, v in enumerate(self.vocab)}
+        index = {v: i for i, v in enumerate(self.vocab)}
+        self.codes = {c: np.vectorize(index.get, otypes=[np.int64])(rows) for c, (rows, _) in self.tables.items()}
 
     def __call__(self, ctx):
         count, slot, parent = ctx.loc["count"], ctx.loc["slot"], ctx.loc["parent"]
         random = rng.bits(ctx.key(), parent)
         out = np.zeros(len(slot), dtype=np.int64)
-        for c, (rows, alias) in self.tables.items():
+        for c, (_, alias) in self.tables.items():
             m = count == c
             if m.any():
-                idx = np.vectorize(self.index.get, otypes=[np.int64])(rows)
-                out[m] = idx[alias.sample(random[m]), slot[m]]
+                out[m] = self.codes[c][alias.sample(random[m]), slot[m]]
         return pl.Series(self.vocab, dtype=pl.Utf8).gather(out)
 
 
@@ -637,8 +652,7 @@ class ChildRef(Generator):
             flat = cand.ravel()
             vals = self.child.compute(flat, list(self.cfg.where))
             for col, allowed in self.cfg.where.items():
-                v = strings(vals[col]).to_numpy().reshape(cand.shape)
-                ok &= np.isin(v, allowed)
+                ok &= strings(vals[col]).is_in(allowed).to_numpy().reshape(cand.shape)
         n_ok = ok.sum(axis=1)
         pick = rng.below(ctx.key(), ctx.rows, np.maximum(n_ok, 1))
         rank = np.cumsum(ok, axis=1) - 1

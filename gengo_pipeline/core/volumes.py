@@ -143,6 +143,8 @@ class PerParentRuntime(VolumeRuntime):
         weights = np.prod(pmf[self.parts - spec.min], axis=1)
         self.alias = AliasTable.build(weights)
         self.prefix = np.concatenate([np.zeros((len(self.parts), 1), np.int64), np.cumsum(self.parts, axis=1)], axis=1)
+        # slot_of[v, o]: which parent of a block (variant v) owns the block's o-th child.
+        self.slot_of = (self.prefix[:, 1:, None] <= np.arange(spec.total)[None, None, :]).sum(axis=1)
         self.key = self.engine.key(table.name, "__composition")
 
     def _variant(self, blocks: np.ndarray) -> np.ndarray:
@@ -178,7 +180,7 @@ class PerParentRuntime(VolumeRuntime):
     def locate(self, rows):
         b, o = np.divmod(rows, self.spec.total)
         v = self._variant(b)
-        j = (self.prefix[v, 1:] <= o[:, None]).sum(axis=1)
+        j = self.slot_of[v, o]
         parent = b * self.spec.block + j
         return {"day": self.parent.day_of(parent), "parent": parent, "slot": o - self.prefix[v, j],
                 "count": self.parts[v, j]}
