@@ -45,6 +45,9 @@ def _decimal_series(name: str, scaled: np.ndarray, precision: int, scale: int) -
 def to_series(name: str, type_name: str, values) -> pl.Series:
     if type_name == "string":
         return strings(values).alias(name)
+    if isinstance(values, pl.Series) and values.null_count() and type_name in ("int64", "int32", "date"):
+        # nullable keys (e.g. no promotion on a sale line): keep the nulls
+        return (values.cast(pl.Int32).cast(pl.Date) if type_name == "date" else values.cast(polars_type(type_name))).alias(name)
     v = values.to_numpy() if isinstance(values, pl.Series) else np.asarray(values)
     dec = decimal_of(type_name)
     if dec:
@@ -74,17 +77,40 @@ def polars_type(type_name: str) -> pl.DataType:
             "timestamp": pl.Datetime("us"), "bool": pl.Boolean}[type_name]
 
 
+class _LazyLoc(dict):
+    """A caller-provided location (parent/slot/count) that computes what it lacks (the day) on demand."""
+
+    def __init__(self, table: "TableRuntime", rows: np.ndarray, known: dict) -> None:
+        super().__init__(known)
+        self.table, self.rows = table, rows
+
+    def __missing__(self, key: str) -> np.ndarray:
+        self.update({k: v for k, v in self.table.volume.locate(self.rows).items() if k not in self})
+        return self[key]
+
+
 class RowContext:
     """The rows of one batch of one table, their location (day, parent, slot) and computed columns."""
 
-    def __init__(self, table: "TableRuntime", rows: np.ndarray) -> None:
+    def __init__(self, table: "TableRuntime", rows: np.ndarray, loc: dict | None = None) -> None:
         self.table = table
         self.rows = rows
-        self.loc = table.volume.locate(rows)
-        self.day = self.loc["day"]
+        self._loc = _LazyLoc(table, rows, loc) if loc is not None else None
         self.cols: dict[str, object] = {}
+        self.shared: dict[tuple, object] = {}  # work shared between columns (e.g. candidate child rows)
         self._computing: list[str] = []
         self.current = ""
+
+    @property
+    def loc(self) -> dict[str, np.ndarray]:
+        """day, and for child tables parent/slot/count, of each row (computed on first use)."""
+        if self._loc is None:
+            self._loc = self.table.volume.locate(self.rows)
+        return self._loc
+
+    @property
+    def day(self) -> np.ndarray:
+        return self.loc["day"]
 
     def get(self, name: str):
         if name in self.cols:
@@ -134,8 +160,9 @@ class TableRuntime:
             self._generators[name] = create(col.gen, self, name)
         return self._generators[name]
 
-    def compute(self, rows: np.ndarray, names: list[str]) -> dict[str, object]:
-        ctx = RowContext(self, np.asarray(rows, dtype=np.int64))
+    def compute(self, rows: np.ndarray, names: list[str], loc: dict | None = None) -> dict[str, object]:
+        """Columns at any row indices; `loc` may carry parent/slot/count already known to the caller."""
+        ctx = RowContext(self, np.asarray(rows, dtype=np.int64), loc)
         return {n: ctx.get(n) for n in names}
 
     @cached_property
@@ -143,7 +170,10 @@ class TableRuntime:
         return {c.name: polars_type(c.type) for c in self.spec.output_columns}
 
     def frame(self, lo: int, hi: int) -> pl.DataFrame:
-        ctx = RowContext(self, np.arange(lo, hi, dtype=np.int64))
+        return self.frame_rows(np.arange(lo, hi, dtype=np.int64))
+
+    def frame_rows(self, rows: np.ndarray) -> pl.DataFrame:
+        ctx = RowContext(self, np.asarray(rows, dtype=np.int64))
         cols = [to_series(c.name, c.type, ctx.get(c.name)) for c in self.spec.output_columns]
         return pl.DataFrame(cols)
 

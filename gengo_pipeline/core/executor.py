@@ -52,8 +52,36 @@ class RunResult:
         return sum(s.rows for s in self.tables.values())
 
 
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+WORKER_MEMORY_BYTES = 512 * 2**20  # budget per worker process; measured peaks are 150-350 MB (bench/RESULTS.md)
+
+
+def _available_memory() -> int | None:
+    """Bytes still usable: /proc/meminfo MemAvailable, capped by a cgroup v2 limit (minus its reclaimable cache)."""
+    avail = None
+    try:
+        with open("/proc/meminfo") as f:
+            avail = next((int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:")), None)
+    except (OSError, ValueError):
+        pass
+    try:
+        limit = open("/sys/fs/cgroup/memory.max").read().strip()
+        if limit != "max":
+            used = int(open("/sys/fs/cgroup/memory.current").read())
+            with open("/sys/fs/cgroup/memory.stat") as f:
+                cache = next((int(line.split()[1]) for line in f if line.startswith("inactive_file ")), 0)
+            room = int(limit) - used + cache
+            avail = room if avail is None else min(avail, room)
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def default_workers(memory_per_worker: int = WORKER_MEMORY_BYTES) -> int:
+    """One worker per usable core, but no more than available memory / per-worker budget; at least 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    avail = _available_memory()
+    by_memory = cores if avail is None else avail // max(1, memory_per_worker)
+    return max(1, min(cores, by_memory))
 
 
 # ---------------------------------------------------------------- worker side

@@ -643,22 +643,27 @@ class ChildRef(Generator):
         self.max = vol.spec.max
 
     def __call__(self, ctx):
-        parents = np.asarray(ctx.get(self.cfg.via), dtype=np.int64) - 1
-        first, count = self.child.volume.children(parents)
-        slots = np.arange(self.max, dtype=np.int64)
-        cand = first[:, None] + np.minimum(slots[None, :], count[:, None] - 1)
-        ok = slots[None, :] < count[:, None]
-        if self.cfg.where:
-            flat = cand.ravel()
-            vals = self.child.compute(flat, list(self.cfg.where))
-            for col, allowed in self.cfg.where.items():
-                ok &= strings(vals[col]).is_in(allowed).to_numpy().reshape(cand.shape)
+        shared_key = ("child_ref", self.cfg.table, self.cfg.via)
+        if shared_key not in ctx.shared:  # shipping and billing address share the candidates
+            parents = np.asarray(ctx.get(self.cfg.via), dtype=np.int64) - 1
+            first, count = self.child.volume.children(parents)
+            slots = np.arange(self.max, dtype=np.int64)
+            slot = np.minimum(slots[None, :], count[:, None] - 1)
+            loc = {"parent": np.repeat(parents, self.max), "slot": slot.ravel(), "count": np.repeat(count, self.max)}
+            ctx.shared[shared_key] = (first[:, None] + slot, slots[None, :] < count[:, None], loc, {})
+        cand, valid, loc, values = ctx.shared[shared_key]
+        ok = valid.copy()
+        missing = [c for c in self.cfg.where if c not in values]
+        if missing:
+            values.update(self.child.compute(cand.ravel(), missing, loc=dict(loc)))
+        for col, allowed in self.cfg.where.items():
+            ok &= strings(values[col]).is_in(allowed).to_numpy().reshape(cand.shape)
         n_ok = ok.sum(axis=1)
         pick = rng.below(ctx.key(), ctx.rows, np.maximum(n_ok, 1))
         rank = np.cumsum(ok, axis=1) - 1
         hit = ok & (rank == pick[:, None])
         col = np.where(n_ok > 0, hit.argmax(axis=1), 0)
-        return cand[np.arange(len(parents)), col] + 1
+        return cand[np.arange(len(cand)), col] + 1
 
 
 # ------------------------------------------------------------------ plug-in domain logic

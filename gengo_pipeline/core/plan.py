@@ -11,6 +11,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .engine import Engine
 from .errors import UsageError
 from .settings import GengoSettings, parse_size
@@ -20,6 +22,7 @@ from .writers import PartWriter
 DEFAULT_SIZE = "100MB"
 MIN_DAYS, MAX_DAYS = 28, 366
 SAMPLE_ROWS = 100_000
+SAMPLE_BLOCKS = 8
 
 
 @dataclass(frozen=True)
@@ -114,34 +117,97 @@ def _window_rows(engine: Engine, model: Model, start_day: int, days: int) -> dic
     return rows
 
 
-def _files(model: Model, rows: dict[str, int], days: int, per_file: int) -> dict[str, int]:
-    return {t.name: (1 if not t.partitioned else days) + rows[t.name] // per_file for t in model.tables}
+def _sample_rows(engine: Engine, table, start_day: int, days: int) -> np.ndarray:
+    """Up to SAMPLE_ROWS rows in SAMPLE_BLOCKS contiguous blocks spread over the window: ids grow with time
+    (wider text), so a sample from the first day alone would underestimate the later days."""
+    vol = engine.table(table.name).volume
+    lo, hi = (0, vol.cum(1)) if not table.partitioned else (vol.cum(start_day), vol.cum(start_day + days))
+    if hi - lo <= SAMPLE_ROWS:
+        return np.arange(lo, hi, dtype=np.int64)
+    block = SAMPLE_ROWS // SAMPLE_BLOCKS
+    starts = np.linspace(lo, hi - block, SAMPLE_BLOCKS).astype(np.int64)
+    return np.concatenate([np.arange(a, a + block, dtype=np.int64) for a in starts])
 
 
-def measure_bytes_per_row(engine: Engine, model: Model, fmt: str, settings: GengoSettings, day: int) -> dict[str, tuple[float, float]]:
-    """(bytes per row, bytes per file) of each table in `fmt`, from a sample written by the real writers."""
+SAMPLE_POINTS = (1_000, 10_000, 50_000)  # plus the whole sample: file size as a function of its rows
+
+
+def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSettings, start_day: int,
+                       days: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Bytes of one `fmt` file holding n rows of each table, at a few n, written by the real writers.
+
+    Dictionaries, headers and footers make small files cost more per row than big ones, so a size is
+    estimated file by file from this curve rather than from one bytes-per-row figure.
+    """
     sample_settings = settings.model_copy(update={"formats": fmt, "checksums": False})
     out = {}
     with tempfile.TemporaryDirectory(prefix="gengo-sizing-") as tmp:
         for i, t in enumerate(model.tables):
             rt = engine.table(t.name)
-            lo, hi = rt.rows_in_day(day)
-            if hi - lo < 100 and t.partitioned:
-                lo, hi = rt.rows_in_day(0)
-            hi = min(hi, lo + SAMPLE_ROWS)
+            rows = _sample_rows(engine, t, start_day, days)
+            if len(rows) < 100 and t.partitioned:
+                rows = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:SAMPLE_ROWS]
+            frame = rt.frame_rows(rows)
+            counts = sorted({0, *(n for n in SAMPLE_POINTS if n < len(rows)), len(rows)})
             sizes = []
-            for n, rows in enumerate((0, hi - lo)):
+            for n in counts:
                 w = PartWriter(Path(tmp) / f"{i}-{n}", 0, rt.schema, sample_settings)
-                if rows:
-                    w.write(rt.frame(lo, lo + rows))
+                if n:
+                    step = len(rows) / n  # an even spread over the sample, like a file of the window
+                    w.write(frame[np.floor(np.arange(n) * step).astype(np.int64)])
                 sizes.append(w.commit()[0]["bytes"])
-            empty, full = sizes
-            out[t.name] = ((full - empty) / max(hi - lo, 1), float(empty))
+            out[t.name] = (np.asarray(counts, dtype=np.float64), np.asarray(sizes, dtype=np.float64))
     return out
 
 
-def estimate(model: Model, rows: dict[str, int], files: dict[str, int], bpr: dict[str, tuple[float, float]]) -> dict[str, int]:
-    return {t.name: int(rows[t.name] * bpr[t.name][0] + files[t.name] * bpr[t.name][1]) for t in model.tables}
+def _file_bytes(curve: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Interpolated file sizes; past the biggest sample, the last marginal bytes per row."""
+    n, b = curve
+    if len(n) < 2:
+        return np.full(len(rows), b[0])
+    slope = (b[-1] - b[-2]) / (n[-1] - n[-2])
+    return np.where(rows <= n[-1], np.interp(rows, n, b), b[-1] + (rows - n[-1]) * slope)
+
+
+def _file_rows(engine: Engine, model: Model, start_day: int, days: int, per_file: int) -> dict[str, np.ndarray]:
+    """Rows of every file of the window, per table (partitions split into files of `per_file` rows)."""
+    out = {}
+    for t in model.tables:
+        vol = engine.table(t.name).volume
+        if t.partitioned:
+            edges = np.asarray([vol.cum(d) for d in range(start_day, start_day + days + 1)], dtype=np.int64)
+            per_day = np.diff(edges)
+        else:
+            per_day = np.asarray([vol.cum(1)], dtype=np.int64)
+        full, rest = np.divmod(per_day, per_file)
+        out[t.name] = np.concatenate([np.full(int(full.sum()), per_file), rest[(rest > 0) | (full == 0)]])
+    return out
+
+
+def estimate(model: Model, files: dict[str, np.ndarray], curves: dict) -> dict[str, int]:
+    return {t.name: int(_file_bytes(curves[t.name], files[t.name].astype(np.float64)).sum()) for t in model.tables}
+
+
+def _scale_factor_plan(model: Model, settings: GengoSettings, start_day: int) -> Plan:
+    """--scale-factor SF: the scale at which the model's `scale_factor_rows` tables hold SF x their rows
+    over `scale_factor_days` days (or --days, with the rows pro rata)."""
+    if not model.scale_factor_rows:
+        raise UsageError(f"model {model.name} has no scale factor", "use --size or --scale with this model")
+    if settings.size is not None or settings.scale is not None:
+        raise UsageError("--scale-factor cannot be combined with --size or --scale", "give one of them")
+    days = settings.days or model.scale_factor_days
+    target = settings.scale_factor * sum(model.scale_factor_rows.values()) * days / model.scale_factor_days
+    snapshot = default_snapshot(settings)
+    scale = settings.scale_factor
+    for _ in range(4):  # rows are linear in the scale up to rounding
+        rows = _window_rows(make_engine(model, settings, scale, snapshot), model, start_day, days)
+        got = sum(rows[t] for t in model.scale_factor_rows)
+        if got <= 0:
+            break
+        scale *= target / got
+    plan = Plan(model, settings, float(f"{scale:.6g}"), start_day, days, snapshot)
+    plan.rows = _window_rows(plan.engine(), model, start_day, days)
+    return plan
 
 
 def make_plan(model: Model, settings: GengoSettings) -> Plan:
@@ -149,6 +215,8 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
     if start_day < 0:
         raise UsageError(f"--start {settings.start} is before the model origin {settings.origin}",
                          "start on or after the origin, or move the origin with --origin")
+    if settings.scale_factor is not None:
+        return _scale_factor_plan(model, settings, start_day)
     size = settings.size
     if size is None and settings.scale is None and settings.days is None:
         size = DEFAULT_SIZE
@@ -166,11 +234,11 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
     scale = 1.0
     for _ in range(2):  # measure at the first guess, then again at the solved scale (wider ids, more text)
         engine = make_engine(model, settings, scale, snapshot)
-        bpr = measure_bytes_per_row(engine, model, primary, settings, start_day)
-        for _ in range(6):
+        curves = measure_file_sizes(engine, model, primary, settings, start_day, days)
+        for _ in range(8):
             engine = make_engine(model, settings, scale, snapshot)
-            rows = _window_rows(engine, model, start_day, days)
-            total = sum(estimate(model, rows, _files(model, rows, days, settings.rows_per_file), bpr).values())
+            files = _file_rows(engine, model, start_day, days, settings.rows_per_file)
+            total = sum(estimate(model, files, curves).values())
             if total <= 0:
                 break
             scale *= target / total
@@ -179,8 +247,8 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
     plan = Plan(model, settings, float(f"{scale:.6g}"), start_day, days, snapshot, target_bytes=target)
     engine = plan.engine()
     plan.rows = _window_rows(engine, model, start_day, days)
-    files = _files(model, plan.rows, days, settings.rows_per_file)
+    files = _file_rows(engine, model, start_day, days, settings.rows_per_file)
     for fmt in settings.format_list:
-        measured = bpr if fmt == primary else measure_bytes_per_row(engine, model, fmt, settings, start_day)
-        plan.estimated_bytes[fmt] = estimate(model, plan.rows, files, measured)
+        measured = curves if fmt == primary else measure_file_sizes(engine, model, fmt, settings, start_day, days)
+        plan.estimated_bytes[fmt] = estimate(model, files, measured)
     return plan

@@ -56,7 +56,8 @@ def below(key: np.uint64, counters: np.ndarray, n: np.ndarray | int) -> np.ndarr
 
 
 def normal(key: np.uint64, counters: np.ndarray) -> np.ndarray:
-    """Standard normal draws by Box-Muller from two derived streams."""
-    u1 = uniform(key, counters)
-    u2 = uniform(key ^ np.uint64(0x5851F42D4C957F2D), counters)
-    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    """Standard normal draws by Box-Muller; both uniforms come from one 64-bit word (32 bits each)."""
+    z = bits(key, counters)
+    u1 = ((z >> np.uint64(32)).astype(np.float64) + 0.5) * (1.0 / 4294967296.0)
+    u2 = (z & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)

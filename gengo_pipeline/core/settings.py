@@ -66,10 +66,11 @@ class GengoSettings(BaseSettings):
     days: int | None = Field(None, ge=1, le=36600)
     size: str | None = None
     scale: float | None = Field(None, gt=0)
+    scale_factor: float | None = Field(None, gt=0, description="TPC-DS-style scale factor (models that declare scale_factor_rows)")
     snapshot: dt.date | None = None
     chunk_rows: int = Field(262_144, ge=1_000)
     rows_per_file: int = Field(2_000_000, ge=1_000)
-    row_group_rows: int = Field(524_288, ge=1_000)
+    row_group_rows: int = Field(262_144, ge=1_000)
     bytes_per_day: int = Field(32_000_000, ge=1_000_000, description="sizing: aim for about this much per day partition")
     checksums: bool = True
     progress: bool = True

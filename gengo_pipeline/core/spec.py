@@ -146,6 +146,9 @@ class Model(_Spec):
     tables: list[Table]
     distributions: list[Distribution] = Field(default_factory=list)
     sizing_table: str = ""  # the main fact, shown first in plans
+    # --scale-factor: rows of these tables at scale factor 1 over `scale_factor_days` days (e.g. TPC-DS's SF 1)
+    scale_factor_rows: dict[str, float] = Field(default_factory=dict)
+    scale_factor_days: int = 365
 
     def table(self, name: str) -> Table:
         for t in self.tables:

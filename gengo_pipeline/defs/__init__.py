@@ -1,0 +1,1 @@
+"""Dagster adapter: assets, jobs, schedules and the resource built from the model descriptions."""
