@@ -180,3 +180,21 @@ def test_plan_and_models_commands():
     out = gengo("plan", "--model", "e", "--size", "50MB", "--format", "csv").stdout
     assert "fact_order_items" in out and "scale" in out and "reproduce one day" in out
     assert "ecommerce" in gengo("models").stdout
+
+
+def test_user_model_from_a_json_file(tmp_path: Path):
+    """A model is data: a user's JSON description runs through the same engine."""
+    spec = resolve("ecommerce").model_dump(mode="json")
+    spec.update(name="shop", aliases=[])
+    spec["tables"] = [t for t in spec["tables"] if t["name"] in ("dim_customers", "fact_orders_header", "dim_customer_addresses")]
+    spec["distributions"] = []
+    path = tmp_path / "shop.json"
+    path.write_text(json.dumps(spec))
+    gengo("gen", "--model", str(path), "--days", "2", "--format", "csv", "--out", str(tmp_path / "o"), "--no-progress")
+    orders = scan(tmp_path / "o", "shop", "fact_orders_header", "csv")
+    customers = scan(tmp_path / "o", "shop", "dim_customers", "csv")
+    assert query(f"select count(*) from {orders}")[0][0] > 0
+    assert query(f"select count(*) from {orders} anti join {customers} using (customer_id)")[0][0] == 0
+    path.write_text('{"name": "broken"}')
+    proc = gengo("gen", "--model", str(path), "--days", "1", "--out", str(tmp_path / "b"), check=False)
+    assert proc.returncode == 2 and "not a valid model" in proc.stderr and not (tmp_path / "b").exists()

@@ -10,8 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..core.executor import RunResult, execute
+from ..core.errors import UsageError
 from ..core.layout import check_writable
 from ..core.plan import make_plan
+from ..core.settings import EXTENSIONS
 from .common import _int, add_plan_flags, settings_from
 
 
@@ -27,8 +29,6 @@ def register(sub) -> None:
 
 def cmd_gen(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 0:
-        from ..core.errors import UsageError
-
         raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression)
     check_writable(settings.out)
@@ -49,7 +49,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
 
 def summary(result: RunResult) -> Table:
     fmts = result.plan.settings.format_list
-    exts = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
+    exts = EXTENSIONS
     t = Table(title=f"{result.plan.model.name}: {result.total_rows:,} rows in {result.seconds:.1f} s")
     t.add_column("table")
     t.add_column("rows", justify="right")
@@ -58,12 +58,10 @@ def summary(result: RunResult) -> Table:
     t.add_column("files", justify="right")
     t.add_column("seconds", justify="right")
     t.add_column("MB/s", justify="right")
-    for name, s in result.tables.items():
+    for name, s in result.tables.items():  # per table: seconds of worker time spent on it
         mb = sum(s.bytes.values()) / 1e6
-        secs = s.seconds / max(1, result.plan.settings.workers or 1)
         t.add_row(name, f"{s.rows:,}", *[f"{s.bytes.get(exts[f], 0) / 1e6:,.1f}" for f in fmts], str(s.files),
                   f"{s.seconds:.1f}", f"{mb / s.seconds:,.0f}" if s.seconds > 0 else "-")
-        del secs
     total_mb = result.total_bytes() / 1e6
     t.add_row("total", f"{result.total_rows:,}", *[f"{result.total_bytes(exts[f]) / 1e6:,.1f}" for f in fmts],
               str(sum(s.files for s in result.tables.values())), f"{result.seconds:.1f}",

@@ -25,6 +25,7 @@ from .settings import GengoSettings
 from .spec import Model
 from .writers import PartWriter, part_name
 
+SMALL_RUN_ROWS = 300_000
 QUEUE_BATCHES = 2  # batches waiting between the generating and the writing thread
 ProgressFn = Callable[[int], None]
 
@@ -158,6 +159,8 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
     check_writable(settings.out)
     units = sorted(plan.units(tables), key=lambda u: -u.rows)  # biggest first balances the workers
     workers = max(1, min(workers or settings.workers or default_workers(), len(units)))
+    if sum(u.rows for u in units) < SMALL_RUN_ROWS:
+        workers = 1  # starting worker processes costs more than generating a few batches here
     started = time.perf_counter()
     results: list[dict] = []
     expected: dict[Path, set[str]] = {}
