@@ -32,6 +32,8 @@ def add_plan_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", type=_date, help="first day to generate, YYYY-MM-DD (default: the origin)")
     p.add_argument("--days", type=_int, help="number of days to generate")
     p.add_argument("--scale", type=float, help="daily volume scale (a plan prints the one it chose)")
+    p.add_argument("--scale-factor", type=float, dest="scale_factor",
+                   help="TPC-DS-style scale factor (ecommerce-ds: 1 = TPC-DS SF 1 row counts over a year)")
     p.add_argument("--origin", type=_date, help="the model's first day (default 2024-01-01)")
     p.add_argument("--snapshot", type=_date, help="the date order statuses are observed at (default origin + 1 year)")
     p.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="override a model parameter")
@@ -47,6 +49,8 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
         raise UsageError(f"--days must be at least 1, got {args.days}", "give a positive number of days")
     if args.scale is not None and args.scale <= 0:
         raise UsageError(f"--scale must be positive, got {args.scale}", "give a positive scale such as 1.0")
+    if getattr(args, "scale_factor", None) is not None and args.scale_factor <= 0:
+        raise UsageError(f"--scale-factor must be positive, got {args.scale_factor}", "give a positive scale factor such as 1")
     params = {}
     for item in args.set:
         name, sep, value = item.partition("=")
@@ -57,7 +61,7 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
         except ValueError:
             raise UsageError(f"bad --set {item!r}: {value!r} is not a number", "give a number") from None
     flags = dict(size=args.size, formats=args.formats, seed=args.seed, start=args.start, days=args.days,
-                 scale=args.scale, origin=args.origin, snapshot=args.snapshot, **extra)
+                 scale=args.scale, scale_factor=getattr(args, "scale_factor", None), origin=args.origin, snapshot=args.snapshot, **extra)
     settings = load_settings(**flags)
     if params:
         merged = {**settings.params, model.name: {**settings.model_params(model.name), **params}}

@@ -147,14 +147,15 @@ def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSe
             rows = _sample_rows(engine, t, start_day, days)
             if len(rows) < 100 and t.partitioned:
                 rows = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:SAMPLE_ROWS]
-            frame = rt.frame_rows(rows)
+            # Start mid-window; smaller files are the first n rows: contiguous, like a day's file
+            # (consecutive tickets, one date, sorted times compress better than a scattered pick).
+            frame = rt.frame_rows(np.roll(rows, -(len(rows) // 2)))
             counts = sorted({0, *(n for n in SAMPLE_POINTS if n < len(rows)), len(rows)})
             sizes = []
             for n in counts:
                 w = PartWriter(Path(tmp) / f"{i}-{n}", 0, rt.schema, sample_settings)
                 if n:
-                    step = len(rows) / n  # an even spread over the sample, like a file of the window
-                    w.write(frame[np.floor(np.arange(n) * step).astype(np.int64)])
+                    w.write(frame.head(n))
                 sizes.append(w.commit()[0]["bytes"])
             out[t.name] = (np.asarray(counts, dtype=np.float64), np.asarray(sizes, dtype=np.float64))
     return out

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from ..core.errors import UnknownModelError
 from ..core.spec import Model
 
-BUILTIN = {"ecommerce": "ecommerce"}  # model name -> module under gengo_pipeline.models
+BUILTIN = {"ecommerce": "ecommerce", "financial": "financial", "medical": "medical", "ecommerce-ds": "ecommerce_ds"}  # model name -> module under gengo_pipeline.models
 
 
 def builtin_models() -> dict[str, Model]:
