@@ -1,28 +1,21 @@
 """Dagster entry point: `dagster dev` / `dagster asset materialize -m gengo_pipeline.definitions`.
 
-One set of assets, a job and a daily schedule per built-in model, plus each model's quality checks when
-gengo_pipeline.defs.quality exists. The `gengo` resource reads GENGO_* variables and gengo.toml itself.
+One set of assets, a job and a daily schedule per built-in model, plus each model's quality checks and
+profile asset. The `gengo` resource reads GENGO_* variables and gengo.toml itself.
 """
 from __future__ import annotations
-
-import importlib
-import importlib.util
 
 import dagster as dg
 
 from .defs.model_defs import model_defs
+from .defs.quality import quality_defs
 from .defs.resources import RESOURCE_KEY, GengoResource
 from .models import builtin_models
-
-QUALITY_MODULE = "gengo_pipeline.defs.quality"
 
 
 def build_defs() -> dg.Definitions:
     models = builtin_models().values()
-    parts = [model_defs(m) for m in models]
-    if importlib.util.find_spec(QUALITY_MODULE) is not None:  # real import errors inside it still surface
-        quality = importlib.import_module(QUALITY_MODULE)
-        parts += [quality.quality_defs(m) for m in models]
+    parts = [model_defs(m) for m in models] + [quality_defs(m) for m in models]
     # In-process: a step is one core run that already spreads its units over worker processes; a Dagster
     # subprocess per table would cost more start-up (seconds) than a day partition takes to generate.
     return dg.Definitions.merge(*parts, dg.Definitions(resources={RESOURCE_KEY: GengoResource()},

@@ -156,7 +156,7 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
             tables: list[str] | None = None) -> RunResult:
     """Write the plan's partitions (of `tables`, default all) and merge them into the manifest."""
     settings = plan.settings
-    check_writable(settings.out)
+    check_writable(settings.out, create=True)
     units = sorted(plan.units(tables), key=lambda u: -u.rows)  # biggest first balances the workers
     workers = max(1, min(workers or settings.workers or default_workers(), len(units)))
     if sum(u.rows for u in units) < SMALL_RUN_ROWS:

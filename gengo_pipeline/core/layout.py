@@ -20,16 +20,23 @@ def partition_dir(root: Path, model: str, table: str, date: dt.date | None) -> P
     return base if date is None else base / f"date={date.isoformat()}"
 
 
-def check_writable(root: Path) -> None:
-    """Fail before generating anything if the output root cannot be created or written."""
+def check_writable(root: Path, create: bool = False) -> None:
+    """Fail before generating anything if the output root could not be created or written.
+
+    Without `create`, nothing is left behind: the probe goes into the nearest existing folder.
+    """
     root = Path(root)
-    if root.exists() and not root.is_dir():
-        raise OutputError(f"--out {root} is a file, not a folder", "choose a folder path for --out")
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"--out {root}: {existing} is a file, not a folder", "choose a folder path for --out")
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        probe = root / f".gengo-probe-{uuid.uuid4().hex[:8]}"
+        probe = existing / f".gengo-probe-{uuid.uuid4().hex[:8]}"
         probe.write_bytes(b"")
         probe.unlink()
+        if create:
+            root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(f"cannot write to --out {root} ({e.strerror})", "choose a writable folder for --out") from None
 

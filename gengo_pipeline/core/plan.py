@@ -211,6 +211,17 @@ def _scale_factor_plan(model: Model, settings: GengoSettings, start_day: int) ->
     return plan
 
 
+def _check_reachable(model: Model, settings: GengoSettings, curves: dict, start_day: int, days: int,
+                     snapshot: dt.date, target: int, fmt: str) -> None:
+    """Fixed tables (calendars, fixed lists) set a floor under the size; below it no scale can land."""
+    engine = make_engine(model, settings, 1e-9, snapshot)
+    floor = sum(estimate(model, _file_rows(engine, model, start_day, days, settings.rows_per_file), curves).values())
+    if floor > target * 1.1:
+        need = math.ceil(floor * 1.2 / 1e6)
+        raise UsageError(f"--size {target / 1e6:g}MB is below the {floor / 1e6:.0f}MB that {model.name}'s fixed tables take in {fmt}",
+                         f"ask for at least {need}MB")
+
+
 def make_plan(model: Model, settings: GengoSettings) -> Plan:
     start_day = (settings.start - settings.origin).days if settings.start else 0
     if start_day < 0:
@@ -245,6 +256,7 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
             scale *= target / total
             if abs(total - target) < 0.002 * target:
                 break
+    _check_reachable(model, settings, curves, start_day, days, snapshot, target, primary)
     plan = Plan(model, settings, float(f"{scale:.6g}"), start_day, days, snapshot, target_bytes=target)
     engine = plan.engine()
     plan.rows = _window_rows(engine, model, start_day, days)

@@ -1,0 +1,131 @@
+"""`gengo validate`, `gengo profile` and `gengo convert`: thin adapters over gengo_pipeline.quality."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ..core.errors import UsageError, ValidationFailed
+from ..core.settings import FORMATS
+
+
+def register(sub) -> None:
+    v = sub.add_parser("validate", help="check a generated dataset: keys, references, types, values, distributions")
+    v.add_argument("-i", "--input", required=True, help="the model's output folder, e.g. data/ecommerce (or its parent)")
+    v.add_argument("-m", "--model", help="model name or alias (default: the one in _manifest.json)")
+    v.add_argument("-f", "--format", help="which generated format to read: parquet, csv or json (default: parquet if present)")
+    v.add_argument("--table", action="append", help="check only this table (repeatable)")
+    v.add_argument("--allow-warnings", action="store_true", help="exit 0 when only distribution checks fail")
+    v.add_argument("--json", dest="json_out", type=Path, help="also write the results as JSON to this file")
+    v.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
+    v.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("profile", help="summarize a dataset with DuckDB and write an HTML report with charts")
+    p.add_argument("-i", "--input", required=True, help="a model output folder, a table folder, a file or a quoted glob")
+    p.add_argument("-r", "--report", type=Path, help="HTML report path (default: <input folder>/profile.html)")
+    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)")
+    p.set_defaults(func=cmd_profile)
+
+    c = sub.add_parser("convert", help="convert CSV / Parquet / JSON Lines (files or Hive folders), streaming through DuckDB")
+    c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'")
+    c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder")
+    c.add_argument("-f", "--format", help="output format when --output is a folder: csv, parquet or json")
+    c.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
+    c.set_defaults(func=cmd_convert)
+
+
+def _model_for(args) -> object:
+    from ..models import resolve
+
+    if args.model:
+        return resolve(args.model)
+    root = Path(args.input)
+    for cand in (root / "_manifest.json",):
+        if cand.is_file():
+            try:
+                return resolve(json.loads(cand.read_text())["model"])
+            except (ValueError, KeyError):
+                break
+    raise UsageError("no --model given and no _manifest.json in --input", "pass --model, e.g. --model ecommerce")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ..quality.suite import validate
+
+    model = _model_for(args)
+    fmt = None
+    if args.format:
+        fmt = FORMATS.get(args.format.lower())
+        if fmt is None:
+            raise UsageError(f"unknown format {args.format!r}", "use parquet, csv or json")
+    if args.table:
+        unknown = [t for t in args.table if t not in {x.name for x in model.tables}]
+        if unknown:
+            raise UsageError(f"unknown table(s) {', '.join(unknown)} for model {model.name}", f"use one of {', '.join(t.name for t in model.tables)}")
+    report = validate(Path(args.input), model, fmt=fmt, tables=args.table, memory_limit=args.memory_limit)
+    out = Console(width=max(Console().width, 160))
+    t = Table(title=f"{model.name} ({report.fmt}) at {report.root}: {sum(report.rows.values()):,} rows checked in {report.seconds:.1f} s")
+    for col in ("table", "check", "column", "result", "bad rows", "detail"):
+        t.add_column(col, justify="right" if col == "bad rows" else "left", overflow="fold")
+    style = {"pass": "green", "FAIL": "bold red", "WARN": "yellow", "n/a": "dim"}
+    for r in report.results:
+        t.add_row(r.table, r.check, r.column, f"[{style[r.status]}]{r.status}[/]", f"{r.bad_rows:,}" if r.bad_rows else "",
+                  r.message[:140])
+    out.print(t)
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"model": model.name, "format": report.fmt, "seconds": report.seconds, "rows": report.rows,
+                                             "results": [{**r.__dict__, "status": r.status} for r in report.results]}, indent=1, default=str))
+    failed = report.failures + ([] if args.allow_warnings else report.warnings)
+    n_pass = sum(1 for r in report.results if r.passed)
+    if failed:
+        err = Console(stderr=True, width=200)
+        err.print(f"[bold red]{len(failed)} check(s) failed[/] ({n_pass} passed):")
+        for r in failed:
+            err.print(f"  {r.status} {r.line()}", markup=False, highlight=False)
+        return 1
+    Console(stderr=True).print(f"[green]all {n_pass} checks passed[/] ({sum(1 for r in report.results if r.passed is None)} not applicable)")
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from ..quality.profile import profile, write_html
+
+    prof = profile(args.input, memory_limit=args.memory_limit)
+    report = args.report
+    if report is None:
+        base = Path(args.input.split("*")[0] or ".")
+        report = (base if base.is_dir() else base.parent) / "profile.html"
+    out = Console(width=max(Console().width, 140))
+    t = Table(title=f"profile of {args.input} ({prof.seconds:.1f} s)")
+    for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):
+        t.add_column(col, overflow="fold")
+    from ..quality.profile import _short
+
+    for tp in prof.tables:
+        for s in tp.summary:
+            t.add_row(tp.name, str(s["column_name"]), str(s["column_type"]), _short(s.get("min")), _short(s.get("max")),
+                      str(s.get("approx_unique")), str(s.get("null_percentage")), _short(s.get("avg")))
+    out.print(t)
+    path = write_html(prof, report, title=f"gengo profile: {args.input}")
+    Console(stderr=True).print(f"report: {path} ({len(prof.charts)} charts)")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from ..quality.convert import convert
+
+    fmt = None
+    if args.format:
+        fmt = FORMATS.get(args.format.lower())
+        if fmt is None:
+            raise UsageError(f"unknown format {args.format!r}", "use csv, parquet or json")
+    res = convert(args.input, args.output, fmt=fmt, memory_limit=args.memory_limit)
+    print(f"{res['rows']:,} rows: {res['input_format']} ({res['files']} files) -> {res['output_format']} {res['output']}", file=sys.stdout)
+    return 0
+
+
+__all__ = ["register", "ValidationFailed"]

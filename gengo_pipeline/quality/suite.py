@@ -1,0 +1,719 @@
+"""The validation suite: integrity (blocking) and distribution (warning) checks for every table of a model.
+
+Everything is derived from the model description, nothing is per model:
+- readable: every part file opens and is complete (a truncated file is named with the rows it holds);
+- types: each column has its declared type (Parquet: per-file schema; CSV/JSON: every text value parses);
+- primary key: non-null, unique and dense. Keys are 1..N in day order, so per partition DuckDB gives
+  count, distinct, min and max; the partitions chain (min = previous max + 1) and the first starts at 1,
+  which together prove "unique with min 1, max N and count N" without holding the keys;
+- foreign keys (from generators ref / parent_key / child_ref / attr): each value lies in [1, N_D], N_D the
+  parent's last key as of the row's day (the next parent partition's first key - 1, or the parent's last
+  key on or before D) - with the parent's density, this proves the parent row exists on that day;
+- composite references by DuckDB anti-join (child_ref: the address is the ordering customer's and has the
+  role; attr: the price equals the product's), the referenced row dated on or before the row;
+- allowed values from generators: choice/cycle/by_slot/status sets, uniform/normal/log-normal ranges,
+  day dates equal to their partition's date, timestamps on their partition's day;
+- distributions the model declares (quality.distributions registry), with tolerances from sample size.
+
+DuckDB aggregates the rows per partition (streaming, bounded memory); Great Expectations validates the
+resulting frame of bad-row counts. `validate()` runs it all; the CLI and the Dagster checks call it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..core.errors import InputError
+from ..core.spec import Column, Model, Table
+from . import distributions as dist
+from .data import (TableFiles, date_of_file_sql, duck_type, find_root, list_files, parquet_type, q, raw_reader, same_type,
+                   sql_list, text_is_bad, typed_select)
+from .gx import expect_zero
+
+DEFAULT_ORIGIN = dt.date(2024, 1, 1)
+DIST_WINDOW_DAYS = 28  # partition mode: distributions look at the last 4 weeks up to the partition
+
+
+@dataclass
+class CheckResult:
+    table: str
+    check: str  # readable | type | pk_not_null | pk_unique | pk_dense | fk | composite_ref | allowed | <distribution name>
+    column: str
+    severity: str  # "error" (integrity, blocking) or "warn" (distribution)
+    passed: bool | None  # None: not applicable to this scope
+    bad_rows: int = 0
+    rows: int = 0
+    message: str = ""
+    partitions: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return "n/a" if self.passed is None else "pass" if self.passed else ("FAIL" if self.severity == "error" else "WARN")
+
+    def line(self) -> str:
+        where = f" in {len(self.partitions)} partition(s) ({', '.join(self.partitions[:3])}{', ...' if len(self.partitions) > 3 else ''})" if self.partitions else ""
+        return f"{self.table}.{self.column or '*'}: {self.check}: {self.message}{where}"
+
+
+@dataclass
+class Report:
+    model: str
+    root: Path
+    fmt: str
+    results: list[CheckResult]
+    seconds: float
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.passed is False and r.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if r.passed is False and r.severity != "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.warnings
+
+    def for_table(self, table: str) -> list[CheckResult]:
+        return [r for r in self.results if r.table == table]
+
+
+# ---------------------------------------------------------------- what the model description implies
+
+
+def _gen(col: Column) -> dict:
+    return col.gen or {}
+
+
+def foreign_keys(model: Model, table: Table) -> list[tuple[str, str, int]]:
+    """(column, parent table, day offset) for every output column that references a keyed table."""
+    out = []
+    for c in table.output_columns:
+        g = _gen(c)
+        kind = g.get("kind")
+        parent = None
+        if kind in ("ref", "child_ref"):
+            parent = g.get("table")
+        elif kind == "parent_key":
+            parent = getattr(table.volume, "parent", None)
+        if parent and any(t.name == parent and t.key for t in model.tables):
+            out.append((c.name, parent, int(g.get("day_offset", 0) or 0)))
+    # the column an attr reads through (via) is a foreign key too, even if generated another way
+    return out
+
+
+def composite_refs(model: Model, table: Table) -> list[dict]:
+    """Anti-join specs derived from child_ref and attr generators."""
+    out = []
+    cols = {c.name: c for c in table.columns}
+    for c in table.output_columns:
+        g = _gen(c)
+        if g.get("kind") == "child_ref":
+            child = model.table(g["table"])
+            parent_col = next((x.name for x in child.columns if _gen(x).get("kind") == "parent_key"), None)
+            via = g.get("via")
+            if parent_col is None or via not in cols or cols[via].hidden or not child.key:
+                continue
+            conds = [f"t.{q(child.key)} = s.{q(c.name)}", f"t.{q(parent_col)} = s.{q(via)}"]
+            for wc, allowed in (g.get("where") or {}).items():
+                conds.append(f"CAST(t.{q(wc)} AS VARCHAR) IN ({', '.join(dist.lit(str(a)) for a in allowed)})")
+            desc = f"{child.name} row {child.key} = {c.name} with {parent_col} = {via}" + \
+                   "".join(f" and {wc} in {list(a)}" for wc, a in (g.get("where") or {}).items())
+            out.append({"column": c.name, "table": child.name, "on": conds, "desc": desc, "skey": c.name, "tkey": child.key})
+        elif g.get("kind") == "attr":
+            parent = model.table(g["table"])
+            via = g.get("via")
+            if via not in cols or cols[via].hidden or not parent.key or parent.column(g["column"]).hidden:
+                continue
+            conds = [f"t.{q(parent.key)} = s.{q(via)}", f"t.{q(g['column'])} = s.{q(c.name)}"]
+            out.append({"column": c.name, "table": parent.name, "on": conds, "skey": via, "tkey": parent.key,
+                        "desc": f"{c.name} equals {parent.name}.{g['column']} of its {via}"})
+    return out
+
+
+def _num(value, params: dict) -> float:
+    if isinstance(value, str) and value.startswith("$"):
+        return float(params[value[1:]])
+    return float(value)
+
+
+def _values(items: list) -> list:
+    return [i[0] if isinstance(i, (list, tuple)) else i for i in items]
+
+
+def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | None:
+    """(SQL condition every non-null value meets, description) from the column's generator, or None."""
+    g = _gen(col)
+    kind = g.get("kind")
+    c = q(col.name)
+
+    def in_set(vals: list) -> tuple[str, str]:
+        vals = list(dict.fromkeys(vals))
+        if col.type == "string":
+            return f"{c} IN ({', '.join(dist.lit(str(v)) for v in vals)})", f"one of {vals[:12]}{' ...' if len(vals) > 12 else ''}"
+        return f"{c} IN ({', '.join(repr(float(v)) if col.type == 'float64' else str(v) for v in vals)})", f"one of {vals[:12]}"
+
+    try:
+        if kind in ("choice", "cycle"):
+            return in_set(_values(g["values"]))
+        if kind == "choice_by":
+            vals = [v for opts in g["options"].values() for v in _values(opts)] + _values(g.get("default") or [])
+            return in_set(vals)
+        if kind == "by_slot":
+            return in_set([v for variants in g["patterns"].values() for _, row in variants for v in row])
+        if kind == "status_by_age":
+            return in_set([v for _, opts in g["buckets"] for v in _values(opts)])
+        if kind == "const" and not isinstance(g.get("value"), bool):
+            return in_set([g["value"]])
+        if kind in ("uniform_int", "uniform"):
+            lo, hi = _num(g.get("low", 0.0), params), _num(g.get("high", 1.0), params)
+            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
+        if kind == "normal" and (g.get("min") is not None or g.get("max") is not None):
+            conds = []
+            if g.get("min") is not None:
+                conds.append(f"{c} >= {_num(g['min'], params)!r}")
+            if g.get("max") is not None:
+                conds.append(f"{c} <= {_num(g['max'], params)!r}")
+            return " AND ".join(conds), f"in [{g.get('min')}, {g.get('max')}]"
+        if kind == "lognormal_money":
+            lo, hi = _num(g.get("min", 0.5), params), _num(g.get("max", 100_000.0), params)
+            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
+        if kind == "day_date" and table.partitioned:
+            return f"{c} = __date", "equal to its partition's date"
+        if kind == "timestamp_intraday" and table.partitioned:
+            return f"CAST({c} AS DATE) = __date", "on its partition's day"
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
+
+
+def dependency_order(model: Model) -> list[Table]:
+    deps: dict[str, set[str]] = {}
+    for t in model.tables:
+        d = {p for _, p, _ in foreign_keys(model, t)} | {r["table"] for r in composite_refs(model, t)}
+        parent = getattr(t.volume, "parent", None)
+        if parent:
+            d.add(parent)
+        deps[t.name] = d - {t.name}
+    order, done = [], set()
+    while len(order) < len(model.tables):
+        progress = False
+        for t in model.tables:
+            if t.name not in done and deps[t.name] <= done:
+                order.append(t)
+                done.add(t.name)
+                progress = True
+        if not progress:  # a cycle: keep declaration order for the rest
+            order += [t for t in model.tables if t.name not in done]
+            break
+    return order
+
+
+# ---------------------------------------------------------------- the run
+
+
+class Suite:
+    """Validates the files of one model root. `dates=(first, last)` checks only those day partitions (Dagster)."""
+
+    def __init__(self, root: Path, model: Model, fmt: str | None = None, dates: tuple[dt.date, dt.date] | None = None,
+                 params: dict | None = None, origin: dt.date | None = None, memory_limit: str = "512MB",
+                 tables: list[str] | None = None, distributions: bool = True, engine=None) -> None:
+        self.model = model
+        self.root = find_root(root, model)
+        self.fmt, self.files = list_files(self.root, model, fmt)
+        self.dates = dates
+        self.only = set(tables) if tables else None
+        self.run_distributions = distributions
+        self.engine = engine  # a core Engine with the run's settings: exact per-day key ranges (Dagster partitions)
+        manifest = self._manifest()
+        cfg = (manifest or {}).get("config", {})
+        self.params = {**model.params, **(cfg.get("params") or {}), **(params or {})}
+        self.origin = origin or (dt.date.fromisoformat(cfg["origin"]) if cfg.get("origin") else DEFAULT_ORIGIN)
+        self.manifest_rows = {str(self.root / f["path"]): f.get("rows") for f in (manifest or {}).get("files", [])}
+        self.tmp = tempfile.mkdtemp(prefix="gengo-validate-")
+        self.con = duckdb.connect()
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{self.tmp}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.bad_files: dict[str, dict[str, tuple[str, int]]] = {}  # table -> file -> (reason, rows)
+        self.type_files: dict[str, dict[str, list[tuple[str, str, str]]]] = {}  # table -> file -> [(column, declared, found)]
+        self.quarantined: dict[str, set] = {}  # table -> partition dates with an excluded file
+        self.views: dict[str, str] = {}
+        self.key_stats: dict[str, pd.DataFrame] = {}
+        self._stats_memo: dict = {}
+        self.results: list[CheckResult] = []
+        self.rows: dict[str, int] = {}
+
+    def _manifest(self) -> dict | None:
+        try:
+            doc = json.loads((self.root / "_manifest.json").read_text())
+            return doc if doc.get("model") == self.model.name else None
+        except (OSError, ValueError):
+            return None
+
+    # ---------------------------------------------------------------- scope
+
+    def _in(self, d: dt.date | None, lo: dt.date | None, hi: dt.date | None) -> bool:
+        return d is None or ((lo is None or d >= lo) and (hi is None or d <= hi))
+
+    def files_between(self, table: str, lo: dt.date | None, hi: dt.date | None, good: bool = True) -> list[tuple[dt.date | None, Path]]:
+        bad = set(self.bad_files.get(table, {})) | set(self.type_files.get(table, {}))
+        return [(d, p) for d, p in self.files[table].files if self._in(d, lo, hi) and (not good or str(p) not in bad)]
+
+    def check_window(self, table: Table) -> tuple[dt.date | None, dt.date | None]:
+        return (self.dates[0], self.dates[1]) if self.dates and table.partitioned else (None, None)
+
+    def _result(self, r: CheckResult) -> None:
+        self.results.append(r)
+
+    # ---------------------------------------------------------------- files: readable, Parquet schema
+
+    def probe(self, table: Table, files: list[tuple[dt.date | None, Path]]) -> None:
+        bad = self.bad_files.setdefault(table.name, {})
+        typed = self.type_files.setdefault(table.name, {})
+        paths = [p for _, p in files]
+        if not paths:
+            return
+        if self.fmt == "parquet":
+            try:
+                rows = self.con.execute(f"SELECT file_name, name, type, converted_type, scale, precision, logical_type "
+                                        f"FROM parquet_schema({sql_list(paths)})").fetchall()
+            except duckdb.Error:
+                rows = []
+                for p in paths:
+                    try:
+                        rows += self.con.execute(f"SELECT file_name, name, type, converted_type, scale, precision, logical_type "
+                                                 f"FROM parquet_schema({sql_list([p])})").fetchall()
+                    except duckdb.Error as e:
+                        bad[str(p)] = (_first_line(e), self.manifest_rows.get(str(p)) or 0)
+            declared = {c.name: c.type for c in table.output_columns}
+            seen: dict[str, dict[str, str]] = {}
+            for fname, name, ptype, conv, scale, prec, logical in rows:
+                if name in declared:
+                    seen.setdefault(fname, {})[name] = parquet_type(ptype, conv, scale, prec, logical)
+            for p in paths:
+                if str(p) in bad:
+                    continue
+                cols = seen.get(str(p), {})
+                wrong = [(c, t, cols.get(c, "missing")) for c, t in declared.items() if not same_type(t, cols.get(c, "missing"))]
+                if wrong:
+                    typed[str(p)] = wrong
+        else:
+            for p in paths:
+                size = p.stat().st_size
+                if size == 0:
+                    if self.fmt == "csv":
+                        bad[str(p)] = ("empty file: not even a header line", 0)
+                    continue
+                with open(p, "rb") as fh:
+                    fh.seek(size - 1)
+                    last = fh.read(1)
+                if last != b"\n":
+                    bad[str(p)] = ("truncated: the last line is cut off", _data_lines(p, self.fmt))
+        for d, p in files:
+            if str(p) in bad or str(p) in typed:
+                self.quarantined.setdefault(table.name, set()).add(d)
+
+    def _text_unreadable(self, table: Table, files: list[tuple[dt.date | None, Path]]) -> bool:
+        """Find text files DuckDB cannot parse (after a failed whole-table query); True if any were found."""
+        found = False
+        bad = self.bad_files.setdefault(table.name, {})
+        for d, p in files:
+            if str(p) in bad:
+                continue
+            try:
+                self.con.execute(f"SELECT count(*) FROM {raw_reader([p], self.fmt, table)}").fetchall()
+            except duckdb.Error as e:
+                bad[str(p)] = (_first_line(e), _data_lines(p, self.fmt))
+                self.quarantined.setdefault(table.name, set()).add(d)
+                found = True
+        return found
+
+    # ---------------------------------------------------------------- views
+
+    def _good(self, table: str, p: Path) -> bool:
+        return str(p) not in self.bad_files.get(table, {}) and str(p) not in self.type_files.get(table, {})
+
+    def view(self, table: Table, lo: dt.date | None = None, hi: dt.date | None = None, name: str | None = None) -> str | None:
+        """A typed view over the table's good files in [lo, hi] (None: no files)."""
+        return self.view_files(table, self.files_between(table.name, lo, hi), name)
+
+    def view_files(self, table: Table, files, name: str | None = None) -> str | None:
+        if not files:
+            return None
+        name = name or f"v_{_ident(table.name)}"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {q(name)} AS SELECT {typed_select(self.fmt, table)} "
+                         f"FROM {raw_reader([p for _, p in files], self.fmt, table)}")
+        return name
+
+    # ---------------------------------------------------------------- key statistics and foreign-key bounds
+
+    def parent_stats(self, parent: Table, lo: dt.date | None, hi: dt.date | None) -> pd.DataFrame:
+        """Per partition: date, rows, min and max key of the parent, for partitions in [lo, hi]."""
+        cached = self.key_stats.get(parent.name)
+        if cached is not None:
+            return cached
+        memo = (parent.name, lo, hi)
+        if memo in self._stats_memo:
+            return self._stats_memo[memo]
+        self._stats_memo[memo] = out = self._parent_stats(parent, lo, hi)
+        return out
+
+    def _parent_stats(self, parent: Table, lo: dt.date | None, hi: dt.date | None) -> pd.DataFrame:
+        files = self.files_between(parent.name, lo, hi)
+        self.probe(parent, [f for f in files if str(f[1]) not in self.bad_files.get(parent.name, {})])
+        files = self.files_between(parent.name, lo, hi)
+        if not files:
+            return pd.DataFrame(columns=["date", "n", "kmin", "kmax"])
+        sql = (f"SELECT {date_of_file_sql()} AS date, count(*) AS n, min(k) AS kmin, max(k) AS kmax FROM "
+               f"(SELECT TRY_CAST({q(parent.key)} AS BIGINT) AS k, __file FROM {raw_reader([p for _, p in files], self.fmt, parent)}) "
+               f"GROUP BY 1 ORDER BY 1")
+        try:
+            return self.con.execute(sql).df()
+        except duckdb.Error:
+            self._text_unreadable(parent, files)
+            return self._parent_stats(parent, lo, hi)
+
+    def fk_bounds(self, parent: Table, dates: list[dt.date | None], offset: int) -> tuple[pd.DataFrame, int | None]:
+        """(frame of date -> N_D for the child's partition dates, N for static rows)."""
+        if self.engine is not None:
+            import numpy as np
+
+            vol = self.engine.table(parent.name).volume
+            real = [d for d in dates if d]
+            if not parent.partitioned:
+                n = vol.cum(1)
+                return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": n}), n
+            days = np.asarray([(d - self.origin).days + offset for d in real], dtype=np.int64)
+            live = [int(x) for x in vol.live(np.maximum(days, 0))] if len(days) else []
+            return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": live}), (max(live) if live else 0)
+        if not parent.partitioned:
+            st = self.parent_stats(parent, None, None)
+            n = int(st["kmax"].max()) if len(st) and pd.notna(st["kmax"].max()) else 0
+            return pd.DataFrame({"d": pd.Series([d for d in dates if d], dtype="object"), "n": n}), n
+        real = [d for d in dates if d]
+        hi = (max(real) + dt.timedelta(days=offset + 1)) if real else None
+        lo = (min(real) + dt.timedelta(days=offset - 7)) if (self.dates and real) else None
+        st = self.parent_stats(parent, lo, hi) if lo is not None else self.parent_stats(parent, None, hi)
+        bound = _bounds(st, [d + dt.timedelta(days=offset) for d in real])
+        if lo is not None and any(b is None for b in bound):  # a window of empty partitions: look further back
+            st = self.parent_stats(parent, None, hi)
+            bound = _bounds(st, [d + dt.timedelta(days=offset) for d in real])
+        overall = int(st["kmax"].max()) if len(st) and pd.notna(st["kmax"].max()) else 0
+        frame = pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": [b if b is not None else 0 for b in bound]})
+        return frame, overall
+
+    # ---------------------------------------------------------------- one table
+
+    def check_table(self, table: Table) -> None:
+        lo, hi = self.check_window(table)
+        files = self.files_between(table.name, lo, hi, good=False)
+        if not files:
+            if table.partitioned and self.dates:
+                self._result(CheckResult(table.name, "readable", "", "error", False, message=f"no files for {lo}..{hi}; materialize the partition first"))
+            elif not self.dates:
+                self._result(CheckResult(table.name, "readable", "", "error", False, message="no part files; the table is missing"))
+            return
+        # for the key chain, read the last partition before the window too
+        prev = []
+        if lo is not None and table.key and self.engine is None:
+            before = sorted({d for d, _ in self.files[table.name].files if d and d < lo})
+            if before:
+                prev = self.files_between(table.name, before[-1], before[-1], good=False)
+        self.probe(table, files + prev)
+        metrics, partial = self._metrics(table, files, prev)
+        self._integrity(table, files, metrics, partial, lo)
+        if self.run_distributions:
+            self._distributions(table, lo, hi)
+
+    def _metrics(self, table: Table, files, prev) -> tuple[pd.DataFrame, set]:
+        """One DuckDB pass: per partition, rows and bad-row counts of every rule."""
+        key = table.key if table.key and any(c.name == table.key for c in table.output_columns) else None
+        text = self.fmt != "parquet"
+        selects = ["count(*) AS rows"]
+        self.rules: dict[str, tuple[str, str, str]] = {}  # metric column -> (check, column, message)
+        if key:
+            selects += [f"count(*) FILTER (WHERE {q(key)} IS NULL) AS pk_null", f"count({q(key)}) AS pk_nn",
+                        f"count(DISTINCT {q(key)}) AS pk_distinct", f"min({q(key)}) AS pk_min", f"max({q(key)}) AS pk_max"]
+        if text:
+            for c in table.output_columns:
+                if c.type != "string":
+                    m = f"type__{_ident(c.name)}"
+                    selects.append(f"count(*) FILTER (WHERE {text_is_bad(c.name + '__raw', c.type)}) AS {m}")
+                    self.rules[m] = ("type", c.name, f"values that are not {c.type}")
+        joins = []
+        dates = sorted({d for d, _ in files}, key=lambda d: d or dt.date.min)
+        for i, (col, parent, offset) in enumerate(foreign_keys(self.model, table)):
+            frame, overall = self.fk_bounds(self.model.table(parent), dates, offset)
+            bname = f"b{i}_{_ident(table.name)}"
+            self.con.register(bname, frame)
+            joins.append(f"LEFT JOIN {bname} ON {bname}.d = s.__date")
+            m = f"fk__{_ident(col)}"
+            bound = f"coalesce({bname}.n, {overall or 0})"
+            selects.append(f"count(*) FILTER (WHERE {q(col)} IS NULL OR {q(col)} < 1 OR {q(col)} > {bound}) AS {m}")
+            self.rules[m] = ("fk", col, f"values not a {parent} key as of their day (outside 1..N_D, N_D = {parent}'s last key that day)")
+        for c in table.output_columns:
+            rule = allowed_rule(c, table, self.params)
+            if rule:
+                m = f"allowed__{_ident(c.name)}"
+                selects.append(f"count(*) FILTER (WHERE {q(c.name)} IS NOT NULL AND NOT coalesce({rule[0]}, false)) AS {m}")
+                self.rules[m] = ("allowed", c.name, f"values not {rule[1]}")
+        good = [(d, p) for d, p in files + prev if str(p) not in self.bad_files.get(table.name, {}) and str(p) not in self.type_files.get(table.name, {})]
+        if not good:
+            return pd.DataFrame(), set()
+        raw_cols = ", ".join(f"{q(c.name)} AS {q(c.name + '__raw')}" for c in table.output_columns if text and c.type != "string")
+        inner = f"SELECT {typed_select(self.fmt, table)}{', ' + raw_cols if raw_cols else ''} FROM {raw_reader([p for _, p in good], self.fmt, table)}"
+        sql = f"SELECT s.__date AS date, {', '.join(selects)} FROM ({inner}) s {' '.join(joins)} GROUP BY s.__date ORDER BY s.__date NULLS FIRST"
+        try:
+            frame = self.con.execute(sql).df()
+        except duckdb.Error as e:
+            if text and self._text_unreadable(table, good):
+                return self._metrics(table, files, prev)
+            raise InputError(f"cannot read table {table.name} ({_first_line(e)})", "regenerate it with `gengo gen`") from None
+        # composite references, per partition
+        for j, ref in enumerate(composite_refs(self.model, table)):
+            target = self.model.table(ref["table"])
+            tview = self.view(target, None, self.dates[1] + dt.timedelta(days=1) if (self.dates and target.partitioned) else None,
+                              name=f"t_{_ident(target.name)}")
+            m = f"ref__{_ident(ref['column'])}"
+            self.rules[m] = ("composite_ref", ref["column"], f"rows with no matching row: {ref['desc']}, dated on or before the row")
+            if tview is None:
+                frame[m] = frame["rows"]
+                continue
+            sview = self.view_files(table, [(d, p) for d, p in files if self._good(table.name, p)], f"s_{_ident(table.name)}")
+            if sview is None:
+                continue
+            datecond = " AND (t.__date IS NULL OR s.__date IS NULL OR t.__date <= s.__date)"
+            if self.dates:  # one partition: rows pointing into referenced partitions not on disk are not checkable
+                datecond_s = f" AND s.{q(ref['skey'])} BETWEEN (SELECT min({q(ref['tkey'])}) FROM {q(tview)}) AND (SELECT max({q(ref['tkey'])}) FROM {q(tview)})"
+            else:
+                datecond_s = ""
+            counts = self.con.execute(
+                f"SELECT s.__date AS date, count(*) AS bad FROM {q(sview)} s WHERE "
+                f"s.{q(ref['column'])} IS NOT NULL{datecond_s} AND NOT EXISTS (SELECT 1 FROM {q(tview)} t WHERE {' AND '.join(ref['on'])}{datecond}) "
+                f"GROUP BY 1").df()
+            frame = frame.merge(counts.rename(columns={"bad": m}), on="date", how="left")
+            frame[m] = frame[m].fillna(0).astype("int64")
+        partial = set(self.quarantined.get(table.name, set()))
+        return frame, partial
+
+    def _integrity(self, table: Table, files, frame: pd.DataFrame, partial: set, lo: dt.date | None) -> None:
+        name = table.name
+        checked_dates = {d for d, _ in files}
+        # readable
+        bad = {f: v for f, v in self.bad_files.get(name, {}).items() if any(str(p) == f for _, p in files)}
+        rows_lost = sum(v[1] for v in bad.values())
+        self._result(CheckResult(name, "readable", "*", "error", not bad, bad_rows=rows_lost,
+                                 message=(f"{len(bad)} unreadable file(s) holding {rows_lost:,} rows: " +
+                                          "; ".join(f"{Path(f).parent.name}/{Path(f).name}: {why}" for f, (why, _) in list(bad.items())[:3]))
+                                 if bad else f"{len(files)} files open and are complete",
+                                 partitions=sorted({str(d) for d, p in files if str(p) in bad and d})))
+        # Parquet schema
+        if self.fmt == "parquet":
+            wrong = {f: v for f, v in self.type_files.get(name, {}).items() if any(str(p) == f for _, p in files)}
+            by_col: dict[str, list] = {}
+            for f, cols in wrong.items():
+                for col, declared, found in cols:
+                    by_col.setdefault(col, []).append((f, declared, found))
+            for c in table.output_columns:
+                hits = by_col.get(c.name, [])
+                rows = sum(self._file_rows(f) for f, _, _ in hits)
+                self._result(CheckResult(name, "type", c.name, "error", not hits, bad_rows=rows,
+                                         message=(f"{rows:,} rows in {len(hits)} file(s) stored as {hits[0][2]}, declared {c.type}" if hits
+                                                  else f"stored as {c.type}"),
+                                         partitions=sorted({Path(f).parent.name.replace('date=', '') for f, _, _ in hits})))
+        if frame is None or len(frame) == 0:
+            return
+        frame = frame.copy()
+        frame["date"] = [_as_date(d) for d in frame["date"]]
+        in_scope = frame["date"].map(lambda d: d in checked_dates)
+        key = table.key if table.key and "pk_min" in frame.columns else None
+        if key:
+            dup, missing = [], []
+            prev_max, prev_date = None, None
+            for _, r in frame.iterrows():
+                d, nn, distinct = r["date"], int(r["pk_nn"]), int(r["pk_distinct"])
+                kmin = None if pd.isna(r["pk_min"]) else int(r["pk_min"])
+                kmax = None if pd.isna(r["pk_max"]) else int(r["pk_max"])
+                dp, mp = nn - distinct, 0
+                gap_ok = d not in partial and not any(x for x in partial if x and prev_date and prev_date < x < (d or dt.date.max))
+                if kmin is not None:
+                    if d not in partial:  # null keys are pk_not_null's to report: they may hold the missing values
+                        mp += max(0, (kmax - kmin + 1) - distinct - int(r["pk_null"]))
+                    if prev_max is not None and gap_ok:
+                        if kmin <= prev_max:
+                            dp += min(nn, prev_max - kmin + 1)
+                        elif kmin > prev_max + 1:
+                            mp += kmin - prev_max - 1
+                    elif prev_max is None and d not in partial and (d is None or d == self.origin or self.engine is not None):
+                        first = 1 if (d is None or self.engine is None) else self.engine.table(name).volume.cum((d - self.origin).days) + 1
+                        if kmin > first:
+                            mp += kmin - first
+                        elif kmin < first:
+                            dp += min(nn, first - kmin)
+                    prev_max = kmax if prev_max is None else max(prev_max, kmax)
+                prev_date = d if d else prev_date
+                dup.append(dp)
+                missing.append(mp)
+            frame["pk_dup"] = dup
+            frame["pk_missing"] = missing
+            self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")
+            self.rules["pk_dup"] = ("pk_unique", key, "duplicate primary keys")
+            self.rules["pk_missing"] = ("pk_dense", key, "keys missing from the dense range 1..N")
+            if not self.dates:
+                self.key_stats[name] = pd.DataFrame({"date": frame["date"], "n": frame["pk_nn"], "kmin": frame["pk_min"], "kmax": frame["pk_max"]})
+        scoped = frame[in_scope].reset_index(drop=True)
+        self.rows[name] = int(scoped["rows"].sum())
+        metric_cols = [m for m in self.rules if m in scoped.columns]
+        outcomes = expect_zero(scoped[metric_cols].astype("int64"), metric_cols, f"{self.model.name}.{name}")
+        for m in metric_cols:
+            check, column, what = self.rules[m]
+            o = outcomes[m]
+            bad_rows = int(scoped.loc[o.unexpected_index, m].sum()) if o.unexpected_index else 0
+            parts = [str(scoped.loc[i, "date"]) for i in o.unexpected_index if scoped.loc[i, "date"] is not None]
+            msg = f"{bad_rows:,} {what}" if not o.success else f"0 {what}"
+            if check == "pk_dense" and o.success and key:
+                msg = f"{key} is dense over {int(scoped['pk_nn'].sum()):,} rows"
+            self._result(CheckResult(name, check, column, "error", o.success, bad_rows=bad_rows, rows=self.rows[name],
+                                     message=msg, partitions=parts))
+
+    def _file_rows(self, f: str) -> int:
+        if self.manifest_rows.get(f):
+            return int(self.manifest_rows[f])
+        try:
+            return int(self.con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({sql_list([f])})").fetchall()[0][0] or 0)
+        except duckdb.Error:
+            return 0
+
+    def _distributions(self, table: Table, lo, hi) -> None:
+        claims = [d for d in self.model.distributions if d.table == table.name]
+        if not claims:
+            return
+        wlo = (hi - dt.timedelta(days=DIST_WINDOW_DAYS - 1)) if (hi and table.partitioned) else None
+        rel = self.view(table, wlo, hi, name=f"d_{_ident(table.name)}")
+        for claim in claims:
+            views = {}
+            other = claim.args.get("table")  # a kind that reads another table (composite_ref) names it in args
+            if isinstance(other, str) and any(t.name == other for t in self.model.tables):
+                t = self.model.table(other)
+                self.probe(t, self.files_between(t.name, None, hi if t.partitioned else None))
+                v = self.view(t, None, hi if t.partitioned else None, name=f"r_{_ident(t.name)}")
+                if v:
+                    views[t.name] = v
+            kind = dist.KINDS.get(claim.check)
+            severity = kind.severity if kind else "warn"
+            if rel is None:
+                self._result(CheckResult(table.name, claim.name, claim.args.get("column", ""), severity, None, message="no readable rows"))
+                continue
+            o = dist.run(claim.check, dist.DistContext(self.con, q(rel), table, self.model, {k: q(v) for k, v in views.items()}), dict(claim.args))
+            exp = f"; expected {o.expected}" if o.expected is not None and o.passed is not None else ""
+            tol = f" +- {o.tolerance}" if o.tolerance is not None else ""
+            msg = f"{o.detail}{exp}{tol}" if o.passed is not None else f"n/a: {o.detail}"
+            self._result(CheckResult(table.name, claim.name, o.column or claim.args.get("column", ""), severity, o.passed,
+                                     bad_rows=o.bad_rows, rows=o.n, message=msg,
+                                     details={"kind": claim.check, "observed": o.observed, "expected": o.expected,
+                                              "tolerance": o.tolerance, "doc": claim.doc}))
+
+    # ---------------------------------------------------------------- all tables
+
+    def run(self) -> Report:
+        t0 = time.perf_counter()
+        try:
+            for table in dependency_order(self.model):
+                if self.only and table.name not in self.only:
+                    continue
+                self.check_table(table)
+        finally:
+            self.con.close()
+            _rmtree(self.tmp)
+        return Report(self.model.name, self.root, self.fmt, self.results, time.perf_counter() - t0, self.rows)
+
+
+def validate(input: Path, model: Model, fmt: str | None = None, dates: tuple[dt.date, dt.date] | None = None,
+             tables: list[str] | None = None, **kw) -> Report:
+    return Suite(input, model, fmt=fmt, dates=dates, tables=tables, **kw).run()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _bounds(stats: pd.DataFrame, dates: list[dt.date]) -> list[int | None]:
+    """N_D per date: first key of the next non-empty partition after D, minus 1; else the last key on or before D."""
+    rows = [(pd.Timestamp(r.date).date() if r.date is not None and pd.notna(r.date) else None, int(r.n),
+             None if pd.isna(r.kmin) else int(r.kmin), None if pd.isna(r.kmax) else int(r.kmax)) for r in stats.itertuples()]
+    rows = [r for r in rows if r[0] is not None and r[1] > 0 and r[2] is not None]
+    rows.sort()
+    out = []
+    for d in dates:
+        nxt = next((r for r in rows if r[0] > d), None)
+        if nxt is not None:
+            out.append(nxt[2] - 1)
+            continue
+        before = [r[3] for r in rows if r[0] <= d]
+        out.append(max(before) if before else None)
+    return out
+
+
+def _as_date(d) -> dt.date | None:
+    try:
+        if d is None or pd.isna(d):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(d, dt.datetime):
+        return d.date()
+    if isinstance(d, dt.date):
+        return d
+    return pd.Timestamp(d).date()
+
+
+def _ident(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
+
+
+def _data_lines(path: Path, fmt: str) -> int:
+    n = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            n += chunk.count(b"\n")
+    size = path.stat().st_size
+    if size:
+        with open(path, "rb") as fh:
+            fh.seek(size - 1)
+            if fh.read(1) != b"\n":
+                n += 1
+    return max(0, n - (1 if fmt == "csv" else 0))
+
+
+def _rmtree(path: str) -> None:
+    for base, dirs, files in os.walk(path, topdown=False):
+        for f in files:
+            try:
+                os.unlink(os.path.join(base, f))
+            except OSError:
+                pass
+        for d in dirs:
+            try:
+                os.rmdir(os.path.join(base, d))
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass

@@ -1,0 +1,98 @@
+"""The benchmark harness (bench/): process-tree measurement, row counting, the report and its markers,
+and the adaptive default worker count. No timing assertions: speed targets live in bench/ only."""
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from gengo_pipeline.core import executor
+
+REPO = Path(__file__).resolve().parents[1]
+pytest.importorskip("psutil")
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+run = _load("run")
+measure = _load("measure")
+
+HOLD = "import time; b = bytearray({mb} * 10**6); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.0)"
+
+
+def test_measure_sums_rss_over_the_process_tree():
+    # a parent that starts two children, each holding 150 MB at the same time
+    child = HOLD.format(mb=150)
+    parent = ("import subprocess, sys; ps = [subprocess.Popen([sys.executable, '-c', %r]) for _ in range(2)]; "
+              "[p.wait() for p in ps]" % child)
+    m = measure.measure([sys.executable, "-c", parent], interval=0.02)
+    assert m.returncode == 0
+    assert m.peak_rss_single_mb >= 150          # wait4's ru_maxrss: the largest single process
+    assert m.peak_rss_single_mb < 290           # ... not the sum
+    assert m.peak_rss_tree_mb >= 300            # the sampled tree sum sees both children at once
+    assert m.user_s + m.sys_s > 0 and m.wall_s >= 1.0
+
+
+def test_count_rows_csv_and_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "t.csv").write_text("x,y\n1,2\n3,4\n5,6\n")
+    pq.write_table(pa.table({"x": list(range(7))}), tmp_path / "a" / "t.parquet")
+    assert run.count_rows(tmp_path) == 3 + 7
+    assert run.dir_bytes(tmp_path) == sum(p.stat().st_size for p in (tmp_path / "a").iterdir())
+
+
+def test_tiny_run_produces_results_table_and_keeps_other_sections(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# gengo benchmark results\n\n## gengo validate\n\nvalidate numbers 123\n")
+    bench = run.Bench(run.MODES["tiny"], tmp_path, workers=1, log=lambda *a: None)
+    g = bench.gengo_run("ecommerce", "csv", "5MB", 1, "vs-tpch")
+    t = bench.tpch_run("csv", g.bytes, 1, "vs-tpch") if bench.tpchgen else None
+    assert not any(p.name.startswith("gengo-") for p in tmp_path.iterdir())  # data removed after counting
+    assert g.rows > 10_000 and 4e6 < g.bytes < 6e6
+    block = run.report(bench, run.machine(), run.dt.datetime.now(run.dt.timezone.utc), 1.0, "test", "", (0.0, 0.0))
+    run.update_results(results, block)
+    run.update_results(results, block)  # a second run replaces the block, it does not add one
+    text = results.read_text()
+    assert text.count(run.BEGIN) == 1 and "## gengo validate" in text and "validate numbers 123" in text
+    raw = re.search(r"\| gengo \| ecommerce \| csv \| 5MB \| 1 \| ([\d,]+) \| ([\d.,]+) \| ([\d.]+) \| ([\d.,]+) \| [\d.]+ \| ([\d,]+) \|", text)
+    assert raw, text
+    rows, mb, secs, mb_s, rss = raw.groups()
+    assert int(rows.replace(",", "")) == g.rows
+    assert float(mb) == pytest.approx(g.bytes / 1e6, abs=0.06)
+    assert float(secs) > 0 and float(mb_s.replace(",", "")) > 0
+    assert int(rss.replace(",", "")) > 30  # a python + polars process holds more than 30 MB
+    assert "| ecommerce CSV MB/s >= 1.0x tpchgen-cli CSV MB/s (same run) |" in text
+    if t is not None:
+        assert t.rows > 0 and "| tpchgen | tpch | csv |" in text
+        assert re.search(r"CSV MB/s \(same run\) \| [\d.,]+ vs [\d.,]+ MB/s = [\d.]+x \| \*\*(met|not met)\*\* \|", text)
+
+
+def test_default_workers_follow_cores_and_memory(monkeypatch):
+    cores = len(executor.os.sched_getaffinity(0))
+    monkeypatch.setattr(executor, "_available_memory", lambda: None)
+    assert executor.default_workers() == cores
+    monkeypatch.setattr(executor, "_available_memory", lambda: 3 * 2**30)
+    assert executor.default_workers(memory_per_worker=2**30) == min(cores, 3)
+    assert executor.default_workers(memory_per_worker=4 * 2**30) == 1
+    monkeypatch.setattr(executor, "_available_memory", lambda: 0)
+    assert executor.default_workers() == 1
+    monkeypatch.setattr(executor, "_available_memory", lambda: 10**15)
+    assert executor.default_workers() == cores
+
+
+def test_available_memory_matches_the_system():
+    import psutil
+    mem = executor._available_memory()
+    assert mem is not None and 0 < mem <= psutil.virtual_memory().total
+    assert abs(mem - psutil.virtual_memory().available) < 2**30 or Path("/sys/fs/cgroup/memory.max").exists()
