@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -9,11 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..core.executor import RunResult, execute
+from ..core.executor import RunResult, WorkerPool, default_workers, execute
 from ..core.errors import UsageError
 from ..core.layout import check_writable
 from ..core.plan import make_plan
-from ..core.settings import EXTENSIONS
+from ..core.settings import EXTENSIONS, parse_size
 from .common import _int, add_plan_flags, settings_from
 
 
@@ -33,18 +34,32 @@ def cmd_gen(args: argparse.Namespace) -> int:
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression)
     check_writable(settings.out)
     console = Console(stderr=True, soft_wrap=True)
-    plan = make_plan(model, settings)
+    workers = settings.workers or default_workers()
+    with contextlib.ExitStack() as stack:
+        # Big runs: start the workers now, so they import while the planner measures sample files.
+        pool = stack.enter_context(WorkerPool(workers)) if workers > 1 and _looks_big(settings) else None
+        plan = make_plan(model, settings)
+        result = _run(plan, settings, args, console, pool)
+    Console(width=None if sys.stdout.isatty() else 132).print(summary(result))
+    return 0
+
+
+def _looks_big(settings) -> bool:
+    if settings.size is not None:
+        return parse_size(settings.size) >= 200_000_000
+    return (settings.scale or 1.0) * (settings.days or 28) >= 200
+
+
+def _run(plan, settings, args, console: Console, pool) -> RunResult:
     total = sum(plan.rows.values())
-    console.print(f"[bold]{model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
-                  f"seed {settings.seed}, {total:,} rows -> {settings.out}/{model.name} as {settings.formats}")
+    console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
+                  f"seed {settings.seed}, {total:,} rows -> {settings.out}/{plan.model.name} as {settings.formats}")
     show = settings.progress and not args.no_progress and sys.stderr.isatty()
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("generating", total=total)
-        result = execute(plan, on_progress=lambda n: progress.advance(task, n))
-    Console(width=None if sys.stdout.isatty() else 132).print(summary(result))
-    return 0
+        return execute(plan, on_progress=lambda n: progress.advance(task, n), pool=pool)
 
 
 def summary(result: RunResult) -> Table:

@@ -19,6 +19,7 @@ from typing import Callable
 from .engine import Engine
 from .errors import GengoError
 from .layout import check_writable, partition_dir, remove_stale
+from .malloc import tune_malloc
 from .manifest import write_manifest
 from .plan import Plan, Unit, make_engine
 from .settings import GengoSettings
@@ -79,7 +80,7 @@ def _available_memory() -> int | None:
 
 def default_workers(memory_per_worker: int = WORKER_MEMORY_BYTES) -> int:
     """One worker per usable core, but no more than available memory / per-worker budget; at least 1."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = _usable_cores()
     avail = _available_memory()
     by_memory = cores if avail is None else avail // max(1, memory_per_worker)
     return max(1, min(cores, by_memory))
@@ -94,6 +95,7 @@ _PROGRESS = None
 def _init_worker(progress_queue) -> None:
     global _PROGRESS
     _PROGRESS = progress_queue
+    tune_malloc()
 
 
 def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date) -> Engine:
@@ -153,8 +155,11 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
 
 
 def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None,
-            tables: list[str] | None = None) -> RunResult:
-    """Write the plan's partitions (of `tables`, default all) and merge them into the manifest."""
+            tables: list[str] | None = None, pool: "WorkerPool | None" = None) -> RunResult:
+    """Write the plan's partitions (of `tables`, default all) and merge them into the manifest.
+
+    `pool`: worker processes started earlier (see WorkerPool); used when the run wants as many workers.
+    """
     settings = plan.settings
     check_writable(settings.out, create=True)
     units = sorted(plan.units(tables), key=lambda u: -u.rows)  # biggest first balances the workers
@@ -180,33 +185,67 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
 
     args = (plan.model, settings, plan.scale, plan.snapshot)
     if workers == 1:
+        tune_malloc()
         for u in units:
             finished(run_unit(*args, u, on_progress))
     else:
-        _run_pool(args, units, workers, on_progress, finished)
+        _run_pool(args, units, workers, on_progress, finished, pool)
     seconds = time.perf_counter() - started
     result = _summarize(plan, results, seconds, tables)
     write_manifest(plan, result)
     return result
 
 
-def _run_pool(args, units: list[Unit], workers: int, on_progress, finished) -> None:
-    ctx = get_context("spawn")  # polars/arrow thread pools do not survive fork
-    progress_queue = ctx.Queue()
-    os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, default_workers() // workers)))
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(progress_queue,)) as pool:
-        pending = {pool.submit(run_unit, *args, u) for u in units}
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _warm() -> None:
+    """A no-op task: submitting one per worker makes the pool start its processes now."""
+
+
+class WorkerPool:
+    """Worker processes started ahead of the run, so they import numpy/polars/pyarrow while the planner works."""
+
+    def __init__(self, workers: int) -> None:
+        ctx = get_context("spawn")  # polars/arrow thread pools do not survive fork
+        self.workers = workers
+        self.progress = ctx.Queue()
+        os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, _usable_cores() // workers)))
+        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self.progress,))
+        for _ in range(workers):
+            self.pool.submit(_warm)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None) -> None:
+    own = pool is None or pool.workers != workers
+    if own:
+        pool = WorkerPool(workers)
+    try:
+        pending = {pool.pool.submit(run_unit, *args, u) for u in units}
         try:
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(progress_queue, on_progress)
+                _drain(pool.progress, on_progress)
                 for f in done:
                     finished(f.result())
-            _drain(progress_queue, on_progress)
+            _drain(pool.progress, on_progress)
         except BaseException:
             for f in pending:
                 f.cancel()
             raise
+    finally:
+        if own:
+            pool.close()
 
 
 def _drain(q, on_progress) -> None:

@@ -117,14 +117,14 @@ def _window_rows(engine: Engine, model: Model, start_day: int, days: int) -> dic
     return rows
 
 
-def _sample_rows(engine: Engine, table, start_day: int, days: int) -> np.ndarray:
+def _sample_rows(engine: Engine, table, start_day: int, days: int, limit: int = SAMPLE_ROWS) -> np.ndarray:
     """Up to SAMPLE_ROWS rows in SAMPLE_BLOCKS contiguous blocks spread over the window: ids grow with time
     (wider text), so a sample from the first day alone would underestimate the later days."""
     vol = engine.table(table.name).volume
     lo, hi = (0, vol.cum(1)) if not table.partitioned else (vol.cum(start_day), vol.cum(start_day + days))
-    if hi - lo <= SAMPLE_ROWS:
+    if hi - lo <= limit:
         return np.arange(lo, hi, dtype=np.int64)
-    block = SAMPLE_ROWS // SAMPLE_BLOCKS
+    block = limit // SAMPLE_BLOCKS
     starts = np.linspace(lo, hi - block, SAMPLE_BLOCKS).astype(np.int64)
     return np.concatenate([np.arange(a, a + block, dtype=np.int64) for a in starts])
 
@@ -132,8 +132,16 @@ def _sample_rows(engine: Engine, table, start_day: int, days: int) -> np.ndarray
 SAMPLE_POINTS = (1_000, 10_000, 50_000)  # plus the whole sample: file size as a function of its rows
 
 
+def _stratified(total: int, blocks: int, n: int) -> np.ndarray:
+    """n of `total` sample rows: the first n/blocks rows of every block, so a smaller file keeps the window's
+    mix of early and late rows (id widths) and contiguous runs (one date, consecutive tickets) like a day's file."""
+    size = total // blocks
+    take = max(1, n // blocks)
+    return (np.arange(blocks)[:, None] * size + np.arange(take)[None, :]).ravel()[:n]
+
+
 def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSettings, start_day: int,
-                       days: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                       days: int, limit: int = SAMPLE_ROWS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Bytes of one `fmt` file holding n rows of each table, at a few n, written by the real writers.
 
     Dictionaries, headers and footers make small files cost more per row than big ones, so a size is
@@ -144,18 +152,17 @@ def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSe
     with tempfile.TemporaryDirectory(prefix="gengo-sizing-") as tmp:
         for i, t in enumerate(model.tables):
             rt = engine.table(t.name)
-            rows = _sample_rows(engine, t, start_day, days)
+            rows = _sample_rows(engine, t, start_day, days, limit)
             if len(rows) < 100 and t.partitioned:
-                rows = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:SAMPLE_ROWS]
-            # Start mid-window; smaller files are the first n rows: contiguous, like a day's file
-            # (consecutive tickets, one date, sorted times compress better than a scattered pick).
-            frame = rt.frame_rows(np.roll(rows, -(len(rows) // 2)))
+                rows = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:limit]
+            frame = rt.frame_rows(rows)
+            blocks = SAMPLE_BLOCKS if len(rows) == limit else 1
             counts = sorted({0, *(n for n in SAMPLE_POINTS if n < len(rows)), len(rows)})
             sizes = []
             for n in counts:
                 w = PartWriter(Path(tmp) / f"{i}-{n}", 0, rt.schema, sample_settings)
                 if n:
-                    w.write(frame.head(n))
+                    w.write(frame[_stratified(len(rows), blocks, n)])
                 sizes.append(w.commit()[0]["bytes"])
             out[t.name] = (np.asarray(counts, dtype=np.float64), np.asarray(sizes, dtype=np.float64))
     return out
@@ -244,9 +251,9 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
     snapshot = default_snapshot(settings)
     primary = settings.format_list[0]
     scale = 1.0
-    for _ in range(2):  # measure at the first guess, then again at the solved scale (wider ids, more text)
+    for limit in (SAMPLE_ROWS // 4, SAMPLE_ROWS):  # a rough scale from a small sample, then measure at it
         engine = make_engine(model, settings, scale, snapshot)
-        curves = measure_file_sizes(engine, model, primary, settings, start_day, days)
+        curves = measure_file_sizes(engine, model, primary, settings, start_day, days, limit)
         for _ in range(8):
             engine = make_engine(model, settings, scale, snapshot)
             files = _file_rows(engine, model, start_day, days, settings.rows_per_file)
