@@ -477,7 +477,8 @@ class BySlot(Generator):
         index = {v: i for i, v in enumerate(self.vocab)}
         self.codes = {c: np.vectorize(index.get, otypes=[np.int64])(rows) for c, (rows, _) in self.tables.items()}
 
-    def __call__(self, ctx):
+    def value_codes(self, ctx) -> tuple[np.ndarray, list[str]]:
+        """Indices into the sorted vocabulary: cheaper than strings for filters such as child_ref's `where`."""
         count, slot, parent = ctx.loc["count"], ctx.loc["slot"], ctx.loc["parent"]
         random = rng.bits(ctx.key(), parent)
         out = np.zeros(len(slot), dtype=np.int64)
@@ -485,7 +486,11 @@ class BySlot(Generator):
             m = count == c
             if m.any():
                 out[m] = self.codes[c][alias.sample(random[m]), slot[m]]
-        return pl.Series(self.vocab, dtype=pl.Utf8).gather(out)
+        return out, self.vocab
+
+    def __call__(self, ctx):
+        codes, vocab = self.value_codes(ctx)
+        return pl.Series(vocab, dtype=pl.Utf8).gather(codes)
 
 
 @generator("status_by_age")
@@ -653,17 +658,33 @@ class ChildRef(Generator):
             ctx.shared[shared_key] = (first[:, None] + slot, slots[None, :] < count[:, None], loc, {})
         cand, valid, loc, values = ctx.shared[shared_key]
         ok = valid.copy()
-        missing = [c for c in self.cfg.where if c not in values]
-        if missing:
-            values.update(self.child.compute(cand.ravel(), missing, loc=dict(loc)))
         for col, allowed in self.cfg.where.items():
-            ok &= strings(values[col]).is_in(allowed).to_numpy().reshape(cand.shape)
+            if col not in values:
+                values[col] = self._where_values(cand.ravel(), loc, col)
+            v = values[col]
+            if isinstance(v, tuple):  # (codes, vocabulary) from a generator that offers them
+                codes, vocab = v
+                hit = np.isin(codes, [i for i, x in enumerate(vocab) if x in allowed])
+            else:
+                hit = strings(v).is_in(allowed).to_numpy()
+            ok &= hit.reshape(cand.shape)
         n_ok = ok.sum(axis=1)
         pick = rng.below(ctx.key(), ctx.rows, np.maximum(n_ok, 1))
         rank = np.cumsum(ok, axis=1) - 1
         hit = ok & (rank == pick[:, None])
         col = np.where(n_ok > 0, hit.argmax(axis=1), 0)
         return cand[np.arange(len(cand)), col] + 1
+
+
+    def _where_values(self, rows: np.ndarray, loc: dict, col: str):
+        from .engine import RowContext
+
+        gen = self.child.generator(col)
+        ctx = RowContext(self.child, rows, dict(loc))
+        if hasattr(gen, "value_codes"):
+            ctx.current = col
+            return gen.value_codes(ctx)
+        return ctx.get(col)
 
 
 # ------------------------------------------------------------------ plug-in domain logic

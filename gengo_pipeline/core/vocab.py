@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,29 +22,23 @@ class Vocab:
     name: str
     fields: dict[str, pl.Series]
     weights: np.ndarray
+    _alias: AliasTable | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.weights)
 
     @property
     def alias(self) -> AliasTable:
-        return _alias_for(self)
+        """Built once per vocabulary object and kept on it (never in a cache keyed by id(): ids are reused)."""
+        if self._alias is None:
+            self._alias = AliasTable.build(self.weights)
+        return self._alias
 
     def field(self, name: str) -> pl.Series:
         try:
             return self.fields[name]
         except KeyError:
             raise SpecError(f"vocabulary {self.name!r} has no field {name!r}", f"use one of {sorted(self.fields)}") from None
-
-
-_ALIAS: dict[int, AliasTable] = {}
-
-
-def _alias_for(v: Vocab) -> AliasTable:
-    key = id(v)
-    if key not in _ALIAS:
-        _ALIAS[key] = AliasTable.build(v.weights)
-    return _ALIAS[key]
 
 
 @lru_cache(maxsize=None)
