@@ -19,10 +19,10 @@ from typing import Callable
 from .engine import Engine
 from .errors import GengoError
 from .layout import check_writable, partition_dir, remove_stale
-from .malloc import tune_malloc
+from .malloc import release_memory, tune_malloc
 from .manifest import write_manifest
 from .plan import Plan, Unit, make_engine
-from .settings import GengoSettings
+from .settings import GengoSettings, rows_for_width
 from .spec import Model
 from .writers import PartWriter, part_name
 
@@ -129,8 +129,9 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     thread = threading.Thread(target=drain, daemon=True)
     thread.start()
     try:
-        for lo in range(unit.lo, max(unit.hi, unit.lo + 1), settings.chunk_rows):
-            hi = min(unit.hi, lo + settings.chunk_rows)
+        step = rows_for_width(settings.chunk_rows, len(rt.schema))
+        for lo in range(unit.lo, max(unit.hi, unit.lo + 1), step):
+            hi = min(unit.hi, lo + step)
             if hi > lo:
                 batches.put(rt.frame(lo, hi))
             if failure:
@@ -162,6 +163,7 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
     """
     settings = plan.settings
     check_writable(settings.out, create=True)
+    release_memory()  # the planner's sample frames
     units = sorted(plan.units(tables), key=lambda u: -u.rows)  # biggest first balances the workers
     workers = max(1, min(workers or settings.workers or default_workers(), len(units)))
     if sum(u.rows for u in units) < SMALL_RUN_ROWS:

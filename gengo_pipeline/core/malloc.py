@@ -23,7 +23,19 @@ def tune_malloc() -> bool:
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
-    ok = all(mallopt(p, v) == 1 for p, v in ((M_MMAP_THRESHOLD, 32 * 2**20), (M_TRIM_THRESHOLD, 256 * 2**20),
-                                              (M_TOP_PAD, 64 * 2**20)))
+    ok = all(mallopt(p, v) == 1 for p, v in ((M_MMAP_THRESHOLD, 32 * 2**20), (M_TRIM_THRESHOLD, 64 * 2**20),
+                                              (M_TOP_PAD, 16 * 2**20)))
     _DONE = ok
     return ok
+
+
+def release_memory() -> None:
+    """Give freed heap memory back to the OS (after planning, before the long run)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

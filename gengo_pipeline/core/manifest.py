@@ -40,7 +40,7 @@ def write_manifest(plan: "Plan", result: "RunResult") -> Path:
     root = model_root(s.out, plan.model.name)
     path = root / MANIFEST
     config = plan.describe()
-    settings = {k: getattr(s, k) for k in ("compression", "chunk_rows", "rows_per_file", "row_group_rows")}
+    settings = {k: getattr(s, k) for k in ("compression", "rows_per_file", "row_group_rows")}  # what shapes the bytes
     with open(root / ".manifest.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         old = read_manifest(s.out, plan.model.name)

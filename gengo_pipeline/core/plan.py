@@ -15,7 +15,7 @@ import numpy as np
 
 from .engine import Engine
 from .errors import UsageError
-from .settings import GengoSettings, parse_size
+from .settings import GengoSettings, parse_size, rows_for_width
 from .spec import Model
 from .writers import PartWriter
 
@@ -23,6 +23,7 @@ DEFAULT_SIZE = "100MB"
 MIN_DAYS, MAX_DAYS = 28, 366
 SAMPLE_ROWS = 100_000
 SAMPLE_BLOCKS = 8
+SAMPLE_POINTS = (1_000, 10_000, 50_000)  # plus the whole sample: file size as a function of its rows
 
 
 @dataclass(frozen=True)
@@ -117,19 +118,16 @@ def _window_rows(engine: Engine, model: Model, start_day: int, days: int) -> dic
     return rows
 
 
-def _sample_rows(engine: Engine, table, start_day: int, days: int, limit: int = SAMPLE_ROWS) -> np.ndarray:
-    """Up to SAMPLE_ROWS rows in SAMPLE_BLOCKS contiguous blocks spread over the window: ids grow with time
-    (wider text), so a sample from the first day alone would underestimate the later days."""
+def _sample_rows(engine: Engine, table, start_day: int, days: int, limit: int = SAMPLE_ROWS) -> tuple[np.ndarray, int]:
+    """Up to `limit` rows in SAMPLE_BLOCKS contiguous blocks spread over the window (and the block count):
+    ids grow with time (wider text), so a sample from the first day alone would underestimate later days."""
     vol = engine.table(table.name).volume
     lo, hi = (0, vol.cum(1)) if not table.partitioned else (vol.cum(start_day), vol.cum(start_day + days))
     if hi - lo <= limit:
-        return np.arange(lo, hi, dtype=np.int64)
+        return np.arange(lo, hi, dtype=np.int64), 1
     block = limit // SAMPLE_BLOCKS
     starts = np.linspace(lo, hi - block, SAMPLE_BLOCKS).astype(np.int64)
-    return np.concatenate([np.arange(a, a + block, dtype=np.int64) for a in starts])
-
-
-SAMPLE_POINTS = (1_000, 10_000, 50_000)  # plus the whole sample: file size as a function of its rows
+    return np.concatenate([np.arange(a, a + block, dtype=np.int64) for a in starts]), SAMPLE_BLOCKS
 
 
 def _stratified(total: int, blocks: int, n: int) -> np.ndarray:
@@ -152,11 +150,11 @@ def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSe
     with tempfile.TemporaryDirectory(prefix="gengo-sizing-") as tmp:
         for i, t in enumerate(model.tables):
             rt = engine.table(t.name)
-            rows = _sample_rows(engine, t, start_day, days, limit)
+            cap = rows_for_width(limit, len(rt.schema))  # wide tables: fewer rows, same memory
+            rows, blocks = _sample_rows(engine, t, start_day, days, cap)
             if len(rows) < 100 and t.partitioned:
-                rows = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:limit]
+                rows, blocks = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:cap], 1
             frame = rt.frame_rows(rows)
-            blocks = SAMPLE_BLOCKS if len(rows) == limit else 1
             counts = sorted({0, *(n for n in SAMPLE_POINTS if n < len(rows)), len(rows)})
             sizes = []
             for n in counts:

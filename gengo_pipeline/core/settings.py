@@ -37,6 +37,19 @@ def parse_size(text: str | float | int) -> int:
     return size
 
 
+REFERENCE_COLUMNS = 12
+
+
+def rows_for_width(rows: int, columns: int) -> int:
+    """Rows per batch or row group for a table of `columns` columns: wide tables (TPC-DS facts have 23-34)
+    get proportionally fewer, so a batch holds about `rows` x 12 values and worker memory stays flat.
+    A function of the setting and the schema only, so files never depend on the worker count."""
+    if columns <= REFERENCE_COLUMNS:
+        return rows
+    scaled = rows * REFERENCE_COLUMNS // columns
+    return scaled // 8192 * 8192 if scaled >= 8192 else max(1_000, scaled)
+
+
 def parse_formats(text: str | list[str]) -> list[str]:
     items = text if isinstance(text, list) else [t for t in str(text).replace(" ", "").split(",") if t]
     out: list[str] = []
@@ -68,9 +81,9 @@ class GengoSettings(BaseSettings):
     scale: float | None = Field(None, gt=0)
     scale_factor: float | None = Field(None, gt=0, description="TPC-DS-style scale factor (models that declare scale_factor_rows)")
     snapshot: dt.date | None = None
-    chunk_rows: int = Field(262_144, ge=1_000)
+    chunk_rows: int = Field(131_072, ge=1_000)
     rows_per_file: int = Field(2_000_000, ge=1_000)
-    row_group_rows: int = Field(262_144, ge=1_000)
+    row_group_rows: int = Field(131_072, ge=1_000)
     bytes_per_day: int = Field(32_000_000, ge=1_000_000, description="sizing: aim for about this much per day partition")
     checksums: bool = True
     progress: bool = True

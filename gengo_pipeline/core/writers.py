@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import OutputError
-from .settings import EXTENSIONS
+from .settings import EXTENSIONS, rows_for_width
 
 TIMESTAMP_TEXT = "%Y-%m-%dT%H:%M:%S"
 
@@ -129,7 +129,7 @@ class ParquetWriter(_FormatWriter):
                                    store_decimal_as_integer=True)
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
-        self.group = settings.row_group_rows
+        self.group = rows_for_width(settings.row_group_rows, len(schema))
 
     def write(self, df):
         if not df.height:
