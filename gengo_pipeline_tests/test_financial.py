@@ -110,7 +110,7 @@ def test_ohlc_ordering_and_trading_calendars(fin: Path):
 
 def test_open_continues_previous_close_and_volume_follows_moves(fin: Path):
     p = prices_with_prev(fin)
-    gap = f"abs(ln(open_price / prev_close))"
+    gap = "abs(ln(open_price / prev_close))"
     n, worst, median_gap, median_move = query(f"""SELECT count(*), max({gap} / sqrt(date - prev_date)), median({gap}),
                                    median(abs(ln(close_price / prev_close))) FROM {p} WHERE prev_close IS NOT NULL""")[0]
     assert n > 10000

@@ -17,7 +17,7 @@ from . import rng
 from .alias import AliasTable
 from .errors import SpecError
 from .spec import Num
-from .vocab import Vocab, builtin, inline, subset
+from .vocab import Vocab, builtin, subset
 
 if TYPE_CHECKING:
     from .engine import RowContext, TableRuntime

@@ -155,7 +155,8 @@ def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSe
             if len(rows) < 100 and t.partitioned:
                 rows, blocks = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:cap], 1
             frame = rt.frame_rows(rows)
-            counts = sorted({0, *(n for n in SAMPLE_POINTS if n < len(rows)), len(rows)})
+            points = SAMPLE_POINTS if fmt == "parquet" else ()  # text grows linearly: header + rows
+            counts = sorted({0, *(n for n in points if n < len(rows)), len(rows)})
             sizes = []
             for n in counts:
                 w = PartWriter(Path(tmp) / f"{i}-{n}", 0, rt.schema, sample_settings)
@@ -249,7 +250,7 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
     snapshot = default_snapshot(settings)
     primary = settings.format_list[0]
     scale = 1.0
-    for limit in (SAMPLE_ROWS // 4, SAMPLE_ROWS):  # a rough scale from a small sample, then measure at it
+    for limit in (SAMPLE_ROWS // 10, SAMPLE_ROWS):  # a rough scale from a small sample, then measure at it
         engine = make_engine(model, settings, scale, snapshot)
         curves = measure_file_sizes(engine, model, primary, settings, start_day, days, limit)
         for _ in range(8):

@@ -49,7 +49,6 @@ import numpy as np
 import polars as pl
 
 from ..core import rng
-from ..core.calendar import weekday
 from ..core.errors import SpecError
 from ..core.spec import Model
 from ..core.volumes import VolumeRuntime

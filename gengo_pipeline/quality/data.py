@@ -151,5 +151,7 @@ def typed_select(fmt: str, table: Table, cast: bool = True) -> str:
         else:
             parts.append(f"TRY_CAST({q(c.name)} AS {duck_type(c.type)}) AS {q(c.name)}")
     parts.append(f"{date_of_file_sql()} AS __date")
+    if not any(c.name == "date" for c in table.output_columns):  # the Hive partition column, as DuckDB shows it
+        parts.append(f"{date_of_file_sql()} AS date")
     parts.append("__file")
     return ", ".join(parts)

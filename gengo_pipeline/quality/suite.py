@@ -31,11 +31,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..core.engine import decimal_of
 from ..core.errors import InputError
 from ..core.spec import Column, Model, Table
 from . import distributions as dist
-from .data import (TableFiles, date_of_file_sql, duck_type, find_root, list_files, parquet_type, q, raw_reader, same_type,
-                   sql_list, text_is_bad, typed_select)
+from .data import (date_of_file_sql, find_root, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
+                   typed_select)
 from .gx import expect_zero
 
 DEFAULT_ORIGIN = dt.date(2024, 1, 1)
@@ -158,11 +159,16 @@ def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | N
     kind = g.get("kind")
     c = q(col.name)
 
+    dec = decimal_of(col.type)
+    unit = 10 ** dec[1] if dec else 1  # generators make decimals as scaled integers (cents)
+
     def in_set(vals: list) -> tuple[str, str]:
         vals = list(dict.fromkeys(vals))
         if col.type == "string":
             return f"{c} IN ({', '.join(dist.lit(str(v)) for v in vals)})", f"one of {vals[:12]}{' ...' if len(vals) > 12 else ''}"
-        return f"{c} IN ({', '.join(repr(float(v)) if col.type == 'float64' else str(v) for v in vals)})", f"one of {vals[:12]}"
+        if dec:
+            vals = [v / unit for v in vals]
+        return f"{c} IN ({', '.join(repr(float(v)) if col.type == 'float64' or dec else str(v) for v in vals)})", f"one of {vals[:12]}"
 
     try:
         if kind in ("choice", "cycle"):
@@ -177,14 +183,14 @@ def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | N
         if kind == "const" and not isinstance(g.get("value"), bool):
             return in_set([g["value"]])
         if kind in ("uniform_int", "uniform"):
-            lo, hi = _num(g.get("low", 0.0), params), _num(g.get("high", 1.0), params)
+            lo, hi = _num(g.get("low", 0.0), params) / unit, _num(g.get("high", 1.0), params) / unit
             return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
         if kind == "normal" and (g.get("min") is not None or g.get("max") is not None):
             conds = []
             if g.get("min") is not None:
-                conds.append(f"{c} >= {_num(g['min'], params)!r}")
+                conds.append(f"{c} >= {_num(g['min'], params) / unit!r}")
             if g.get("max") is not None:
-                conds.append(f"{c} <= {_num(g['max'], params)!r}")
+                conds.append(f"{c} <= {_num(g['max'], params) / unit!r}")
             return " AND ".join(conds), f"in [{g.get('min')}, {g.get('max')}]"
         if kind == "lognormal_money":
             lo, hi = _num(g.get("min", 0.5), params), _num(g.get("max", 100_000.0), params)
@@ -539,7 +545,12 @@ class Suite:
         frame["date"] = [_as_date(d) for d in frame["date"]]
         in_scope = frame["date"].map(lambda d: d in checked_dates)
         key = table.key if table.key and "pk_min" in frame.columns else None
-        if key:
+        dense = bool(key) and table.column(key).gen.get("kind") == "key"  # 1..N; others (Julian dates) just unique
+        if key and not dense:
+            frame["pk_dup"] = frame["pk_nn"] - frame["pk_distinct"]
+            self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")
+            self.rules["pk_dup"] = ("pk_unique", key, "duplicate primary keys")
+        if dense:
             dup, missing = [], []
             prev_max, prev_date = None, None
             for _, r in frame.iterrows():
