@@ -12,7 +12,6 @@ import pytest
 from gengo_pipeline.core import executor
 
 REPO = Path(__file__).resolve().parents[1]
-pytest.importorskip("psutil")
 
 
 def _load(name: str):
@@ -57,7 +56,8 @@ def test_tiny_run_produces_results_table_and_keeps_other_sections(tmp_path):
     results.write_text("# gengo benchmark results\n\n## gengo validate\n\nvalidate numbers 123\n")
     bench = run.Bench(run.MODES["tiny"], tmp_path, workers=1, log=lambda *a: None)
     g = bench.gengo_run("ecommerce", "csv", "5MB", 1, "vs-tpch")
-    t = bench.tpch_run("csv", g.bytes, 1, "vs-tpch") if bench.tpchgen else None
+    assert bench.tpchgen, "tpchgen-cli is a dev dependency"
+    t = bench.tpch_run("csv", g.bytes, 1, "vs-tpch")
     assert not any(p.name.startswith("gengo-") for p in tmp_path.iterdir())  # data removed after counting
     assert g.rows > 10_000 and 4e6 < g.bytes < 6e6
     block = run.report(bench, run.machine(), run.dt.datetime.now(run.dt.timezone.utc), 1.0, "test", "", (0.0, 0.0))
@@ -73,9 +73,8 @@ def test_tiny_run_produces_results_table_and_keeps_other_sections(tmp_path):
     assert float(secs) > 0 and float(mb_s.replace(",", "")) > 0
     assert int(rss.replace(",", "")) > 30  # a python + polars process holds more than 30 MB
     assert "| ecommerce CSV MB/s >= 1.0x tpchgen-cli CSV MB/s (same run) |" in text
-    if t is not None:
-        assert t.rows > 0 and "| tpchgen | tpch | csv |" in text
-        assert re.search(r"CSV MB/s \(same run\) \| [\d.,]+ vs [\d.,]+ MB/s = [\d.]+x \| \*\*(met|not met)\*\* \|", text)
+    assert t.rows > 0 and "| tpchgen | tpch | csv |" in text
+    assert re.search(r"CSV MB/s \(same run\) \| [\d.,]+ vs [\d.,]+ MB/s = [\d.]+x \| \*\*(met|not met)\*\* \|", text)
 
 
 def test_default_workers_follow_cores_and_memory(monkeypatch):
