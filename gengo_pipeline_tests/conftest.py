@@ -41,6 +41,22 @@ def scan(root: Path, model: str, table: str, fmt: str = "parquet") -> str:
     return f"{reader}('{glob}'{extra})"
 
 
+def assert_formats_agree(root: Path, model: str, tables: list[str] | None = None) -> None:
+    """P6: the Parquet, CSV and JSON Lines files of each table hold the same rows and values (EXCEPT both ways,
+    every column cast to its declared type)."""
+    from gengo_pipeline.models import resolve
+    from gengo_pipeline.quality.data import duck_type
+
+    spec = resolve(model)
+    for table in tables or [t.name for t in spec.tables]:
+        cols = ", ".join(f'"{c.name}"::{duck_type(c.type)}' for c in spec.table(table).output_columns)
+        pq, csv, js = (f"SELECT {cols} FROM {scan(root, spec.name, table, f)}" for f in ("parquet", "csv", "json"))
+        assert query(f"SELECT count(*) FROM ({pq})")[0][0] > 0, table
+        for other in (csv, js):
+            assert query(f"SELECT count(*) FROM (({pq}) EXCEPT ({other}))")[0][0] == 0, (table, other)
+            assert query(f"SELECT count(*) FROM (({other}) EXCEPT ({pq}))")[0][0] == 0, (table, other)
+
+
 @pytest.fixture(scope="session")
 def ecommerce_small(tmp_path_factory) -> Path:
     """A small ecommerce dataset in all three formats (shared by read-only tests)."""

@@ -8,23 +8,12 @@ import pytest
 
 from gengo_pipeline.models import resolve
 
-from .conftest import file_hashes, gengo, query, scan
+from .conftest import assert_formats_agree, file_hashes, gengo, query, scan
 
-TABLES = [t.name for t in resolve("ecommerce").tables]
-SQL = {"timestamp": "TIMESTAMP", "date": "DATE", "money": "DECIMAL(18,2)", "decimal(4,2)": "DECIMAL(4,2)", "int64": "BIGINT"}
 
 
 def test_three_formats_hold_the_same_rows(ecommerce_small: Path):
-    for table in TABLES:
-        pq, csv, js = (scan(ecommerce_small, "ecommerce", table, f) for f in ("parquet", "csv", "json"))
-        cols = ", ".join(f'"{c.name}"::{SQL.get(c.type, "VARCHAR")}' for c in resolve("ecommerce").table(table).output_columns)
-        n = query(f"select count(*) from {pq}")[0][0]
-        assert n > 0
-        assert query(f"select count(*) from {csv}")[0][0] == n
-        assert query(f"select count(*) from {js}")[0][0] == n
-        for other in (csv, js):
-            diff = query(f"select count(*) from (select {cols} from {pq} except select {cols} from {other})")[0][0]
-            assert diff == 0, f"{table}: {diff} rows differ between parquet and {other}"
+    assert_formats_agree(ecommerce_small, "ecommerce")
 
 
 def test_types_in_parquet(ecommerce_small: Path):

@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gengo_pipeline.models import resolve
-from gengo_pipeline.quality.data import duck_type
-
-from .conftest import file_hashes, gengo, query, scan
+from .conftest import assert_formats_agree, file_hashes, gengo, query, scan
 
 MODEL = "financial"
 BASE = ["--model", MODEL, "--size", "5MB", "--days", "35", "--format", "parquet,csv,json", "--seed", "7", "--no-progress"]
@@ -32,14 +29,7 @@ def prices_with_prev(root: Path) -> str:
 
 
 def test_formats_hold_the_same_rows(fin: Path):
-    for table in ("dim_exchanges", "dim_companies", "fact_daily_stock_prices"):
-        cols = ", ".join(f'"{c.name}"::{duck_type(c.type)}' for c in resolve(MODEL).table(table).output_columns)
-        pq, csv, js = (f"SELECT {cols} FROM {s(fin, table, f)}" for f in ("parquet", "csv", "json"))
-        n = query(f"SELECT count(*) FROM ({pq})")[0][0]
-        assert n > 0
-        for other in (csv, js):
-            assert query(f"SELECT count(*) FROM (({pq}) EXCEPT ({other}))")[0][0] == 0
-            assert query(f"SELECT count(*) FROM (({other}) EXCEPT ({pq}))")[0][0] == 0
+    assert_formats_agree(fin, MODEL)
 
 
 def test_workers_and_chunking_give_identical_bytes(fin: Path, tmp_path: Path):

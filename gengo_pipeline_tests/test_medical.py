@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gengo_pipeline.models import resolve
-from gengo_pipeline.quality.data import duck_type
-
-from .conftest import file_hashes, gengo, query, scan
+from .conftest import assert_formats_agree, file_hashes, gengo, query, scan
 
 MODEL = "medical"
 BASE = ["--model", MODEL, "--size", "5MB", "--days", "70", "--format", "parquet,csv,json", "--seed", "3", "--no-progress"]
@@ -28,13 +25,7 @@ def s(root: Path, table: str, fmt: str = "parquet") -> str:
 
 
 def test_formats_hold_the_same_rows(med: Path):
-    for table in TABLES:
-        cols = ", ".join(f'"{c.name}"::{duck_type(c.type)}' for c in resolve(MODEL).table(table).output_columns)
-        pq, csv, js = (f"SELECT {cols} FROM {s(med, table, f)}" for f in ("parquet", "csv", "json"))
-        assert query(f"SELECT count(*) FROM ({pq})")[0][0] > 0
-        for other in (csv, js):
-            assert query(f"SELECT count(*) FROM (({pq}) EXCEPT ({other}))")[0][0] == 0
-            assert query(f"SELECT count(*) FROM (({other}) EXCEPT ({pq}))")[0][0] == 0
+    assert_formats_agree(med, MODEL, list(TABLES))
 
 
 def test_workers_and_chunking_give_identical_bytes(med: Path, tmp_path: Path):
