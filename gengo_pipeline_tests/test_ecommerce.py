@@ -74,10 +74,13 @@ def test_emails_unique_and_cities_consistent(ecommerce_small: Path):
     assert names[0] > 1000 and names[1] > 1000
     from gengo_pipeline.core.vocab import builtin
 
-    cities = builtin("us_cities")
-    valid = {(c, st, z) for c, st, zs in zip(cities.fields["city"], cities.fields["state"], cities.fields["zips"]) for z in zs.split()}
-    rows = query(f"select city, state, zip from {s('dim_customer_addresses')}")
-    assert all(r in valid for r in rows)
+    places = builtin("world_cities").fields
+    valid = {(c, st, z, co) for c, st, zs, co in zip(places["city"], places["state"], places["zips"], places["country"])
+             for z in zs.split()}
+    rows = query(f"select city, state, zip, country from {s('dim_customer_addresses')}")
+    assert all(r in valid for r in rows)  # city, state and postal code agree, in their country
+    us = sum(r[3] == "United States" for r in rows) / len(rows)
+    assert 0.87 < us < 0.93 and len({r[3] for r in rows}) == 7  # the default mix: mostly US
 
 
 def test_workers_and_chunking_give_identical_bytes(tmp_path: Path):

@@ -64,6 +64,12 @@ def main() -> None:
         rows.append((c["name"], c["admin1code"], zips[0][1], c["population"], " ".join(z for z, _ in zips[:40])))
     rows.sort(key=lambda r: (-r[3], r[0], r[1]))
     write("us_cities.csv", ["city", "state", "county", "population", "zips"], rows)
+    # world_cities: the US ones plus a hand-kept list of large cities abroad with their real postal codes
+    # (scripts/intl_cities.csv), for address country mixes.
+    with open(Path(__file__).with_name("intl_cities.csv"), newline="") as f:
+        intl = [tuple(r.values()) for r in csv.DictReader(f)]
+    write("world_cities.csv", ["city", "state", "county", "population", "zips", "country"],
+          [(*r, "United States") for r in rows] + intl)
 
 
 if __name__ == "__main__":

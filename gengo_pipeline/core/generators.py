@@ -374,16 +374,37 @@ class VocabPick(_VocabGen):
 
 @generator("vocab_index")
 class VocabIndex(_VocabGen):
-    """A weighted index into a vocabulary, kept hidden and shared by vocab_field columns (city, state, zip)."""
+    """A weighted index into a vocabulary, kept hidden and shared by vocab_field columns (city, state, zip);
+    with `where_field`/`where_column`, drawn among the entries matching the row's value (its country)."""
 
     class Cfg(Generator.Cfg):
         name: str
+        where_field: str | None = None
+        where_column: str | None = None
 
     def setup(self):
         self.v = self.vocab(self.cfg.name)
+        self.parts: dict[str, tuple[np.ndarray, AliasTable]] = {}
+        if self.cfg.where_field:
+            values = self.v.field(self.cfg.where_field).to_numpy()
+            for value in dict.fromkeys(values.tolist()):
+                idx = np.flatnonzero(values == value)
+                self.parts[value] = (idx, AliasTable.build(self.v.weights[idx]))
 
     def __call__(self, ctx):
-        return self.v.alias.sample(ctx.bits())
+        random = ctx.bits()
+        if not self.parts:
+            return self.v.alias.sample(random)
+        cond = strings(ctx.get(self.cfg.where_column)).to_numpy()
+        out = np.full(len(random), -1, dtype=np.int64)
+        for value, (idx, alias) in self.parts.items():
+            m = cond == value
+            if m.any():
+                out[m] = idx[alias.sample(random[m])]
+        if np.any(out < 0):
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.name} has no entry for some {self.cfg.where_column} values",
+                            f"use values of its {self.cfg.where_field!r} field")
+        return out
 
 
 @generator("vocab_field")

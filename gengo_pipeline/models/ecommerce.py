@@ -47,6 +47,9 @@ MODEL = Model.model_validate({
         "supplier_skew": 0.3,
         "discount_share": 0.3,            # share of order lines with a discount
         "price_sigma": 0.7,
+        # country mix of customer addresses (weights; real cities with matching state/region and postal codes)
+        "share_us": 90.0, "share_canada": 3.0, "share_uk": 2.5, "share_germany": 1.5, "share_france": 1.0,
+        "share_australia": 1.0, "share_mexico": 1.0,
     },
     "vocab": {
         "streets": STREETS,
@@ -128,11 +131,15 @@ MODEL = Model.model_validate({
                 {"name": "street_name", "type": "string", "hidden": True, "gen": {"kind": "vocab", "name": "streets"}},
                 {"name": "street_type", "type": "string", "hidden": True, "gen": {"kind": "vocab", "name": "street_types"}},
                 {"name": "address", "type": "string", "gen": {"kind": "template", "format": "{house_number} {street_name} {street_type}"}},
-                {"name": "place", "type": "int64", "hidden": True, "gen": {"kind": "vocab_index", "name": "us_cities"}},
-                {"name": "city", "type": "string", "gen": {"kind": "vocab_field", "name": "us_cities", "field": "city", "of": "place"}},
-                {"name": "state", "type": "string", "gen": {"kind": "vocab_field", "name": "us_cities", "field": "state", "of": "place"}},
-                {"name": "zip", "type": "string", "gen": {"kind": "vocab_nested", "name": "us_cities", "field": "zips", "of": "place"}},
-                {"name": "country", "type": "string", "gen": {"kind": "const", "value": "United States"}},
+                {"name": "place", "type": "int64", "hidden": True, "gen": {
+                    "kind": "vocab_index", "name": "world_cities", "where_field": "country", "where_column": "country"}},
+                {"name": "city", "type": "string", "gen": {"kind": "vocab_field", "name": "world_cities", "field": "city", "of": "place"}},
+                {"name": "state", "type": "string", "gen": {"kind": "vocab_field", "name": "world_cities", "field": "state", "of": "place"}},
+                {"name": "zip", "type": "string", "gen": {"kind": "vocab_nested", "name": "world_cities", "field": "zips", "of": "place"}},
+                {"name": "country", "type": "string", "doc": "mix set by the share_* parameters", "gen": {"kind": "choice", "values": [
+                    ["United States", "$share_us"], ["Canada", "$share_canada"], ["United Kingdom", "$share_uk"],
+                    ["Germany", "$share_germany"], ["France", "$share_france"], ["Australia", "$share_australia"],
+                    ["Mexico", "$share_mexico"]]}},
             ],
         },
         {
