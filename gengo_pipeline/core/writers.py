@@ -26,10 +26,13 @@ _TIME_OF_DAY: pl.Series | None = None
 
 
 def _time_of_day() -> pl.Series:
+    """"00:00:00" .. "23:59:59", built once per process (vectorized: it is on every worker's first batch)."""
     global _TIME_OF_DAY
     if _TIME_OF_DAY is None:
         s = np.arange(86_400)
-        _TIME_OF_DAY = pl.Series([f"{h:02d}:{m:02d}:{x:02d}" for h, m, x in zip(s // 3600, s // 60 % 60, s % 60)])
+        two = lambda a: pl.Series(a).cast(pl.Utf8).str.zfill(2)  # noqa: E731
+        _TIME_OF_DAY = pl.DataFrame({"h": two(s // 3600), "m": two(s // 60 % 60), "s": two(s % 60)}).select(
+            pl.concat_str(["h", "m", "s"], separator=":")).to_series()
     return _TIME_OF_DAY
 
 
