@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..core.errors import UsageError, ValidationFailed
+from ..core.errors import InputError, UsageError, ValidationFailed
 from ..core.settings import FORMATS
 
 
@@ -41,9 +41,11 @@ def register(sub) -> None:
 def _model_for(args) -> object:
     from ..models import resolve
 
+    root = Path(args.input)
+    if not root.exists():
+        raise InputError(f"input {root} does not exist", "give a folder written by `gengo gen`, e.g. data/ecommerce")
     if args.model:
         return resolve(args.model)
-    root = Path(args.input)
     for cand in (root / "_manifest.json",):
         if cand.is_file():
             try:
