@@ -17,7 +17,7 @@ from . import rng
 from .alias import AliasTable
 from .errors import SpecError
 from .spec import Num
-from .vocab import Vocab, builtin, subset
+from .vocab import Vocab, builtin
 
 if TYPE_CHECKING:
     from .engine import RowContext, TableRuntime
@@ -335,47 +335,9 @@ class _VocabGen(Generator):
         return builtin(name)
 
 
-@generator("vocab")
-class VocabPick(_VocabGen):
-    """A frequency-weighted pick from a vocabulary, optionally restricted by another column (names by sex)."""
-
-    class Cfg(Generator.Cfg):
-        name: str
-        field: str | None = None
-        where_field: str | None = None
-        where_column: str | None = None
-
-    def setup(self):
-        self.v = self.vocab(self.cfg.name)
-        self.field = self.cfg.field or ("value" if "value" in self.v.fields else "name")
-        self.v.field(self.field)
-        self.parts: dict[str, Vocab] = {}
-        if self.cfg.where_field:
-            for value in self.v.field(self.cfg.where_field).unique().to_list():
-                self.parts[value] = subset(self.v, self.cfg.where_field, value)
-
-    def __call__(self, ctx):
-        random = ctx.bits()
-        if not self.parts:
-            return self.v.field(self.field).gather(self.v.alias.sample(random))
-        cond = strings(ctx.get(self.cfg.where_column)).to_numpy()
-        pieces, order = [], []
-        for value, part in self.parts.items():
-            m = np.flatnonzero(cond == value)
-            if len(m):
-                pieces.append(part.field(self.field).gather(part.alias.sample(random[m])))
-                order.append(m)
-        if not pieces:
-            return pl.Series([], dtype=pl.Utf8)
-        where = np.concatenate(order)
-        merged = pl.concat(pieces)
-        return merged.gather(np.argsort(where, kind="stable"))
-
-
-@generator("vocab_index")
-class VocabIndex(_VocabGen):
-    """A weighted index into a vocabulary, kept hidden and shared by vocab_field columns (city, state, zip);
-    with `where_field`/`where_column`, drawn among the entries matching the row's value (its country)."""
+class _Draw(_VocabGen):
+    """A frequency-weighted index into a vocabulary; with `where_field`/`where_column`, drawn among the
+    entries whose field matches the row's value (first names by sex, cities by country)."""
 
     class Cfg(Generator.Cfg):
         name: str
@@ -391,7 +353,7 @@ class VocabIndex(_VocabGen):
                 idx = np.flatnonzero(values == value)
                 self.parts[value] = (idx, AliasTable.build(self.v.weights[idx]))
 
-    def __call__(self, ctx):
+    def draw(self, ctx) -> np.ndarray:
         random = ctx.bits()
         if not self.parts:
             return self.v.alias.sample(random)
@@ -405,6 +367,29 @@ class VocabIndex(_VocabGen):
             raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.name} has no entry for some {self.cfg.where_column} values",
                             f"use values of its {self.cfg.where_field!r} field")
         return out
+
+
+@generator("vocab")
+class VocabPick(_Draw):
+    """A word drawn from a vocabulary (its `field`, default "value" or "name")."""
+
+    class Cfg(_Draw.Cfg):
+        field: str | None = None
+
+    def setup(self):
+        super().setup()
+        self.field = self.v.field(self.cfg.field or ("value" if "value" in self.v.fields else "name"))
+
+    def __call__(self, ctx):
+        return self.field.gather(self.draw(ctx))
+
+
+@generator("vocab_index")
+class VocabIndex(_Draw):
+    """The drawn index itself, kept hidden and shared by vocab_field columns (city, state, zip agree)."""
+
+    def __call__(self, ctx):
+        return self.draw(ctx)
 
 
 @generator("vocab_field")
@@ -498,8 +483,7 @@ class BySlot(Generator):
         index = {v: i for i, v in enumerate(self.vocab)}
         self.codes = {c: np.vectorize(index.get, otypes=[np.int64])(rows) for c, (rows, _) in self.tables.items()}
 
-    def value_codes(self, ctx) -> tuple[np.ndarray, list[str]]:
-        """Indices into the sorted vocabulary: cheaper than strings for filters such as child_ref's `where`."""
+    def __call__(self, ctx):
         count, slot, parent = ctx.loc["count"], ctx.loc["slot"], ctx.loc["parent"]
         random = rng.bits(ctx.key(), parent)
         out = np.zeros(len(slot), dtype=np.int64)
@@ -507,11 +491,7 @@ class BySlot(Generator):
             m = count == c
             if m.any():
                 out[m] = self.codes[c][alias.sample(random[m]), slot[m]]
-        return out, self.vocab
-
-    def __call__(self, ctx):
-        codes, vocab = self.value_codes(ctx)
-        return pl.Series(vocab, dtype=pl.Utf8).gather(codes)
+        return pl.Series(self.vocab, dtype=pl.Utf8).gather(out)
 
 
 @generator("status_by_age")
@@ -679,33 +659,17 @@ class ChildRef(Generator):
             ctx.shared[shared_key] = (first[:, None] + slot, slots[None, :] < count[:, None], loc, {})
         cand, valid, loc, values = ctx.shared[shared_key]
         ok = valid.copy()
+        missing = [c for c in self.cfg.where if c not in values]
+        if missing:
+            values.update(self.child.compute(cand.ravel(), missing, loc=dict(loc)))
         for col, allowed in self.cfg.where.items():
-            if col not in values:
-                values[col] = self._where_values(cand.ravel(), loc, col)
-            v = values[col]
-            if isinstance(v, tuple):  # (codes, vocabulary) from a generator that offers them
-                codes, vocab = v
-                hit = np.isin(codes, [i for i, x in enumerate(vocab) if x in allowed])
-            else:
-                hit = strings(v).is_in(allowed).to_numpy()
-            ok &= hit.reshape(cand.shape)
+            ok &= strings(values[col]).is_in(allowed).to_numpy().reshape(cand.shape)
         n_ok = ok.sum(axis=1)
         pick = rng.below(ctx.key(), ctx.rows, np.maximum(n_ok, 1))
         rank = np.cumsum(ok, axis=1) - 1
         hit = ok & (rank == pick[:, None])
         col = np.where(n_ok > 0, hit.argmax(axis=1), 0)
         return cand[np.arange(len(cand)), col] + 1
-
-
-    def _where_values(self, rows: np.ndarray, loc: dict, col: str):
-        from .engine import RowContext
-
-        gen = self.child.generator(col)
-        ctx = RowContext(self.child, rows, dict(loc))
-        if hasattr(gen, "value_codes"):
-            ctx.current = col
-            return gen.value_codes(ctx)
-        return ctx.get(col)
 
 
 # ------------------------------------------------------------------ plug-in domain logic

@@ -63,10 +63,3 @@ def inline(name: str, items: list) -> Vocab:
         values = [str(i) for i in items]
         weights = np.ones(len(values))
     return Vocab(name, {"value": pl.Series("value", values, dtype=pl.Utf8)}, weights)
-
-
-def subset(v: Vocab, field: str, value: str) -> Vocab:
-    """The rows of `v` whose `field` equals `value` (e.g. female first names)."""
-    mask = (v.fields[field] == value).to_numpy()
-    idx = np.flatnonzero(mask)
-    return Vocab(f"{v.name}[{field}={value}]", {k: s.gather(idx) for k, s in v.fields.items()}, v.weights[idx])
