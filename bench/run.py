@@ -103,6 +103,11 @@ def dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.name.startswith(("_", ".")))
 
 
+def manifest_rows(path: Path) -> int:
+    """Rows gengo wrote under `path`, from its manifests (one per model root)."""
+    return sum(t["rows"] for m in path.glob("*/_manifest.json") for t in json.loads(m.read_text())["tables"].values())
+
+
 def count_rows(path: Path) -> int:
     """Rows in a tree of CSV (header line excluded) and Parquet files."""
     rows = 0
@@ -139,21 +144,22 @@ class Bench:
                  f"cpu {run.m.cpu_util(cores()):.2f} load {run.load1:.1f}")
         return run
 
-    def gengo_run(self, model: str, fmt: str, size: str, workers: int, tag: str = "") -> Run:
-        out = self._fresh("gengo")
-        cmd = [self.gengo, "gen", "--model", model, "--size", size, "--format", fmt, "--out", str(out), "--seed", "42",
-               "--workers", str(workers), "--no-progress"]
+    def _measure_into(self, cmd: list[str], out: Path, count) -> tuple[Measurement, int, int, float]:
+        """Run `cmd` writing into `out`, measured; count its rows and bytes, then delete `out`."""
         load = os.getloadavg()[0]
         try:
             m = measure(cmd, env=self.env)
             if m.returncode != 0:
-                raise RuntimeError(f"{' '.join(cmd)} failed ({m.returncode}): {m.stderr_tail}")
-            rows = 0
-            for manifest in out.glob("*/_manifest.json"):
-                rows += sum(t["rows"] for t in json.loads(manifest.read_text())["tables"].values())
-            nbytes = dir_bytes(out)
+                raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({m.returncode}): {m.stderr_tail}")
+            return m, count(out), dir_bytes(out), load
         finally:
             shutil.rmtree(out, ignore_errors=True)
+
+    def gengo_run(self, model: str, fmt: str, size: str, workers: int, tag: str = "") -> Run:
+        out = self._fresh("gengo")
+        cmd = [self.gengo, "gen", "--model", model, "--size", size, "--format", fmt, "--out", str(out), "--seed", "42",
+               "--workers", str(workers), "--no-progress"]
+        m, rows, nbytes, load = self._measure_into(cmd, out, manifest_rows)
         return self._record(Run("gengo", model, fmt, size, workers, m, rows, nbytes, load, tag))
 
     def tpch_run(self, fmt: str, target_bytes: float, threads: int, tag: str = "") -> Run | None:
@@ -162,27 +168,13 @@ class Bench:
         sf = max(0.001, round(target_bytes / TPCH_BYTES_PER_SF[fmt], 3))
         out = self._fresh("tpch")
         cmd = [self.tpchgen, fmt, "-s", str(sf), "-n", str(threads), "-o", str(out), "--no-progress", "-q"]
-        load = os.getloadavg()[0]
-        try:
-            m = measure(cmd, env=self.env)
-            if m.returncode != 0:
-                raise RuntimeError(f"{' '.join(cmd)} failed ({m.returncode}): {m.stderr_tail}")
-            rows, nbytes = count_rows(out), dir_bytes(out)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
+        m, rows, nbytes, load = self._measure_into(cmd, out, count_rows)
         return self._record(Run("tpchgen", "tpch", fmt, f"SF {sf:g}", threads, m, rows, nbytes, load, tag))
 
     def faker_run(self, rows: int) -> Run:
         out = self._fresh("faker")
         cmd = [sys.executable, str(HERE / "faker_baseline.py"), "--rows", str(rows), "--out", str(out)]
-        load = os.getloadavg()[0]
-        try:
-            m = measure(cmd, env=self.env)
-            if m.returncode != 0:
-                raise RuntimeError(f"faker baseline failed: {m.stderr_tail}")
-            nrows, nbytes = count_rows(out), dir_bytes(out)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
+        m, nrows, nbytes, load = self._measure_into(cmd, out, count_rows)
         return self._record(Run("faker", "faker-rows", "csv", f"{rows} orders", 1, m, nrows, nbytes, load, "faker"))
 
     # ------------------------------------------------------------ lookups

@@ -39,7 +39,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
         # Big runs: start the workers now, so they import while the planner measures sample files.
         pool = stack.enter_context(WorkerPool(workers)) if workers > 1 and _looks_big(settings) else None
         plan = make_plan(model, settings)
-        result = _run(plan, settings, args, console, pool)
+        result = _run(plan, args, console, pool)
     Console(width=None if sys.stdout.isatty() else 132).print(summary(result))
     return 0
 
@@ -50,7 +50,8 @@ def _looks_big(settings) -> bool:
     return (settings.scale or 1.0) * (settings.days or 28) >= 200
 
 
-def _run(plan, settings, args, console: Console, pool) -> RunResult:
+def _run(plan, args, console: Console, pool) -> RunResult:
+    settings = plan.settings
     total = sum(plan.rows.values())
     console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
                   f"seed {settings.seed}, {total:,} rows -> {settings.out}/{plan.model.name} as {settings.formats}")

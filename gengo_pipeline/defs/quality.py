@@ -76,16 +76,19 @@ def check_results(gengo: GengoResource, model: Model, table: Table, dates, distr
     return [r for r in results if r.severity == "error" and r.check not in {d.name for d in model.distributions}]
 
 
+def _check_result(results: list, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
+    ok = all(r.passed is not False for r in results)
+    return dg.AssetCheckResult(passed=ok, severity=severity, metadata=_metadata(results),
+                               description=None if ok else "; ".join(r.line() for r in results if r.passed is False)[:1000])
+
+
 def _integrity_check(model: Model, table: Table) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=asset_key(model, table.name), name="integrity", blocking=True,
                     partitions_def=partitions_for(model, table.name),
                     description=f"{table.name}: keys unique and dense, foreign keys valid as of the day, composite references, "
                                 f"declared types and allowed values (Great Expectations over DuckDB aggregates)")
     def integrity(context: dg.AssetCheckExecutionContext, gengo: GengoResource) -> dg.AssetCheckResult:
-        results = _run(context, gengo, model, table, distributions=False)
-        ok = all(r.passed is not False for r in results)
-        return dg.AssetCheckResult(passed=ok, severity=dg.AssetCheckSeverity.ERROR, metadata=_metadata(results),
-                                   description=None if ok else "; ".join(r.line() for r in results if r.passed is False)[:1000])
+        return _check_result(_run(context, gengo, model, table, distributions=False), dg.AssetCheckSeverity.ERROR)
 
     return integrity
 
@@ -97,10 +100,7 @@ def _distribution_check(model: Model, table: Table) -> dg.AssetChecksDefinition:
                     partitions_def=partitions_for(model, table.name),
                     description=f"{table.name}: " + "; ".join(f"{d.name} ({d.doc or d.check})" for d in claims))
     def distributions(context: dg.AssetCheckExecutionContext, gengo: GengoResource) -> dg.AssetCheckResult:
-        results = _run(context, gengo, model, table, distributions=True)
-        ok = all(r.passed is not False for r in results)
-        return dg.AssetCheckResult(passed=ok, severity=dg.AssetCheckSeverity.WARN, metadata=_metadata(results),
-                                   description=None if ok else "; ".join(r.line() for r in results if r.passed is False)[:1000])
+        return _check_result(_run(context, gengo, model, table, distributions=True), dg.AssetCheckSeverity.WARN)
 
     return distributions
 
