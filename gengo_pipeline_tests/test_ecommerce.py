@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+import xxhash
 
 from gengo_pipeline.models import resolve
 
@@ -102,12 +103,15 @@ def test_one_day_alone_reproduces_the_partition(tmp_path: Path):
     day = "2024-01-17"
     one = tmp_path / "one"
     gengo("gen", "--model", "ecommerce", "--start", day, "--days", "1", "--scale", repr(scale), "--format", "csv,parquet",
-          "--seed", "5", "--out", str(one), "--no-progress")
+          "--seed", "5", "--out", str(one), "--no-progress", "--checksum", "sha256")
     h_big, h_one = file_hashes(big), file_hashes(one)
     day_files = {k: v for k, v in h_big.items() if f"date={day}" in k or "date=" not in k}
     assert len(day_files) == 7 * 2 and h_one == day_files
     m1 = json.loads((one / "ecommerce" / "_manifest.json").read_text())
     assert {f["path"]: f["sha256"] for f in m1["files"]} == {k.removeprefix("ecommerce/"): v for k, v in h_one.items()}
+    # the default checksum (xxh3_128) is that of the bytes on disk, for every file of the big run
+    assert {f["path"]: f["xxh3_128"] for f in manifest["files"]} == {
+        str(p.relative_to(big / "ecommerce")): xxhash.xxh3_128(p.read_bytes()).hexdigest() for p in (big / "ecommerce").glob("**/part-*")}
 
 
 @pytest.mark.parametrize("args, code, words", [

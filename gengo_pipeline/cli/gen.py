@@ -24,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--out", type=Path, help="output root (default ./data)")
     p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
     p.add_argument("--compression", choices=["snappy", "zstd", "none"], help="Parquet compression (default snappy)")
+    p.add_argument("--checksum", choices=["xxh3_128", "sha256", "none"], help="file checksums in _manifest.json (default xxh3_128)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_gen)
 
@@ -31,7 +32,8 @@ def register(sub) -> None:
 def cmd_gen(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
-    model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression)
+    model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
+                                    checksum=args.checksum)
     check_writable(settings.out)
     console = Console(stderr=True, soft_wrap=True)
     workers = settings.workers or default_workers()

@@ -215,12 +215,17 @@ class WorkerPool:
         self.progress = ctx.Queue()
         os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, _usable_cores() // workers)))
         self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self.progress,))
+        self.idle = True
         for _ in range(workers):
             self.pool.submit(_warm)
 
     def close(self) -> None:
-        # Idle workers exit on their own; not waiting here saves the joins (the interpreter joins at exit).
+        """Stop the workers: at once when every task has returned (an orderly exit of interpreters holding
+        numpy/polars/arrow costs about half a second), else after the running tasks finish."""
+        processes = list(getattr(self.pool, "_processes", {}).values()) if self.idle else []
         self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            p.terminate()
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -234,6 +239,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
     if own:
         pool = WorkerPool(workers)
     try:
+        pool.idle = False
         pending = {pool.pool.submit(run_unit, *args, u) for u in units}
         try:
             while pending:
@@ -242,6 +248,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
                 for f in done:
                     finished(f.result())
             _drain(pool.progress, on_progress)
+            pool.idle = True
         except BaseException:
             for f in pending:
                 f.cancel()

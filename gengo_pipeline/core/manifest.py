@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from .layout import MANIFEST, model_root
 from .settings import EXTENSIONS
+from .writers import CHECKSUMS
 
 if TYPE_CHECKING:
     from .executor import RunResult
@@ -49,7 +50,7 @@ def write_manifest(plan: "Plan", result: "RunResult") -> Path:
         for f in result.files:
             rel = os.path.relpath(f["path"], root)
             files[rel] = {"path": rel, "table": f["table"], "date": f["date"], "rows": f["rows"], "bytes": f["bytes"],
-                          **({"sha256": f["sha256"]} if "sha256" in f else {})}
+                          **{k: f[k] for k in CHECKSUMS if k in f}}
         files = {k: v for k, v in files.items() if (root / k).exists()}
         tables: dict[str, dict] = {t.name: {"rows": 0, "bytes": {}, "files": 0} for t in plan.model.tables}
         counted = EXTENSIONS[s.format_list[0]]  # rows are counted once, in the first format

@@ -145,7 +145,7 @@ def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSe
     Dictionaries, headers and footers make small files cost more per row than big ones, so a size is
     estimated file by file from this curve rather than from one bytes-per-row figure.
     """
-    sample_settings = settings.model_copy(update={"formats": fmt, "checksums": False})
+    sample_settings = settings.model_copy(update={"formats": fmt, "checksum": "none"})
     out = {}
     with tempfile.TemporaryDirectory(prefix="gengo-sizing-") as tmp:
         for i, t in enumerate(model.tables):

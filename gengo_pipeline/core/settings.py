@@ -85,7 +85,8 @@ class GengoSettings(BaseSettings):
     rows_per_file: int = Field(2_000_000, ge=1_000)
     row_group_rows: int = Field(131_072, ge=1_000)
     bytes_per_day: int = Field(32_000_000, ge=1_000_000, description="sizing: aim for about this much per day partition")
-    checksums: bool = True
+    checksum: Literal["xxh3_128", "sha256", "none"] = Field(
+        "xxh3_128", description="checksum of every file in _manifest.json (xxh3_128: ~25 GB/s; sha256: ~2 GB/s)")
     progress: bool = True
     params: dict[str, dict[str, float]] = Field(default_factory=dict)
 

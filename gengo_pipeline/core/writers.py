@@ -15,11 +15,14 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+import xxhash
 
 from .errors import OutputError
 from .settings import EXTENSIONS, rows_for_width
 
 TIMESTAMP_TEXT = "%Y-%m-%dT%H:%M:%S"
+# checksum name -> hashlib.file_digest digest; xxh3_128 hex equals `xxhsum -H2`, sha256 `sha256sum`
+CHECKSUMS = {"xxh3_128": xxhash.xxh3_128, "sha256": "sha256"}
 
 
 _TIME_OF_DAY: pl.Series | None = None
@@ -75,9 +78,10 @@ class _FormatWriter:
         self._close()
         os.replace(self.tmp, self.path)
         info = {"path": str(self.path), "rows": self.rows, "bytes": self.path.stat().st_size}
-        if self.settings.checksums:
+        algorithm = self.settings.checksum
+        if algorithm != "none":
             with open(self.path, "rb") as f:
-                info["sha256"] = hashlib.file_digest(f, "sha256").hexdigest()
+                info[algorithm] = hashlib.file_digest(f, CHECKSUMS[algorithm]).hexdigest()
         return info
 
     def abort(self) -> None:

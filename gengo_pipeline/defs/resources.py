@@ -27,6 +27,7 @@ class GengoResource(dg.ConfigurableResource):
     origin: Optional[str] = Field(default=None, description="model origin date YYYY-MM-DD (GENGO_ORIGIN)")
     snapshot: Optional[str] = Field(default=None, description="as-of date for status columns (GENGO_SNAPSHOT)")
     compression: Optional[str] = Field(default=None, description="parquet compression: snappy|zstd|none")
+    checksum: Optional[str] = Field(default=None, description="file checksums: xxh3_128|sha256|none (GENGO_CHECKSUM)")
     chunk_rows: Optional[int] = Field(default=None, description="rows per generated chunk (GENGO_CHUNK_ROWS)")
     rows_per_file: Optional[int] = Field(default=None, description="rows per part file (GENGO_ROWS_PER_FILE)")
     row_group_rows: Optional[int] = Field(default=None, description="parquet row group rows (GENGO_ROW_GROUP_ROWS)")
