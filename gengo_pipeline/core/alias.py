@@ -43,3 +43,28 @@ class AliasTable:
         slot = slot.astype(np.int64)
         accept = (random_bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
         return np.where(accept < self.prob[slot], slot, self.alias[slot])
+
+
+@dataclass(frozen=True)
+class AliasGroups:
+    """Several alias tables drawn in one pass, each row from its own group's table: the same draws as
+    `tables[g].sample(bits)` row by row, without a boolean mask and a gather per group."""
+
+    sizes: np.ndarray  # uint64, slots per group
+    offsets: np.ndarray  # int64, first slot of each group in the flat arrays
+    prob: np.ndarray
+    alias: np.ndarray  # local (within-group) indices
+
+    @classmethod
+    def build(cls, tables: list[AliasTable]) -> "AliasGroups":
+        sizes = np.asarray([len(t) for t in tables], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        return cls(sizes.astype(np.uint64), offsets, np.concatenate([t.prob for t in tables]),
+                   np.concatenate([t.alias for t in tables]))
+
+    def sample(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Per row, an index into its group's weights; `group` must hold valid group numbers."""
+        slot = (((random_bits >> np.uint64(32)) * self.sizes[group]) >> np.uint64(32)).astype(np.int64)
+        flat = self.offsets[group] + slot
+        accept = (random_bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
+        return np.where(accept < self.prob[flat], slot, self.alias[flat])

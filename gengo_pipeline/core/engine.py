@@ -97,6 +97,7 @@ class RowContext:
         self.rows = rows
         self._loc = _LazyLoc(table, rows, loc) if loc is not None else None
         self.cols: dict[str, object] = {}
+        self._codes: dict[str, np.ndarray] = {}
         self.shared: dict[tuple, object] = {}  # work shared between columns (e.g. candidate child rows)
         self._computing: list[str] = []
         self.current = ""
@@ -115,19 +116,36 @@ class RowContext:
     def get(self, name: str):
         if name in self.cols:
             return self.cols[name]
+        gen = self.table.generator(name)
+        if gen.categorical:
+            codes, values = self.codes(name)
+            value = values.gather(codes)
+        else:
+            value = self._compute(name, lambda: gen(self))
+        self.cols[name] = value
+        return value
+
+    def codes(self, name: str) -> tuple[np.ndarray, pl.Series] | None:
+        """A column drawn from a fixed list of strings as (indices, the list), without building its strings;
+        None for other columns. Filters and templates work on the few distinct strings instead of every row."""
+        gen = self.table.generator(name)
+        if not gen.categorical:
+            return None
+        if name not in self._codes:
+            self._codes[name] = self._compute(name, lambda: gen.codes(self))
+        return self._codes[name], gen.labels
+
+    def _compute(self, name: str, fn):
         if name in self._computing:
             raise SpecError(f"{self.table.name}: columns depend on each other in a cycle: {' -> '.join(self._computing + [name])}",
                             "break the cycle in the model description")
-        gen = self.table.generator(name)
         self._computing.append(name)
         outer, self.current = self.current, name
         try:
-            value = gen(self)
+            return fn()
         finally:
             self.current = outer
             self._computing.pop()
-        self.cols[name] = value
-        return value
 
     # Random streams of the column being computed; `sub` names a second independent stream.
     def key(self, sub: str = "") -> np.uint64:
@@ -160,10 +178,19 @@ class TableRuntime:
             self._generators[name] = create(col.gen, self, name)
         return self._generators[name]
 
+    def context(self, rows: np.ndarray, loc: dict | None = None) -> RowContext:
+        """Rows at any indices, columns computed on demand; `loc` may carry parent/slot/count the caller knows."""
+        return RowContext(self, np.asarray(rows, dtype=np.int64), loc)
+
     def compute(self, rows: np.ndarray, names: list[str], loc: dict | None = None) -> dict[str, object]:
-        """Columns at any row indices; `loc` may carry parent/slot/count already known to the caller."""
-        ctx = RowContext(self, np.asarray(rows, dtype=np.int64), loc)
+        ctx = self.context(rows, loc)
         return {n: ctx.get(n) for n in names}
+
+    @cached_property
+    def plain_text(self) -> bool:
+        """True when no string column can hold a value that CSV must quote (empty, or with , " CR LF):
+        then the CSV writer skips the per-value quoting scan, with the same bytes."""
+        return all(self.generator(c.name).plain_text for c in self.spec.output_columns if c.type == "string")
 
     @cached_property
     def schema(self) -> dict[str, pl.DataType]:

@@ -7,6 +7,8 @@ microseconds for timestamps) or a polars string Series. Models add domain logic 
 from __future__ import annotations
 
 import importlib
+import re
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import numpy as np
@@ -14,7 +16,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import rng
-from .alias import AliasTable
+from .alias import AliasGroups, AliasTable
 from .errors import SpecError
 from .spec import Num
 from .vocab import Vocab, builtin
@@ -37,6 +39,10 @@ def generator(kind: str):
 
 class Generator:
     kind: ClassVar[str]
+    # A categorical generator picks from a fixed list of strings, `labels`: codes(ctx) gives each row's index
+    # into it, so filters and templates can work on the list instead of on every row's string.
+    categorical: bool = False
+    labels: pl.Series
 
     class Cfg(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -59,8 +65,18 @@ class Generator:
     def p(self, value: Num) -> float:
         return self.engine.param(value)
 
-    def __call__(self, ctx: "RowContext") -> Any:  # pragma: no cover - abstract
+    def __call__(self, ctx: "RowContext") -> Any:
+        if self.categorical:
+            return self.labels.gather(self.codes(ctx))
+        raise NotImplementedError  # pragma: no cover - every other generator defines it
+
+    def codes(self, ctx: "RowContext") -> np.ndarray:  # pragma: no cover - categorical generators define it
         raise NotImplementedError
+
+    @cached_property
+    def plain_text(self) -> bool:
+        """Proven never to need CSV quoting (see `plain`): only categorical generators can tell."""
+        return self.categorical and plain(self.labels.to_list())
 
 
 def create(cfg: dict, table: "TableRuntime", column: str) -> Generator:
@@ -68,6 +84,14 @@ def create(cfg: dict, table: "TableRuntime", column: str) -> Generator:
     if kind not in GENERATORS:
         raise SpecError(f"{table.name}.{column}: unknown generator {kind!r}", f"use one of {sorted(GENERATORS)}")
     return GENERATORS[kind](cfg, table, column)
+
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def plain(texts) -> bool:
+    """No text is empty or holds a comma, quote, CR or LF: CSV writes them unquoted."""
+    return all(isinstance(t, str) and t and not _NEEDS_QUOTES.search(t) for t in texts)
 
 
 def strings(values) -> pl.Series:
@@ -99,10 +123,11 @@ def group_codes(by, groups: list[str]) -> np.ndarray:
     return group_lookup(by, codes, -1.0).astype(np.int64)
 
 
-def _pick(values: list, idx: np.ndarray):
-    if all(isinstance(v, str) for v in values):
-        return pl.Series(values, dtype=pl.Utf8).gather(idx)
-    return np.asarray(values)[idx]
+def _set_labels(gen: Generator, values: list) -> None:
+    """A list of strings makes the generator categorical; other values (numbers) stay numpy arrays."""
+    gen.categorical = bool(values) and all(isinstance(v, str) for v in values)
+    if gen.categorical:
+        gen.labels = pl.Series(values, dtype=pl.Utf8)
 
 
 # ------------------------------------------------------------------ keys, dates, constants
@@ -141,11 +166,17 @@ class Const(Generator):
     class Cfg(Generator.Cfg):
         value: Any
 
+    def setup(self):
+        self.categorical = isinstance(self.cfg.value, str)
+        self.labels = pl.Series([self.cfg.value], dtype=pl.Utf8) if self.categorical else None
+
+    def codes(self, ctx):
+        return np.zeros(len(ctx.rows), dtype=np.int64)
+
     def __call__(self, ctx):
-        v = self.cfg.value
-        if isinstance(v, str):
-            return pl.repeat(v, len(ctx.rows), dtype=pl.Utf8, eager=True)
-        return np.full(len(ctx.rows), v)
+        if self.categorical:
+            return super().__call__(ctx)
+        return np.full(len(ctx.rows), self.cfg.value)
 
 
 # ------------------------------------------------------------------ numbers
@@ -266,9 +297,13 @@ class Choice(Generator):
     def setup(self):
         self.values, w = _weighted(self.cfg.values, self.p)
         self.alias = AliasTable.build(w)
+        _set_labels(self, self.values)
+
+    def codes(self, ctx):
+        return self.alias.sample(ctx.bits())
 
     def __call__(self, ctx):
-        return _pick(self.values, self.alias.sample(ctx.bits()))
+        return super().__call__(ctx) if self.categorical else np.asarray(self.values)[self.codes(ctx)]
 
 
 @generator("cycle")
@@ -278,8 +313,14 @@ class Cycle(Generator):
     class Cfg(Generator.Cfg):
         values: list
 
+    def setup(self):
+        _set_labels(self, self.cfg.values)
+
+    def codes(self, ctx):
+        return ctx.rows % len(self.cfg.values)
+
     def __call__(self, ctx):
-        return _pick(self.cfg.values, ctx.rows % len(self.cfg.values))
+        return super().__call__(ctx) if self.categorical else np.asarray(self.cfg.values)[self.codes(ctx)]
 
 
 @generator("bernoulli")
@@ -301,31 +342,27 @@ class ChoiceBy(Generator):
         default: list | None = None
 
     def setup(self):
-        self.groups = {g: (_weighted(o)[0], AliasTable.build(_weighted(o, self.p)[1])) for g, o in self.cfg.options.items()}
-        self.fallback = None
-        if self.cfg.default:
-            v, w = _weighted(self.cfg.default, self.p)
-            self.fallback = (v, AliasTable.build(w))
-        all_values = [v for vals, _ in self.groups.values() for v in vals] + (self.fallback[0] if self.fallback else [])
-        self.vocab = list(dict.fromkeys(all_values))
-        self.index = {v: i for i, v in enumerate(self.vocab)}
+        self.names = list(self.cfg.options)
+        options = [self.cfg.options[g] for g in self.names] + ([self.cfg.default] if self.cfg.default else [])
+        values = [_weighted(o)[0] for o in options]
+        self.vocab = list(dict.fromkeys(v for vals in values for v in vals))
+        index = {v: i for i, v in enumerate(self.vocab)}
+        self.values = np.asarray([index[v] for vals in values for v in vals], dtype=np.int64)
+        # one group per option list, the default (if any) last
+        self.groups = AliasGroups.build([AliasTable.build(_weighted(o, self.p)[1]) for o in options])
+        _set_labels(self, self.vocab)
 
     def __call__(self, ctx):
-        names = list(self.groups)
-        codes = group_codes(ctx.get(self.cfg.by), names)
-        random = ctx.bits()
-        out = np.full(len(codes), -1, dtype=np.int64)
-        for i, (vals, alias) in enumerate(self.groups.values()):
-            m = codes == i
-            if m.any():
-                out[m] = np.asarray([self.index[v] for v in vals])[alias.sample(random[m])]
-        missing = out < 0
+        return super().__call__(ctx) if self.categorical else np.asarray(self.vocab)[self.codes(ctx)]
+
+    def codes(self, ctx):
+        group = group_codes(ctx.get(self.cfg.by), self.names)
+        missing = group < 0
         if missing.any():
-            if self.fallback is None:
+            if not self.cfg.default:
                 raise SpecError(f"{self.table.name}.{self.column}: no options for some values of {self.cfg.by}", "add them or a default")
-            vals, alias = self.fallback
-            out[missing] = np.asarray([self.index[v] for v in vals])[alias.sample(random[missing])]
-        return _pick(self.vocab, out)
+            group[missing] = len(self.names)
+        return self.values[self.groups.offsets[group] + self.groups.sample(ctx.bits(), group)]
 
 
 class _VocabGen(Generator):
@@ -346,27 +383,39 @@ class _Draw(_VocabGen):
 
     def setup(self):
         self.v = self.vocab(self.cfg.name)
-        self.parts: dict[str, tuple[np.ndarray, AliasTable]] = {}
+        self.parts: list[str] = []  # the where_field's values; each draws among its own entries
         if self.cfg.where_field:
             values = self.v.field(self.cfg.where_field).to_numpy()
-            for value in dict.fromkeys(values.tolist()):
-                idx = np.flatnonzero(values == value)
-                self.parts[value] = (idx, AliasTable.build(self.v.weights[idx]))
+            self.parts = list(dict.fromkeys(values.tolist()))
+            entries = [np.flatnonzero(values == value) for value in self.parts]
+            self.entries = np.concatenate(entries)
+            self.groups = AliasGroups.build([AliasTable.build(self.v.weights[idx]) for idx in entries])
+        self._part_of: np.ndarray | None = None
+
+    def _which_part(self, ctx) -> np.ndarray:
+        """Per row, the index in `parts` of its where_column value (-1: none); by code when categorical."""
+        categorical = ctx.codes(self.cfg.where_column)
+        if categorical is None:
+            cond = strings(ctx.get(self.cfg.where_column)).to_numpy()
+            out = np.full(len(cond), -1, dtype=np.int64)
+            for i, value in enumerate(self.parts):
+                out[cond == value] = i
+            return out
+        codes, labels = categorical
+        if self._part_of is None:  # the where column's labels are fixed: map them to parts once
+            index = {value: i for i, value in enumerate(self.parts)}
+            self._part_of = np.asarray([index.get(x, -1) for x in labels.to_list()], dtype=np.int64)
+        return self._part_of[codes]
 
     def draw(self, ctx) -> np.ndarray:
         random = ctx.bits()
         if not self.parts:
             return self.v.alias.sample(random)
-        cond = strings(ctx.get(self.cfg.where_column)).to_numpy()
-        out = np.full(len(random), -1, dtype=np.int64)
-        for value, (idx, alias) in self.parts.items():
-            m = cond == value
-            if m.any():
-                out[m] = idx[alias.sample(random[m])]
-        if np.any(out < 0):
+        part = self._which_part(ctx)
+        if np.any(part < 0):
             raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.name} has no entry for some {self.cfg.where_column} values",
                             f"use values of its {self.cfg.where_field!r} field")
-        return out
+        return self.entries[self.groups.offsets[part] + self.groups.sample(random, part)]
 
 
 @generator("vocab")
@@ -379,6 +428,11 @@ class VocabPick(_Draw):
     def setup(self):
         super().setup()
         self.field = self.v.field(self.cfg.field or ("value" if "value" in self.v.fields else "name"))
+        self.categorical = self.field.dtype == pl.Utf8
+        self.labels = self.field
+
+    def codes(self, ctx):
+        return self.draw(ctx)
 
     def __call__(self, ctx):
         return self.field.gather(self.draw(ctx))
@@ -400,10 +454,14 @@ class VocabField(_VocabGen):
         of: str
 
     def setup(self):
-        self.s = self.vocab(self.cfg.name).field(self.cfg.field)
+        self.s = self.labels = self.vocab(self.cfg.name).field(self.cfg.field)
+        self.categorical = self.s.dtype == pl.Utf8
+
+    def codes(self, ctx):
+        return np.asarray(ctx.get(self.cfg.of))
 
     def __call__(self, ctx):
-        return self.s.gather(np.asarray(ctx.get(self.cfg.of)))
+        return self.s.gather(self.codes(ctx))
 
 
 @generator("vocab_nested")
@@ -419,11 +477,12 @@ class VocabNested(_VocabGen):
         lists = [s.split() for s in self.vocab(self.cfg.name).field(self.cfg.field).to_list()]
         self.counts = np.asarray([len(x) for x in lists], dtype=np.int64)
         self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
-        self.flat = pl.Series([i for x in lists for i in x], dtype=pl.Utf8)
+        self.flat = self.labels = pl.Series([i for x in lists for i in x], dtype=pl.Utf8)
+        self.categorical = True
 
-    def __call__(self, ctx):
+    def codes(self, ctx):
         idx = np.asarray(ctx.get(self.cfg.of))
-        return self.flat.gather(self.starts[idx] + rng.below(ctx.key(), ctx.rows, self.counts[idx]))
+        return self.starts[idx] + rng.below(ctx.key(), ctx.rows, self.counts[idx])
 
 
 @generator("template")
@@ -446,22 +505,76 @@ class Template(Generator):
                 width = int(spec[1:-1]) if spec and spec.startswith("0") and spec.endswith("d") else None
                 self.pieces.append(("col", field, width))
 
+        self._fixed: dict[str, pl.Series | None] = {}  # per categorical piece: its labels lowered/stripped
+
+    @property
+    def _fixes(self) -> bool:
+        return self.cfg.lower or self.cfg.strip_spaces
+
+    def _fix(self, s: pl.Series) -> pl.Series:
+        if self.cfg.strip_spaces:
+            s = s.str.replace_all(" ", "", literal=True).str.replace_all("'", "", literal=True)
+        return s.str.to_lowercase() if self.cfg.lower else s
+
+    def _fixed_labels(self, name: str, labels: pl.Series) -> pl.Series | None:
+        """The piece's labels with lower/strip_spaces applied, when they are ASCII (then fixing the few labels
+        equals fixing every row's string: no case mapping depends on neighbouring letters); else None."""
+        if name not in self._fixed:
+            ascii_only = all(x is None or x.isascii() for x in labels.to_list())
+            self._fixed[name] = self._fix(labels) if ascii_only else None
+        return self._fixed[name]
+
     def __call__(self, ctx):
         cols, exprs = {}, []
+        fix_all = False  # some piece could not be fixed on its own: fix the whole output, as before
         for kind, value, width in self.pieces:
             if kind == "lit":
+                if self._fixes and value.isascii():
+                    value = self._fix(pl.Series([value])).item()
+                else:
+                    fix_all = fix_all or self._fixes
                 exprs.append(pl.lit(value))
                 continue
-            v = ctx.get(value)
+            v = None
+            categorical = ctx.codes(value) if self._fixes else None
+            if categorical is not None and (fixed := self._fixed_labels(value, categorical[1])) is not None:
+                v = fixed.gather(categorical[0])
+            else:
+                v = ctx.get(value)
+                fix_all = fix_all or (self._fixes and not (isinstance(v, np.ndarray) and v.dtype.kind in "iu"))
             cols[value] = v if isinstance(v, pl.Series) else pl.Series(np.asarray(v))
             e = pl.col(value).cast(pl.Utf8)
             exprs.append(e.str.zfill(width) if width else e)
         if not cols:
             cols["__n"] = pl.Series(np.zeros(len(ctx.rows), np.int8))
         out = pl.DataFrame(cols).select(pl.concat_str(exprs).alias("s")).to_series()
-        if self.cfg.strip_spaces:
-            out = out.str.replace_all(" ", "", literal=True).str.replace_all("'", "", literal=True)
-        return out.str.to_lowercase() if self.cfg.lower else out
+        return self._fix(out) if fix_all else out
+
+    @cached_property
+    def plain_text(self) -> bool:
+        """Plain when literals and string pieces are, and some piece is never empty (numbers, plain labels)."""
+        if getattr(self, "_checking", False):  # a template cycle: the engine reports it when generating
+            return False
+        self._checking = True
+        try:
+            nonempty = False
+            for kind, value, _ in self.pieces:
+                if kind == "lit":
+                    if _NEEDS_QUOTES.search(value):
+                        return False
+                    nonempty = nonempty or bool(self._fix(pl.Series([value])).item())
+                elif self.table.spec.column(value).type != "string":
+                    nonempty = True
+                else:
+                    gen = self.table.generator(value)
+                    if not gen.plain_text:
+                        return False
+                    nonempty = nonempty or (gen.categorical and self._fix(gen.labels).str.len_bytes().min() > 0)
+            return nonempty
+        except KeyError:
+            return False
+        finally:
+            self._checking = False
 
 
 @generator("by_slot")
@@ -481,17 +594,25 @@ class BySlot(Generator):
             self.tables[int(count)] = (rows, AliasTable.build([v[0] for v in variants]))
         self.vocab = sorted({x for rows, _ in self.tables.values() for x in rows.ravel()})
         index = {v: i for i, v in enumerate(self.vocab)}
-        self.codes = {c: np.vectorize(index.get, otypes=[np.int64])(rows) for c, (rows, _) in self.tables.items()}
+        counts = sorted(self.tables)
+        # one group per child count: its variants' label codes (padded to the widest) and an alias table
+        self.group_of = np.full(max(counts) + 2, -1, dtype=np.int64)
+        self.group_of[counts] = np.arange(len(counts))
+        width = max(self.tables[c][0].shape[1] for c in counts)
+        rows = [np.vectorize(index.get, otypes=[np.int64])(self.tables[c][0]) for c in counts]
+        self.variants = np.concatenate([np.pad(r, ((0, 0), (0, width - r.shape[1]))) for r in rows])
+        self.groups = AliasGroups.build([self.tables[c][1] for c in counts])
+        self.labels = pl.Series(self.vocab, dtype=pl.Utf8)
+        self.categorical = True
 
-    def __call__(self, ctx):
+    def codes(self, ctx):
         count, slot, parent = ctx.loc["count"], ctx.loc["slot"], ctx.loc["parent"]
-        random = rng.bits(ctx.key(), parent)
-        out = np.zeros(len(slot), dtype=np.int64)
-        for c, (_, alias) in self.tables.items():
-            m = count == c
-            if m.any():
-                out[m] = self.codes[c][alias.sample(random[m]), slot[m]]
-        return pl.Series(self.vocab, dtype=pl.Utf8).gather(out)
+        group = self.group_of[np.minimum(count, len(self.group_of) - 1)]
+        known = group >= 0
+        group = np.maximum(group, 0)
+        variant = self.groups.offsets[group] + self.groups.sample(rng.bits(ctx.key(), parent), group)
+        out = self.variants[variant, np.minimum(slot, self.variants.shape[1] - 1)]
+        return out if known.all() else np.where(known, out, 0)  # no pattern for this count: the first label
 
 
 @generator("status_by_age")
@@ -504,21 +625,16 @@ class StatusByAge(Generator):
     def setup(self):
         self.vocab = list(dict.fromkeys(v for _, opts in self.cfg.buckets for v in _weighted(opts)[0]))
         self.bounds = np.asarray([b for b, _ in self.cfg.buckets], dtype=np.float64)
-        self.options = []
-        for _, opts in self.cfg.buckets:
-            vals, w = _weighted(opts, self.p)
-            self.options.append((np.asarray([self.vocab.index(v) for v in vals]), AliasTable.build(w)))
+        options = [_weighted(opts, self.p) for _, opts in self.cfg.buckets]
+        self.values = np.asarray([self.vocab.index(v) for vals, _ in options for v in vals], dtype=np.int64)
+        self.groups = AliasGroups.build([AliasTable.build(w) for _, w in options])
+        self.labels = pl.Series(self.vocab, dtype=pl.Utf8)
+        self.categorical = True
 
-    def __call__(self, ctx):
+    def codes(self, ctx):
         age = self.engine.snapshot_day - ctx.day
         bucket = np.minimum(np.searchsorted(self.bounds, age, side="left"), len(self.bounds) - 1)
-        random = ctx.bits()
-        out = np.zeros(len(age), dtype=np.int64)
-        for b, (vals, alias) in enumerate(self.options):
-            m = bucket == b
-            if m.any():
-                out[m] = vals[alias.sample(random[m])]
-        return pl.Series(self.vocab, dtype=pl.Utf8).gather(out)
+        return self.values[self.groups.offsets[bucket] + self.groups.sample(ctx.bits(), bucket)]
 
 
 # ------------------------------------------------------------------ time of day
@@ -650,26 +766,32 @@ class ChildRef(Generator):
 
     def __call__(self, ctx):
         shared_key = ("child_ref", self.cfg.table, self.cfg.via)
-        if shared_key not in ctx.shared:  # shipping and billing address share the candidates
+        if shared_key not in ctx.shared:  # shipping and billing address share the candidates and their columns
             parents = np.asarray(ctx.get(self.cfg.via), dtype=np.int64) - 1
             first, count = self.child.volume.children(parents)
-            slots = np.arange(self.max, dtype=np.int64)
-            slot = np.minimum(slots[None, :], count[:, None] - 1)
-            loc = {"parent": np.repeat(parents, self.max), "slot": slot.ravel(), "count": np.repeat(count, self.max)}
-            ctx.shared[shared_key] = (first[:, None] + slot, slots[None, :] < count[:, None], loc, {})
-        cand, valid, loc, values = ctx.shared[shared_key]
-        ok = valid.copy()
-        missing = [c for c in self.cfg.where if c not in values]
-        if missing:
-            values.update(self.child.compute(cand.ravel(), missing, loc=dict(loc)))
+            # candidate j of every row, slot-major: row i's j-th child (repeating its last one past its count)
+            slot = np.minimum(np.arange(self.max, dtype=np.int64)[:, None], count[None, :] - 1)
+            loc = {"parent": np.tile(parents, self.max), "slot": slot.ravel(), "count": np.tile(count, self.max)}
+            ctx.shared[shared_key] = (first, count, self.child.context((first[None, :] + slot).ravel(), loc))
+        first, count, children = ctx.shared[shared_key]
+        ok = np.arange(self.max)[:, None] < count[None, :]
         for col, allowed in self.cfg.where.items():
-            ok &= strings(values[col]).is_in(allowed).to_numpy().reshape(cand.shape)
-        n_ok = ok.sum(axis=1)
+            ok &= self._allowed(children, col, allowed).reshape(ok.shape)
+        n_ok = ok.sum(axis=0)
         pick = rng.below(ctx.key(), ctx.rows, np.maximum(n_ok, 1))
-        rank = np.cumsum(ok, axis=1) - 1
-        hit = ok & (rank == pick[:, None])
-        col = np.where(n_ok > 0, hit.argmax(axis=1), 0)
-        return cand[np.arange(len(cand)), col] + 1
+        chosen = np.zeros(len(first), dtype=np.int64)  # the pick-th allowed candidate (the first when none is)
+        seen = np.zeros(len(first), dtype=np.int64)
+        for j in range(self.max):
+            chosen[ok[j] & (seen == pick)] = j
+            seen += ok[j]
+        return first + np.minimum(chosen, count - 1) + 1
+
+    def _allowed(self, children: "RowContext", col: str, allowed: list[str]) -> np.ndarray:
+        categorical = children.codes(col)
+        if categorical is None:
+            return strings(children.get(col)).is_in(allowed).to_numpy()
+        codes, labels = categorical
+        return labels.is_in(allowed).to_numpy()[codes]
 
 
 # ------------------------------------------------------------------ plug-in domain logic
