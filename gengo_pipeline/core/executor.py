@@ -114,7 +114,7 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     rt = engine.table(unit.table)
     date = None if unit.day is None else engine.date_of_day(unit.day)
     folder = partition_dir(settings.out, model.name, unit.table, date)
-    writer = PartWriter(folder, unit.part, rt.schema, settings)
+    writer = PartWriter(folder, unit.part, rt.schema, settings, rt.plain_text)
     batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
     failure: list[BaseException] = []
 

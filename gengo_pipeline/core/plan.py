@@ -161,7 +161,7 @@ def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSe
             counts = sorted({0, *(n for n in points if n < len(rows)), len(rows)})
             sizes = []
             for n in counts:
-                w = PartWriter(Path(tmp) / f"{i}-{n}", 0, rt.schema, sample_settings)
+                w = PartWriter(Path(tmp) / f"{i}-{n}", 0, rt.schema, sample_settings, rt.plain_text)
                 if n:
                     w.write(frame[_stratified(len(rows), blocks, n)])
                 sizes.append(w.commit()[0]["bytes"])

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from .errors import OutputError
+from .generators import plain
 from .settings import EXTENSIONS, rows_for_width
 
 TIMESTAMP_TEXT = "%Y-%m-%dT%H:%M:%S"
@@ -61,8 +62,9 @@ def _text_ready(df: pl.DataFrame) -> pl.DataFrame:
 
 
 class _FormatWriter:
-    def __init__(self, path: Path, schema: dict[str, pl.DataType], settings) -> None:
+    def __init__(self, path: Path, schema: dict[str, pl.DataType], settings, plain_text: bool = False) -> None:
         self.path = path
+        self.plain_text = plain_text
         self.tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
         self.schema = schema
         self.settings = settings
@@ -93,13 +95,15 @@ class _FormatWriter:
 
 
 class CsvWriter(_FormatWriter):
-    def __init__(self, path, schema, settings):
-        super().__init__(path, schema, settings)
+    def __init__(self, path, schema, settings, plain_text=False):
+        super().__init__(path, schema, settings, plain_text)
         self.fh = open(self.tmp, "wb")
         self.header = True
+        # Text proven plain needs no quotes: skipping polars' per-value scan writes the same bytes faster.
+        self.quote_style = "never" if plain_text and plain(self.schema) else "necessary"
 
     def write(self, df):
-        _text_ready(df).write_csv(self.fh, include_header=self.header)
+        _text_ready(df).write_csv(self.fh, include_header=self.header, quote_style=self.quote_style)
         self.header = False
         self.rows += df.height
 
@@ -111,8 +115,8 @@ class CsvWriter(_FormatWriter):
 
 
 class JsonlWriter(_FormatWriter):
-    def __init__(self, path, schema, settings):
-        super().__init__(path, schema, settings)
+    def __init__(self, path, schema, settings, plain_text=False):
+        super().__init__(path, schema, settings, plain_text)
         self.fh = open(self.tmp, "wb")
 
     def write(self, df):
@@ -125,8 +129,8 @@ class JsonlWriter(_FormatWriter):
 
 
 class ParquetWriter(_FormatWriter):
-    def __init__(self, path, schema, settings):
-        super().__init__(path, schema, settings)
+    def __init__(self, path, schema, settings, plain_text=False):
+        super().__init__(path, schema, settings, plain_text)
         self.arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
         compression = None if settings.compression == "none" else settings.compression
         # Dictionaries pay off for text, money and small codes, not for int64 keys or timestamps (slower and
@@ -171,7 +175,8 @@ def part_name(part: int, fmt: str) -> str:
 class PartWriter:
     """One part file per format, fed the same batches; commit() renames all into place."""
 
-    def __init__(self, folder: Path, part: int, schema: dict[str, pl.DataType], settings) -> None:
+    def __init__(self, folder: Path, part: int, schema: dict[str, pl.DataType], settings, plain_text: bool = False) -> None:
+        """`plain_text`: no string value can need CSV quoting (TableRuntime.plain_text)."""
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -179,7 +184,7 @@ class PartWriter:
         self.writers = []
         try:
             for fmt in settings.format_list:
-                self.writers.append(WRITERS[fmt](folder / part_name(part, fmt), schema, settings))
+                self.writers.append(WRITERS[fmt](folder / part_name(part, fmt), schema, settings, plain_text))
         except OSError as e:
             self.abort()
             raise OutputError(f"cannot write in {folder} ({e.strerror})", "choose a writable --out folder") from None
