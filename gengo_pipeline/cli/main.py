@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 
 from ..core.errors import GengoError, UsageError
@@ -45,7 +47,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:
+        sys.exit(code)
+    # Every file is complete and renamed by now. The exit handlers release what multiprocessing holds (its
+    # semaphores); skipping the interpreter's teardown of numpy/polars/arrow then saves about 0.15 s.
+    run_exit_handlers()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`gengo models | head`): nothing more can be said
+        pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -106,9 +107,14 @@ def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.da
     return _ENGINES[key]
 
 
+class Cancelled(Exception):
+    """A unit stopped because another one failed or the run was interrupted."""
+
+
 def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, unit: Unit,
-             progress: ProgressFn | None = None) -> dict:
-    """Generate one part file in every format; returns its stats. Safe to call in any process."""
+             progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> dict:
+    """Generate one part file in every format; returns its stats. Safe to call in any process.
+    On any failure (or `cancel` set) the unit's temp files are removed and nothing is renamed into place."""
     started = time.perf_counter()
     engine = _engine(model, settings, scale, snapshot)
     rt = engine.table(unit.table)
@@ -131,6 +137,8 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     try:
         step = rows_for_width(settings.chunk_rows, len(rt.schema))
         for lo in range(unit.lo, max(unit.hi, unit.lo + 1), step):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
             hi = min(unit.hi, lo + step)
             if hi > lo:
                 batches.put(rt.frame(lo, hi))
@@ -139,9 +147,13 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
             report = progress or (_PROGRESS.put if _PROGRESS is not None else None)
             if report and hi > lo:
                 report(hi - lo)
-    finally:
+    except BaseException:
         batches.put(None)
         thread.join()
+        writer.abort()
+        raise
+    batches.put(None)
+    thread.join()
     if failure:
         writer.abort()
         if isinstance(failure[0], OSError):
@@ -207,16 +219,18 @@ def _warm() -> None:
 
 
 class WorkerPool:
-    """Worker processes started ahead of the run, so they import numpy/polars/pyarrow while the planner works."""
+    """The worker processes of a run with `workers` workers (this process is one of them), started ahead of
+    the run so they import numpy/polars/pyarrow while the planner works."""
 
     def __init__(self, workers: int) -> None:
         ctx = get_context("spawn")  # polars/arrow thread pools do not survive fork
         self.workers = workers
+        self.processes = max(1, workers - 1)
         self.progress = ctx.Queue()
         os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, _usable_cores() // workers)))
-        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self.progress,))
+        self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker, initargs=(self.progress,))
         self.idle = True
-        for _ in range(workers):
+        for _ in range(self.processes):
             self.pool.submit(_warm)
 
     def close(self) -> None:
@@ -235,24 +249,66 @@ class WorkerPool:
 
 
 def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None) -> None:
+    """Worker processes and a thread of this process take units, biggest first, from one list. This process
+    has already imported everything and built the engine, so it starts at once and one interpreter fewer
+    starts up (about 0.4 s of CPU)."""
     own = pool is None or pool.workers != workers
     if own:
         pool = WorkerPool(workers)
+    todo = deque(units)
+    lock = threading.Lock()
+
+    def take() -> Unit | None:
+        with lock:
+            return todo.popleft() if todo else None
+
+    here_progress: queue.SimpleQueue = queue.SimpleQueue()
+    here_results: queue.SimpleQueue = queue.SimpleQueue()  # results, an exception, then None when done
+    cancel = threading.Event()
+
+    def work_here() -> None:
+        try:
+            while not cancel.is_set() and (u := take()) is not None:
+                here_results.put(run_unit(*args, u, here_progress.put, cancel))
+        except BaseException as e:  # noqa: BLE001 - re-raised by the coordinating loop
+            here_results.put(e)
+        finally:
+            here_results.put(None)
+
+    tune_malloc()
+    here = threading.Thread(target=work_here, daemon=True, name="gengo-worker-here")
+    pending: set = set()
+    working_here = True
     try:
         pool.idle = False
-        pending = {pool.pool.submit(run_unit, *args, u) for u in units}
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(pool.progress, on_progress)
+        here.start()
+        while pending or working_here:
+            while len(pending) < pool.processes + 1 and (u := take()) is not None:  # one queued per process
+                pending.add(pool.pool.submit(run_unit, *args, u))
+            if pending:
+                done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
                 for f in done:
                     finished(f.result())
+            while True:
+                try:
+                    item = here_results.get(timeout=0.05) if not pending and working_here else here_results.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    working_here = False
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    finished(item)
             _drain(pool.progress, on_progress)
-            pool.idle = True
-        except BaseException:
-            for f in pending:
-                f.cancel()
-            raise
+            _drain(here_progress, on_progress)
+        pool.idle = True
+    except BaseException:
+        cancel.set()
+        for f in pending:
+            f.cancel()
+        here.join()  # its unit stops at the next batch and removes its temp files
+        raise
     finally:
         if own:
             pool.close()

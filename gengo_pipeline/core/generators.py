@@ -91,7 +91,8 @@ _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
 def plain(texts) -> bool:
     """No text is empty or holds a comma, quote, CR or LF: CSV writes them unquoted."""
-    return all(isinstance(t, str) and t and not _NEEDS_QUOTES.search(t) for t in texts)
+    texts = list(texts)
+    return all(isinstance(t, str) and t for t in texts) and not _NEEDS_QUOTES.search("".join(texts))
 
 
 def strings(values) -> pl.Series:
