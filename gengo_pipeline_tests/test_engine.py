@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gengo_pipeline.core import rng
-from gengo_pipeline.core.alias import AliasTable
+from gengo_pipeline.core.alias import AliasGroups, AliasTable
 from gengo_pipeline.core.engine import Engine
 from gengo_pipeline.core.errors import SpecError
 from gengo_pipeline.models import resolve
@@ -35,6 +35,18 @@ def test_alias_table_matches_weights():
     assert share[2] == 0
     with pytest.raises(SpecError):
         AliasTable.build([0, 0])
+
+
+def test_grouped_alias_draws_equal_each_groups_own_table():
+    tables = [AliasTable.build(w) for w in ([1, 2, 3], [5], [0.1, 0.2, 0.3, 0.4, 9], [0, 1])]
+    rows = np.arange(200_000)
+    bits = rng.bits(rng.stream_key(7), rows)
+    group = rng.below(rng.stream_key(8), rows, len(tables))
+    got = AliasGroups.build(tables).sample(bits, group)
+    for g, table in enumerate(tables):
+        m = group == g
+        assert np.array_equal(got[m], table.sample(bits[m]))
+    assert np.all(got[group == 3] == 1)  # a zero weight is never drawn
 
 
 def test_child_offsets_are_closed_form_and_dense():

@@ -91,11 +91,12 @@ def default_workers(memory_per_worker: int = WORKER_MEMORY_BYTES) -> int:
 
 _ENGINES: dict[tuple, Engine] = {}
 _PROGRESS = None
+_CANCEL = None  # the pool's cancel event: set when another unit failed
 
 
-def _init_worker(progress_queue) -> None:
-    global _PROGRESS
-    _PROGRESS = progress_queue
+def _init_worker(progress_queue, cancel) -> None:
+    global _PROGRESS, _CANCEL
+    _PROGRESS, _CANCEL = progress_queue, cancel
     tune_malloc()
 
 
@@ -116,6 +117,7 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     """Generate one part file in every format; returns its stats. Safe to call in any process.
     On any failure (or `cancel` set) the unit's temp files are removed and nothing is renamed into place."""
     started = time.perf_counter()
+    cancel = cancel or _CANCEL
     engine = _engine(model, settings, scale, snapshot)
     rt = engine.table(unit.table)
     date = None if unit.day is None else engine.date_of_day(unit.day)
@@ -227,19 +229,26 @@ class WorkerPool:
         self.workers = workers
         self.processes = max(1, workers - 1)
         self.progress = ctx.Queue()
+        self.cancel = ctx.Event()
         os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, _usable_cores() // workers)))
-        self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker, initargs=(self.progress,))
+        self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker,
+                                        initargs=(self.progress, self.cancel))
         self.idle = True
         for _ in range(self.processes):
             self.pool.submit(_warm)
 
     def close(self) -> None:
-        """Stop the workers: at once when every task has returned (an orderly exit of interpreters holding
-        numpy/polars/arrow costs about half a second), else after the running tasks finish."""
-        processes = list(getattr(self.pool, "_processes", {}).values()) if self.idle else []
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for p in processes:
-            p.terminate()
+        """Stop the workers. Idle (every task returned, or none given): at once, as an orderly exit of
+        interpreters holding numpy/polars/arrow costs about half a second. Otherwise (a failure or an
+        interrupt): running units are cancelled, and waited for while they remove their temp files."""
+        if self.idle:
+            processes = list(getattr(self.pool, "_processes", {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for p in processes:
+                p.terminate()
+        else:
+            self.cancel.set()
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -305,6 +314,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
         pool.idle = True
     except BaseException:
         cancel.set()
+        pool.cancel.set()
         for f in pending:
             f.cancel()
         here.join()  # its unit stops at the next batch and removes its temp files
