@@ -2,10 +2,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from .errors import SpecError
+
+
+_LOW32 = np.uint64(0xFFFFFFFF)
+_32 = np.uint64(32)
+
+
+def _thresholds(prob: np.ndarray) -> np.ndarray:
+    """Integer acceptance thresholds: low32 < ceil(p * 2^32) exactly when low32 * 2^-32 < p (both scalings
+    by 2^32 are exact in float64), so a draw needs no float conversion."""
+    return np.ceil(prob * 4294967296.0).astype(np.uint64)
+
+
+def _draw(random_bits: np.ndarray, n, thresholds: np.ndarray, alias: np.ndarray, offset=None) -> np.ndarray:
+    """High 32 bits pick a slot (of n), low 32 bits accept it or take its alias. `offset`: where the slots
+    start in flat arrays holding several tables."""
+    slot = random_bits >> _32
+    slot *= n
+    slot >>= _32
+    slot = slot.view(np.int64)  # < 2^32: the same numbers
+    flat = slot if offset is None else slot + offset
+    accept = (random_bits & _LOW32) < thresholds[flat]
+    return np.where(accept, slot, alias[flat])
 
 
 @dataclass(frozen=True)
@@ -36,13 +59,13 @@ class AliasTable:
     def __len__(self) -> int:
         return len(self.prob)
 
+    @cached_property
+    def thresholds(self) -> np.ndarray:
+        return _thresholds(self.prob)
+
     def sample(self, random_bits: np.ndarray) -> np.ndarray:
         """Indices drawn from 64-bit random words: high 32 bits pick a slot, low 32 bits accept it."""
-        n = len(self.prob)
-        slot = ((random_bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32)
-        slot = slot.astype(np.int64)
-        accept = (random_bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
-        return np.where(accept < self.prob[slot], slot, self.alias[slot])
+        return _draw(random_bits, np.uint64(len(self.prob)), self.thresholds, self.alias)
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,10 @@ class AliasGroups:
     prob: np.ndarray
     alias: np.ndarray  # local (within-group) indices
 
+    @cached_property
+    def thresholds(self) -> np.ndarray:
+        return _thresholds(self.prob)
+
     @classmethod
     def build(cls, tables: list[AliasTable]) -> "AliasGroups":
         sizes = np.asarray([len(t) for t in tables], dtype=np.int64)
@@ -64,7 +91,4 @@ class AliasGroups:
 
     def sample(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Per row, an index into its group's weights; `group` must hold valid group numbers."""
-        slot = (((random_bits >> np.uint64(32)) * self.sizes[group]) >> np.uint64(32)).astype(np.int64)
-        flat = self.offsets[group] + slot
-        accept = (random_bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
-        return np.where(accept < self.prob[flat], slot, self.alias[flat])
+        return _draw(random_bits, self.sizes[group], self.thresholds, self.alias, self.offsets[group])

@@ -51,9 +51,12 @@ class VolumeRuntime:
     def day_of(self, rows: np.ndarray) -> np.ndarray:
         if len(rows) == 0:
             return np.zeros(0, dtype=np.int64)
-        top = int(rows.max())
+        first, top = int(rows.min()), int(rows.max())
         while self._cum[-1] <= top:
             self._ensure(2 * len(self._cum))
+        d_first, d_top = np.searchsorted(self._cum, [first, top], side="right") - 1
+        if d_first == d_top:  # the usual batch: rows of one day partition
+            return np.full(len(rows), d_first, dtype=np.int64)
         return np.searchsorted(self._cum, rows, side="right").astype(np.int64) - 1
 
     def locate(self, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -148,6 +151,10 @@ class PerParentRuntime(VolumeRuntime):
         self.key = self.engine.key(table.name, "__composition")
 
     def _variant(self, blocks: np.ndarray) -> np.ndarray:
+        if len(blocks) > 64:
+            first, last = int(blocks.min()), int(blocks.max())
+            if last - first < len(blocks) // 2:  # a batch of children: draw each block once, then spread
+                return self.alias.sample(rng.bits(self.key, np.arange(first, last + 1, dtype=np.int64)))[blocks - first]
         return self.alias.sample(rng.bits(self.key, blocks))
 
     def first_child(self, parents: np.ndarray) -> np.ndarray:
