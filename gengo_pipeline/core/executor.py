@@ -1,7 +1,9 @@
-"""The parallel executor: work units (table, day, part) run in worker processes.
+"""The parallel executor: work units (table, day, part) run in worker processes and in this process.
 
-Inside a worker, the generating thread hands batches to a writer thread through a bounded queue, so
-generation and compression overlap and memory stays at a few batches per worker whatever the size.
+A worker is one core's worth of work: it generates a batch, then encodes and writes it. Only when the
+run leaves cores spare (fewer workers than cores) does each worker write on a second thread, through a
+bounded queue, so memory stays at a few batches per worker whatever the disk's speed. Generation is
+memory-bound (batches of 1 MB columns), so two threads per core would only contend.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from .engine import Engine
-from .errors import GengoError
+from .errors import OutputError
 from .layout import check_writable, partition_dir, remove_stale
 from .malloc import release_memory, tune_malloc
 from .manifest import write_manifest
@@ -112,10 +114,66 @@ class Cancelled(Exception):
     """A unit stopped because another one failed or the run was interrupted."""
 
 
+class _InlineWrites:
+    """Each batch is encoded and written by the generating thread: one core's worth of work per worker."""
+
+    def __init__(self, writer: PartWriter, folder: Path) -> None:
+        self.writer, self.folder = writer, folder
+
+    def put(self, df) -> None:
+        try:
+            self.writer.write(df)
+        except OSError as e:
+            raise OutputError(f"writing {self.folder} failed ({e.strerror})", "check free disk space and permissions") from None
+
+    def close(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class _OverlappedWrites(_InlineWrites):
+    """Batches are written by a second thread while the next one is generated, through a queue of
+    QUEUE_BATCHES: memory stays at a few batches however slow the disk. Worth it only on a spare core."""
+
+    def __init__(self, writer: PartWriter, folder: Path) -> None:
+        super().__init__(writer, folder)
+        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+        self.failure: list[BaseException] = []
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while (df := self.queue.get()) is not None:
+            if not self.failure:
+                try:
+                    super().put(df)
+                except BaseException as e:  # noqa: BLE001 - re-raised in the generating thread
+                    self.failure.append(e)
+
+    def put(self, df) -> None:
+        if self.failure:
+            raise self.failure[0]
+        self.queue.put(df)
+
+    def close(self) -> None:
+        self.stop()
+        if self.failure:
+            raise self.failure[0]
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+
 def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, unit: Unit,
-             progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> dict:
+             progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+             overlap_writes: bool = False) -> dict:
     """Generate one part file in every format; returns its stats. Safe to call in any process.
-    On any failure (or `cancel` set) the unit's temp files are removed and nothing is renamed into place."""
+    `overlap_writes`: write on a second thread (when the run leaves a core spare). On any failure (or
+    `cancel` set) the unit's temp files are removed and nothing is renamed into place."""
     started = time.perf_counter()
     cancel = cancel or _CANCEL
     engine = _engine(model, settings, scale, snapshot)
@@ -123,44 +181,22 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     date = None if unit.day is None else engine.date_of_day(unit.day)
     folder = partition_dir(settings.out, model.name, unit.table, date)
     writer = PartWriter(folder, unit.part, rt.schema, settings, rt.plain_text)
-    batches: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
-    failure: list[BaseException] = []
-
-    def drain() -> None:
-        while (df := batches.get()) is not None:
-            if not failure:
-                try:
-                    writer.write(df)
-                except BaseException as e:  # noqa: BLE001 - re-raised in the generating thread
-                    failure.append(e)
-
-    thread = threading.Thread(target=drain, daemon=True)
-    thread.start()
+    sink = (_OverlappedWrites if overlap_writes else _InlineWrites)(writer, folder)
+    report = progress or (_PROGRESS.put if _PROGRESS is not None else None)
     try:
         step = rows_for_width(settings.chunk_rows, len(rt.schema))
-        for lo in range(unit.lo, max(unit.hi, unit.lo + 1), step):
+        for lo in range(unit.lo, unit.hi, step):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             hi = min(unit.hi, lo + step)
-            if hi > lo:
-                batches.put(rt.frame(lo, hi))
-            if failure:
-                break
-            report = progress or (_PROGRESS.put if _PROGRESS is not None else None)
-            if report and hi > lo:
+            sink.put(rt.frame(lo, hi))
+            if report:
                 report(hi - lo)
+        sink.close()
     except BaseException:
-        batches.put(None)
-        thread.join()
+        sink.stop()
         writer.abort()
         raise
-    batches.put(None)
-    thread.join()
-    if failure:
-        writer.abort()
-        if isinstance(failure[0], OSError):
-            raise GengoError(f"writing {folder} failed ({failure[0].strerror})", "check free disk space and permissions")
-        raise failure[0]
     files = writer.commit()
     return {"table": unit.table, "day": unit.day, "date": date.isoformat() if date else None, "part": unit.part,
             "rows": unit.rows, "files": files, "seconds": time.perf_counter() - started}
@@ -200,12 +236,13 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
             remove_stale(folder, expected[folder])
 
     args = (plan.model, settings, plan.scale, plan.snapshot)
+    overlap = _usable_cores() > workers  # a spare core: each worker writes on a second thread
     if workers == 1:
         tune_malloc()
         for u in units:
-            finished(run_unit(*args, u, on_progress))
+            finished(run_unit(*args, u, on_progress, overlap_writes=overlap))
     else:
-        _run_pool(args, units, workers, on_progress, finished, pool)
+        _run_pool(args, units, workers, on_progress, finished, pool, overlap)
     seconds = time.perf_counter() - started
     result = _summarize(plan, results, seconds, tables)
     write_manifest(plan, result)
@@ -257,7 +294,8 @@ class WorkerPool:
         self.close()
 
 
-def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None) -> None:
+def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None,
+              overlap: bool) -> None:
     """Worker processes and a thread of this process take units, biggest first, from one list. This process
     has already imported everything and built the engine, so it starts at once and one interpreter fewer
     starts up (about 0.4 s of CPU)."""
@@ -278,7 +316,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
     def work_here() -> None:
         try:
             while not cancel.is_set() and (u := take()) is not None:
-                here_results.put(run_unit(*args, u, here_progress.put, cancel))
+                here_results.put(run_unit(*args, u, here_progress.put, cancel, overlap))
         except BaseException as e:  # noqa: BLE001 - re-raised by the coordinating loop
             here_results.put(e)
         finally:
@@ -293,7 +331,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
         here.start()
         while pending or working_here:
             while len(pending) < pool.processes + 1 and (u := take()) is not None:  # one queued per process
-                pending.add(pool.pool.submit(run_unit, *args, u))
+                pending.add(pool.pool.submit(run_unit, *args, u, None, None, overlap))
             if pending:
                 done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
                 for f in done:
