@@ -54,9 +54,12 @@ def _tree_rss(root: psutil.Process) -> int:
     return total
 
 
-def measure(cmd: list[str], env: dict | None = None, interval: float = 0.05, cwd: str | None = None) -> Measurement:
+def measure(cmd: list[str], env: dict | None = None, interval: float = 0.05, cwd: str | None = None,
+            cpus: set[int] | None = None) -> Measurement:
+    """`cpus`: pin the command (and so its workers) to these CPUs, as `taskset` would."""
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=pin)
     peak = [0, 0]  # bytes, samples
     stop = threading.Event()
     err_chunks: list[bytes] = []

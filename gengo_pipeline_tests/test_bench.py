@@ -77,6 +77,13 @@ def test_tiny_run_produces_results_table_and_keeps_other_sections(tmp_path):
     assert re.search(r"CSV MB/s \(same run\) \| [\d.,]+ vs [\d.,]+ MB/s = [\d.]+x \| \*\*(met|not met)\*\* \|", text)
 
 
+def test_a_pinned_run_stays_on_its_cores(tmp_path):
+    bench = run.Bench(run.MODES["tiny"], tmp_path, workers=2, log=lambda *a: None)
+    one = bench.gengo_run("ecommerce", "csv", "5MB", 1, "cores", pinned=True)
+    assert one.rows > 10_000 and one.m.user_s + one.m.sys_s > 0.3
+    assert one.m.cpu_util(1) <= 1.02  # CPU seconds per wall second: at most the one core it was given
+
+
 def test_default_workers_follow_cores_and_memory(monkeypatch):
     cores = len(executor.os.sched_getaffinity(0))
     monkeypatch.setattr(executor, "_available_memory", lambda: None)

@@ -283,6 +283,8 @@ class WorkerPool:
             self.pool.shutdown(wait=False, cancel_futures=True)
             for p in processes:
                 p.terminate()
+            for p in processes:
+                p.join(timeout=2)  # reaped: no zombie, and its CPU time is counted by whoever waits for us
         else:
             self.cancel.set()
             self.pool.shutdown(wait=True, cancel_futures=True)
