@@ -606,14 +606,26 @@ class BySlot(Generator):
         self.labels = pl.Series(self.vocab, dtype=pl.Utf8)
         self.categorical = True
 
-    def codes(self, ctx):
-        count, slot, parent = ctx.loc["count"], ctx.loc["slot"], ctx.loc["parent"]
+    def _variant(self, key: np.uint64, parent: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's variant (a row of `variants`) and whether its count has a pattern at all."""
         group = self.group_of[np.minimum(count, len(self.group_of) - 1)]
         known = group >= 0
         group = np.maximum(group, 0)
-        variant = self.groups.offsets[group] + self.groups.sample(rng.bits(ctx.key(), parent), group)
-        out = self.variants[variant, np.minimum(slot, self.variants.shape[1] - 1)]
+        return self.groups.offsets[group] + self.groups.sample(rng.bits(key, parent), group), known
+
+    def codes(self, ctx):
+        variant, known = self._variant(ctx.key(), ctx.loc["parent"], ctx.loc["count"])
+        out = self.variants[variant, np.minimum(ctx.loc["slot"], self.variants.shape[1] - 1)]
         return out if known.all() else np.where(known, out, 0)  # no pattern for this count: the first label
+
+    def codes_by_parent(self, parents: np.ndarray, count: np.ndarray) -> np.ndarray:
+        """Every slot's code of each parent at once, shape (parents, widest pattern): column j is what `codes`
+        gives the parent's j-th child (one draw per parent instead of one per child)."""
+        variant, known = self._variant(self.engine.key(self.table.name, self.column, ""), parents, count)
+        out = self.variants[variant]
+        if not known.all():
+            out[~known] = 0
+        return out
 
 
 @generator("status_by_age")
@@ -769,30 +781,57 @@ class ChildRef(Generator):
         shared_key = ("child_ref", self.cfg.table, self.cfg.via)
         if shared_key not in ctx.shared:  # shipping and billing address share the candidates and their columns
             parents = np.asarray(ctx.get(self.cfg.via), dtype=np.int64) - 1
-            first, count = self.child.volume.children(parents)
-            # candidate j of every row, slot-major: row i's j-th child (repeating its last one past its count)
-            slot = np.minimum(np.arange(self.max, dtype=np.int64)[:, None], count[None, :] - 1)
-            loc = {"parent": np.tile(parents, self.max), "slot": slot.ravel(), "count": np.tile(count, self.max)}
-            ctx.shared[shared_key] = (first, count, self.child.context((first[None, :] + slot).ravel(), loc))
-        first, count, children = ctx.shared[shared_key]
-        ok = np.arange(self.max)[:, None] < count[None, :]
+            ctx.shared[shared_key] = _Candidates(self.child, parents, self.max)
+        cand = ctx.shared[shared_key]
+        ok = np.arange(self.max)[:, None] < cand.count[None, :]  # (slot, row): row's slot-th child exists
         for col, allowed in self.cfg.where.items():
-            ok &= self._allowed(children, col, allowed).reshape(ok.shape)
+            ok &= cand.allowed(col, allowed)
         n_ok = ok.sum(axis=0)
         pick = rng.below(ctx.key(), ctx.rows, np.maximum(n_ok, 1))
-        chosen = np.zeros(len(first), dtype=np.int64)  # the pick-th allowed candidate (the first when none is)
-        seen = np.zeros(len(first), dtype=np.int64)
+        chosen = np.zeros(len(cand.first), dtype=np.int64)  # the pick-th allowed candidate (the first when none is)
+        seen = np.zeros(len(cand.first), dtype=np.int64)
         for j in range(self.max):
             chosen[ok[j] & (seen == pick)] = j
             seen += ok[j]
-        return first + np.minimum(chosen, count - 1) + 1
+        return cand.first + np.minimum(chosen, cand.count - 1) + 1
 
-    def _allowed(self, children: "RowContext", col: str, allowed: list[str]) -> np.ndarray:
-        categorical = children.codes(col)
-        if categorical is None:
-            return strings(children.get(col)).is_in(allowed).to_numpy()
-        codes, labels = categorical
-        return labels.is_in(allowed).to_numpy()[codes]
+
+class _Candidates:
+    """The children of some parent rows, as (slot, row) matrices: slot j of row i is the parent's j-th child
+    (repeating its last one past its count). Their columns are computed once for every child_ref using them."""
+
+    def __init__(self, child: "TableRuntime", parents: np.ndarray, slots: int) -> None:
+        self.child, self.parents, self.slots = child, parents, slots
+        self.first, self.count = child.volume.children(parents)
+        self._context: "RowContext | None" = None
+        self._by_col: dict[str, np.ndarray | None] = {}
+
+    def context(self) -> "RowContext":
+        """Every candidate as a row of the child table, slot-major (built on first use)."""
+        if self._context is None:
+            slot = np.minimum(np.arange(self.slots, dtype=np.int64)[:, None], self.count[None, :] - 1)
+            loc = {"parent": np.tile(self.parents, self.slots), "slot": slot.ravel(), "count": np.tile(self.count, self.slots)}
+            self._context = self.child.context((self.first[None, :] + slot).ravel(), loc)
+        return self._context
+
+    def allowed(self, col: str, values: list[str]) -> np.ndarray:
+        """(slot, row) booleans: the candidate's `col` is one of `values`."""
+        codes = self._codes(col)
+        if codes is None:
+            return strings(self.context().get(col)).is_in(values).to_numpy().reshape(self.slots, len(self.parents))
+        return self.child.generator(col).labels.is_in(values).to_numpy()[codes]
+
+    def _codes(self, col: str) -> np.ndarray | None:
+        """(slot, row) label codes of a categorical column, computed once; None for other columns."""
+        if col not in self._by_col:
+            gen = self.child.generator(col)
+            if hasattr(gen, "codes_by_parent"):  # decided per parent for all its slots: no child rows at all
+                codes = gen.codes_by_parent(self.parents, self.count)
+                self._by_col[col] = codes[:, np.minimum(np.arange(self.slots), codes.shape[1] - 1)].T
+            else:
+                categorical = self.context().codes(col)
+                self._by_col[col] = None if categorical is None else categorical[0].reshape(self.slots, len(self.parents))
+        return self._by_col[col]
 
 
 # ------------------------------------------------------------------ plug-in domain logic
