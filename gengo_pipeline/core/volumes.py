@@ -148,6 +148,11 @@ class PerParentRuntime(VolumeRuntime):
         self.prefix = np.concatenate([np.zeros((len(self.parts), 1), np.int64), np.cumsum(self.parts, axis=1)], axis=1)
         # slot_of[v, o]: which parent of a block (variant v) owns the block's o-th child.
         self.slot_of = (self.prefix[:, 1:, None] <= np.arange(spec.total)[None, None, :]).sum(axis=1)
+        # per (variant, offset in block), flattened: the owning parent's position, the child's slot, its count
+        v = np.arange(len(self.parts))[:, None]
+        self.flat_parent = self.slot_of.ravel()
+        self.flat_slot = (np.arange(spec.total)[None, :] - self.prefix[v, self.slot_of]).ravel()
+        self.flat_count = self.parts[v, self.slot_of].ravel()
         self.key = self.engine.key(table.name, "__composition")
 
     def _variant(self, blocks: np.ndarray) -> np.ndarray:
@@ -186,11 +191,9 @@ class PerParentRuntime(VolumeRuntime):
 
     def locate(self, rows):
         b, o = np.divmod(rows, self.spec.total)
-        v = self._variant(b)
-        j = self.slot_of[v, o]
-        parent = b * self.spec.block + j
-        return {"day": self.parent.day_of(parent), "parent": parent, "slot": o - self.prefix[v, j],
-                "count": self.parts[v, j]}
+        at = self._variant(b) * self.spec.total + o
+        parent = b * self.spec.block + self.flat_parent[at]
+        return {"day": self.parent.day_of(parent), "parent": parent, "slot": self.flat_slot[at], "count": self.flat_count[at]}
 
     def live(self, day):
         return self.first_child(self.parent.live(day))
