@@ -3,13 +3,14 @@ and the adaptive default worker count. No timing assertions: speed targets live 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from gengo_pipeline.core import executor
+from gengo_pipeline.core import pool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -85,20 +86,20 @@ def test_a_pinned_run_stays_on_its_cores(tmp_path):
 
 
 def test_default_workers_follow_cores_and_memory(monkeypatch):
-    cores = len(executor.os.sched_getaffinity(0))
-    monkeypatch.setattr(executor, "_available_memory", lambda: None)
-    assert executor.default_workers() == cores
-    monkeypatch.setattr(executor, "_available_memory", lambda: 3 * 2**30)
-    assert executor.default_workers(memory_per_worker=2**30) == min(cores, 3)
-    assert executor.default_workers(memory_per_worker=4 * 2**30) == 1
-    monkeypatch.setattr(executor, "_available_memory", lambda: 0)
-    assert executor.default_workers() == 1
-    monkeypatch.setattr(executor, "_available_memory", lambda: 10**15)
-    assert executor.default_workers() == cores
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(pool, "available_memory", lambda: None)
+    assert pool.default_workers() == cores
+    monkeypatch.setattr(pool, "available_memory", lambda: 3 * 2**30)
+    assert pool.default_workers(memory_per_worker=2**30) == min(cores, 3)
+    assert pool.default_workers(memory_per_worker=4 * 2**30) == 1
+    monkeypatch.setattr(pool, "available_memory", lambda: 0)
+    assert pool.default_workers() == 1
+    monkeypatch.setattr(pool, "available_memory", lambda: 10**15)
+    assert pool.default_workers() == cores
 
 
 def test_available_memory_matches_the_system():
     import psutil
-    mem = executor._available_memory()
+    mem = pool.available_memory()
     assert mem is not None and 0 < mem <= psutil.virtual_memory().total
     assert abs(mem - psutil.virtual_memory().available) < 2**30 or Path("/sys/fs/cgroup/memory.max").exists()

@@ -5,17 +5,20 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..core.executor import RunResult, WorkerPool, default_workers, execute
 from ..core.errors import UsageError
 from ..core.layout import check_writable
-from ..core.plan import make_plan
+from ..core.pool import WorkerPool, default_workers
 from ..core.settings import EXTENSIONS, parse_size
 from .common import _int, add_plan_flags, settings_from
+
+if TYPE_CHECKING:
+    from ..core.executor import RunResult
 
 
 def register(sub) -> None:
@@ -38,8 +41,11 @@ def cmd_gen(args: argparse.Namespace) -> int:
     console = Console(stderr=True, soft_wrap=True)
     workers = settings.workers or default_workers()
     with contextlib.ExitStack() as stack:
-        # Big runs: start the workers now, so they import while the planner measures sample files.
+        # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
+        # the same and then plans.
         pool = stack.enter_context(WorkerPool(workers)) if workers > 1 and _looks_big(settings) else None
+        from ..core.plan import make_plan
+
         plan = make_plan(model, settings)
         result = _run(plan, args, console, pool)
     Console(width=None if sys.stdout.isatty() else 132).print(summary(result))
@@ -53,6 +59,8 @@ def _looks_big(settings) -> bool:
 
 
 def _run(plan, args, console: Console, pool) -> RunResult:
+    from ..core.executor import execute
+
     settings = plan.settings
     total = sum(plan.rows.values())
     console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "

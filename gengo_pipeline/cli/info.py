@@ -6,7 +6,6 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from ..core.plan import make_plan
 from ..models import builtin_models
 from .common import add_plan_flags, settings_from
 
@@ -21,6 +20,8 @@ def register(sub) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     model, settings = settings_from(args)
+    from ..core.plan import make_plan  # the generation stack, only for this command
+
     plan = make_plan(model, settings)
     console = Console()
     console.print(f"model {model.name}: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale!r}, "

@@ -8,23 +8,23 @@ memory-bound (batches of 1 MB columns), so two threads per core would only conte
 from __future__ import annotations
 
 import datetime as dt
-import os
 import queue
 import threading
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
+from . import pool as process_pool
 from .engine import Engine
 from .errors import OutputError
 from .layout import check_writable, partition_dir, remove_stale
 from .malloc import release_memory, tune_malloc
 from .manifest import write_manifest
 from .plan import Plan, Unit, make_engine
+from .pool import WorkerPool, default_workers, usable_cores
 from .settings import GengoSettings, rows_for_width
 from .spec import Model
 from .writers import PartWriter, part_name
@@ -57,49 +57,9 @@ class RunResult:
         return sum(s.rows for s in self.tables.values())
 
 
-WORKER_MEMORY_BYTES = 512 * 2**20  # budget per worker process; measured peaks are 150-350 MB (bench/RESULTS.md)
-
-
-def _available_memory() -> int | None:
-    """Bytes still usable: /proc/meminfo MemAvailable, capped by a cgroup v2 limit (minus its reclaimable cache)."""
-    avail = None
-    try:
-        with open("/proc/meminfo") as f:
-            avail = next((int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:")), None)
-    except (OSError, ValueError):
-        pass
-    try:
-        limit = open("/sys/fs/cgroup/memory.max").read().strip()
-        if limit != "max":
-            used = int(open("/sys/fs/cgroup/memory.current").read())
-            with open("/sys/fs/cgroup/memory.stat") as f:
-                cache = next((int(line.split()[1]) for line in f if line.startswith("inactive_file ")), 0)
-            room = int(limit) - used + cache
-            avail = room if avail is None else min(avail, room)
-    except (OSError, ValueError):
-        pass
-    return avail
-
-
-def default_workers(memory_per_worker: int = WORKER_MEMORY_BYTES) -> int:
-    """One worker per usable core, but no more than available memory / per-worker budget; at least 1."""
-    cores = _usable_cores()
-    avail = _available_memory()
-    by_memory = cores if avail is None else avail // max(1, memory_per_worker)
-    return max(1, min(cores, by_memory))
-
-
 # ---------------------------------------------------------------- worker side
 
 _ENGINES: dict[tuple, Engine] = {}
-_PROGRESS = None
-_CANCEL = None  # the pool's cancel event: set when another unit failed
-
-
-def _init_worker(progress_queue, cancel) -> None:
-    global _PROGRESS, _CANCEL
-    _PROGRESS, _CANCEL = progress_queue, cancel
-    tune_malloc()
 
 
 def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date) -> Engine:
@@ -175,14 +135,14 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     `overlap_writes`: write on a second thread (when the run leaves a core spare). On any failure (or
     `cancel` set) the unit's temp files are removed and nothing is renamed into place."""
     started = time.perf_counter()
-    cancel = cancel or _CANCEL
+    cancel = cancel or process_pool.cancel_event
     engine = _engine(model, settings, scale, snapshot)
     rt = engine.table(unit.table)
     date = None if unit.day is None else engine.date_of_day(unit.day)
     folder = partition_dir(settings.out, model.name, unit.table, date)
     writer = PartWriter(folder, unit.part, rt.schema, settings, rt.plain_text)
     sink = (_OverlappedWrites if overlap_writes else _InlineWrites)(writer, folder)
-    report = progress or (_PROGRESS.put if _PROGRESS is not None else None)
+    report = progress or (process_pool.progress_queue.put if process_pool.progress_queue is not None else None)
     try:
         step = rows_for_width(settings.chunk_rows, len(rt.schema))
         for lo in range(unit.lo, unit.hi, step):
@@ -236,7 +196,7 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
             remove_stale(folder, expected[folder])
 
     args = (plan.model, settings, plan.scale, plan.snapshot)
-    overlap = _usable_cores() > workers  # a spare core: each worker writes on a second thread
+    overlap = usable_cores() > workers  # a spare core: each worker writes on a second thread
     if workers == 1:
         tune_malloc()
         for u in units:
@@ -247,53 +207,6 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
     result = _summarize(plan, results, seconds, tables)
     write_manifest(plan, result)
     return result
-
-
-def _usable_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _warm() -> None:
-    """A no-op task: submitting one per worker makes the pool start its processes now."""
-
-
-class WorkerPool:
-    """The worker processes of a run with `workers` workers (this process is one of them), started ahead of
-    the run so they import numpy/polars/pyarrow while the planner works."""
-
-    def __init__(self, workers: int) -> None:
-        ctx = get_context("spawn")  # polars/arrow thread pools do not survive fork
-        self.workers = workers
-        self.processes = max(1, workers - 1)
-        self.progress = ctx.Queue()
-        self.cancel = ctx.Event()
-        os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, _usable_cores() // workers)))
-        self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(self.progress, self.cancel))
-        self.idle = True
-        for _ in range(self.processes):
-            self.pool.submit(_warm)
-
-    def close(self) -> None:
-        """Stop the workers. Idle (every task returned, or none given): at once, as an orderly exit of
-        interpreters holding numpy/polars/arrow costs about half a second. Otherwise (a failure or an
-        interrupt): running units are cancelled, and waited for while they remove their temp files."""
-        if self.idle:
-            processes = list(getattr(self.pool, "_processes", {}).values())
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for p in processes:
-                p.terminate()
-            for p in processes:
-                p.join(timeout=2)  # reaped: no zombie, and its CPU time is counted by whoever waits for us
-        else:
-            self.cancel.set()
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> "WorkerPool":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None,

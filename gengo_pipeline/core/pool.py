@@ -1,0 +1,100 @@
+"""Worker processes and how many: light to import, so the CLI can start workers before it loads numpy,
+polars and pyarrow itself; the workers import the generation stack while the coordinator plans.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+WORKER_MEMORY_BYTES = 512 * 2**20  # budget per worker process; measured peaks are 150-350 MB (bench/RESULTS.md)
+
+# Set in each worker process by _init_worker: progress counts go to the coordinator; cancel is set when
+# another unit failed.
+progress_queue = None
+cancel_event = None
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def available_memory() -> int | None:
+    """Bytes still usable: /proc/meminfo MemAvailable, capped by a cgroup v2 limit (minus its reclaimable cache)."""
+    avail = None
+    try:
+        with open("/proc/meminfo") as f:
+            avail = next((int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:")), None)
+    except (OSError, ValueError):
+        pass
+    try:
+        limit = open("/sys/fs/cgroup/memory.max").read().strip()
+        if limit != "max":
+            used = int(open("/sys/fs/cgroup/memory.current").read())
+            with open("/sys/fs/cgroup/memory.stat") as f:
+                cache = next((int(line.split()[1]) for line in f if line.startswith("inactive_file ")), 0)
+            room = int(limit) - used + cache
+            avail = room if avail is None else min(avail, room)
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def default_workers(memory_per_worker: int = WORKER_MEMORY_BYTES) -> int:
+    """One worker per usable core, but no more than available memory / per-worker budget; at least 1."""
+    cores = usable_cores()
+    avail = available_memory()
+    by_memory = cores if avail is None else avail // max(1, memory_per_worker)
+    return max(1, min(cores, by_memory))
+
+
+def _init_worker(progress, cancel) -> None:
+    global progress_queue, cancel_event
+    progress_queue, cancel_event = progress, cancel
+    from .malloc import tune_malloc
+
+    tune_malloc()
+    from . import executor  # noqa: F401 - the generation stack, imported while the coordinator plans
+
+
+def _warm() -> None:
+    """A no-op task: submitting one per worker makes the pool start its processes now."""
+
+
+class WorkerPool:
+    """The worker processes of a run with `workers` workers (the coordinating process is one of them),
+    started ahead of the run so they import numpy/polars/pyarrow while the planner works."""
+
+    def __init__(self, workers: int) -> None:
+        ctx = get_context("spawn")  # polars/arrow thread pools do not survive fork
+        self.workers = workers
+        self.processes = max(1, workers - 1)
+        self.progress = ctx.Queue()
+        self.cancel = ctx.Event()
+        os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, usable_cores() // workers)))
+        self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker,
+                                        initargs=(self.progress, self.cancel))
+        self.idle = True
+        for _ in range(self.processes):
+            self.pool.submit(_warm)
+
+    def close(self) -> None:
+        """Stop the workers. Idle (every task returned, or none given): at once, as an orderly exit of
+        interpreters holding numpy/polars/arrow costs about half a second. Otherwise (a failure or an
+        interrupt): running units are cancelled, and waited for while they remove their temp files."""
+        if self.idle:
+            processes = list(getattr(self.pool, "_processes", {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for p in processes:
+                p.terminate()
+            for p in processes:
+                p.join(timeout=2)  # reaped: no zombie, and its CPU time is counted by whoever waits for us
+        else:
+            self.cancel.set()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
