@@ -152,7 +152,7 @@ def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSe
             rt = engine.table(t.name)
             cap = rows_for_width(limit, len(rt.schema))  # wide tables: fewer rows, same memory
             if fmt != "parquet":
-                cap = max(1_000, cap // 2)  # text grows linearly: a smaller sample measures it as well
+                cap = max(1_000, cap // 5)  # text grows linearly: a smaller sample measures it as well
             rows, blocks = _sample_rows(engine, t, start_day, days, cap)
             if len(rows) < 100 and t.partitioned:
                 rows, blocks = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:cap], 1
