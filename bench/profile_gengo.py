@@ -3,7 +3,8 @@
     python bench/profile_gengo.py                      # ecommerce 200MB, csv and parquet, --workers 1
     python bench/profile_gengo.py --size 50MB --formats csv
 
-With --workers 1 gengo runs every work unit in its own process, so one py-spy sees all the work.
+With --workers 1 gengo runs every work unit in the one gengo process (writing on a second thread when a core is
+spare), so one py-spy sees all the work.
 Percentages are of the samples in which a thread was running (py-spy drops idle samples), summed over
 threads: "self" = the function was on top of the stack, "total" = anywhere on the stack.
 """
@@ -48,8 +49,9 @@ WAITS = ("Condition.wait", "Thread._wait_for_tstate_lock", "Queue.get", "Queue.p
 PHASES = (  # first match wins, checked on the whole stack
     ("start-up (imports)", ("_find_and_load",)),
     ("waiting (queue/locks)", ()),
-    ("writer thread (drain: encode + write)", ("run_unit.<locals>.drain",)),
-    ("checksums (sha256 of outputs)", ("file_digest",)),
+    ("writer thread (encode + write on a spare core)", ("_OverlappedWrites._drain",)),
+    ("encode + write (generating thread)", ("_InlineWrites.put",)),
+    ("checksums (of outputs)", ("file_digest",)),
     ("generation (frame/compute)", ("TableRuntime.frame", "TableRuntime.compute", "frame_rows")),
     ("planning / engine set-up", ("make_plan", "make_engine", "Engine.__init__")),
 )

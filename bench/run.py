@@ -502,6 +502,17 @@ print(" ".join(ok))
 """
 
 
+def compile_gengo() -> None:
+    """Byte-compile gengo's modules, as `pip install` (not editable) does: where PYTHONDONTWRITEBYTECODE is
+    set (this sandbox sets it), an editable install would otherwise compile every module in every process."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gengo_pipeline")
+    if spec and spec.submodule_search_locations:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", *spec.submodule_search_locations], check=False,
+                       stdout=subprocess.DEVNULL)
+
+
 def list_models() -> list[str]:
     """The built-in models that import (`gengo models`); models that do not are reported and skipped."""
     proc = subprocess.run([sys.executable, "-c", LIST_MODELS], capture_output=True, text=True, check=True)
@@ -540,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     models = args.models.split(",") if args.models else list_models()
     args.scratch.mkdir(parents=True, exist_ok=True)
+    compile_gengo()
     scratch = Path(tempfile.mkdtemp(prefix="bench-", dir=args.scratch))
     bench = Bench(mode, scratch, workers)
     if not bench.gengo:
