@@ -84,11 +84,13 @@ class WorkerPool:
         interrupt): running units are cancelled, and waited for while they remove their temp files."""
         if self.idle:
             processes = list(getattr(self.pool, "_processes", {}).values())
-            self.pool.shutdown(wait=False, cancel_futures=True)
             for p in processes:
                 p.terminate()
             for p in processes:
                 p.join(timeout=2)  # reaped: no zombie, and its CPU time is counted by whoever waits for us
+            # the pool's manager thread sees its workers gone and exits, so nothing is left to race with the
+            # exit handlers that release the pool's semaphores
+            self.pool.shutdown(wait=True, cancel_futures=True)
         else:
             self.cancel.set()
             self.pool.shutdown(wait=True, cancel_futures=True)
