@@ -507,6 +507,10 @@ class Template(Generator):
                 self.pieces.append(("col", field, width))
 
         self._fixed: dict[str, pl.Series | None] = {}  # per categorical piece: its labels lowered/stripped
+        # per literal: the text to concatenate, lowered/stripped here once when that equals fixing the output
+        # (ASCII); None: fix the whole output instead
+        self._literal = {v: (self._fix_text(v) if v.isascii() else None) if self._fixes else v
+                         for kind, v, _ in self.pieces if kind == "lit"}
 
     @property
     def _fixes(self) -> bool:
@@ -516,6 +520,9 @@ class Template(Generator):
         if self.cfg.strip_spaces:
             s = s.str.replace_all(" ", "", literal=True).str.replace_all("'", "", literal=True)
         return s.str.to_lowercase() if self.cfg.lower else s
+
+    def _fix_text(self, text: str) -> str:
+        return self._fix(pl.Series([text])).item()
 
     def _fixed_labels(self, name: str, labels: pl.Series) -> pl.Series | None:
         """The piece's labels with lower/strip_spaces applied, when they are ASCII (then fixing the few labels
@@ -530,11 +537,9 @@ class Template(Generator):
         fix_all = False  # some piece could not be fixed on its own: fix the whole output, as before
         for kind, value, width in self.pieces:
             if kind == "lit":
-                if self._fixes and value.isascii():
-                    value = self._fix(pl.Series([value])).item()
-                else:
-                    fix_all = fix_all or self._fixes
-                exprs.append(pl.lit(value))
+                literal = self._literal[value]
+                fix_all = fix_all or literal is None
+                exprs.append(pl.lit(value if literal is None else literal))
                 continue
             v = None
             categorical = ctx.codes(value) if self._fixes else None
@@ -563,7 +568,7 @@ class Template(Generator):
                 if kind == "lit":
                     if _NEEDS_QUOTES.search(value):
                         return False
-                    nonempty = nonempty or bool(self._fix(pl.Series([value])).item())
+                    nonempty = nonempty or bool(self._fix_text(value))
                 elif self.table.spec.column(value).type != "string":
                     nonempty = True
                 else:

@@ -48,10 +48,7 @@ def timestamp_text(col: pl.Series) -> pl.Series:
         return col.dt.strftime(TIMESTAMP_TEXT)
     secs = us // 1_000_000
     days, tod = np.divmod(secs, 86_400)
-    first, last = days.min(), days.max()
-    names = np.datetime_as_string(np.arange(first, last + 1).astype("datetime64[D]"))
-    date = pl.Series(names.tolist()).gather(days - first)
-    return pl.DataFrame({"d": date, "t": _time_of_day().gather(tod)}).select(
+    return pl.DataFrame({"d": _day_text(days), "t": _time_of_day().gather(tod)}).select(
         pl.concat_str(["d", "t"], separator="T").alias(col.name)).to_series()
 
 
@@ -61,9 +58,14 @@ def date_text(col: pl.Series) -> pl.Series:
     days = col.cast(pl.Int32).to_numpy()
     if col.null_count() or len(days) == 0 or int(days.max()) - int(days.min()) > 4096:
         return col.dt.strftime("%Y-%m-%d")
+    return _day_text(days).alias(col.name)
+
+
+def _day_text(days: np.ndarray) -> pl.Series:
+    """"YYYY-MM-DD" of epoch days: each day from the first to the last formatted once, then gathered."""
     first = int(days.min())
     names = np.datetime_as_string(np.arange(first, int(days.max()) + 1).astype("datetime64[D]"))
-    return pl.Series(col.name, names.tolist(), dtype=pl.Utf8).gather(days - first)
+    return pl.Series(names.tolist(), dtype=pl.Utf8).gather(days - first)
 
 
 def _text_ready(df: pl.DataFrame) -> pl.DataFrame:
