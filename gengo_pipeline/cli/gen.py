@@ -26,6 +26,8 @@ def register(sub) -> None:
     add_plan_flags(p)
     p.add_argument("-o", "--out", type=Path, help="output root (default ./data)")
     p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
+    p.add_argument("--no-pin", dest="pin_workers", action="store_false", default=None,
+                   help="let the OS move workers between cores (default: one core each when workers = cores)")
     p.add_argument("--compression", choices=["snappy", "zstd", "none"], help="Parquet compression (default snappy)")
     p.add_argument("--checksum", choices=["xxh3_128", "sha256", "none"], help="file checksums in _manifest.json (default xxh3_128)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -36,14 +38,14 @@ def cmd_gen(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
-                                    checksum=args.checksum)
+                                    checksum=args.checksum, pin_workers=args.pin_workers)
     check_writable(settings.out)
     console = Console(stderr=True, soft_wrap=True)
     workers = settings.workers or default_workers()
     with contextlib.ExitStack() as stack:
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
         # the same and then plans.
-        pool = stack.enter_context(WorkerPool(workers)) if workers > 1 and _looks_big(settings) else None
+        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
         from ..core.plan import make_plan
 
         plan = make_plan(model, settings)

@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
+    from ..core.pool import quiet_blas
+
+    quiet_blas()  # before anything loads numpy
     code = main()
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:

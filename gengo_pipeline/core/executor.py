@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import pool as process_pool
+from .affinity import pin_process, restore
 from .engine import Engine
 from .errors import OutputError
 from .layout import check_writable, partition_dir, remove_stale
@@ -202,7 +203,7 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
         for u in units:
             finished(run_unit(*args, u, on_progress, overlap_writes=overlap))
     else:
-        _run_pool(args, units, workers, on_progress, finished, pool, overlap)
+        _run_pool(args, units, workers, on_progress, finished, pool, overlap, settings.pin_workers)
     seconds = time.perf_counter() - started
     result = _summarize(plan, results, seconds, tables)
     write_manifest(plan, result)
@@ -210,13 +211,13 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
 
 
 def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None,
-              overlap: bool) -> None:
+              overlap: bool, pin: bool) -> None:
     """Worker processes and a thread of this process take units, biggest first, from one list. This process
     has already imported everything and built the engine, so it starts at once and one interpreter fewer
     starts up (about 0.4 s of CPU)."""
     own = pool is None or pool.workers != workers
     if own:
-        pool = WorkerPool(workers)
+        pool = WorkerPool(workers, pin)
     todo = deque(units)
     lock = threading.Lock()
 
@@ -241,6 +242,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
     here = threading.Thread(target=work_here, daemon=True, name="gengo-worker-here")
     pending: set = set()
     working_here = True
+    pinned = pin_process(pool.here_cpu) if pool.here_cpu is not None else {}
     try:
         pool.idle = False
         here.start()
@@ -273,6 +275,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
         here.join()  # its unit stops at the next batch and removes its temp files
         raise
     finally:
+        restore(pinned)
         if own:
             pool.close()
 

@@ -13,15 +13,22 @@ M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
 _DONE = False
 
 
+def _libc() -> ctypes.CDLL:
+    """glibc by its soname first: ctypes.util.find_library runs `ldconfig -p` (a subprocess) every call."""
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return ctypes.CDLL(ctypes.util.find_library("c"))
+
+
 def tune_malloc() -> bool:
     """Apply once per process; False where the C library is not glibc."""
     global _DONE
     if _DONE:
         return True
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+        mallopt = _libc().mallopt
+    except (OSError, AttributeError, TypeError):
         return False
     ok = all(mallopt(p, v) == 1 for p, v in ((M_MMAP_THRESHOLD, 32 * 2**20), (M_TRIM_THRESHOLD, 64 * 2**20),
                                               (M_TOP_PAD, 16 * 2**20)))
@@ -35,7 +42,6 @@ def release_memory() -> None:
 
     pa.default_memory_pool().release_unused()
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
+        _libc().malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
         pass

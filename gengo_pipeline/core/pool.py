@@ -7,6 +7,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
+from .affinity import can_pin, pin_process, usable_cpus
+
 WORKER_MEMORY_BYTES = 512 * 2**20  # budget per worker process; measured peaks are 150-350 MB (bench/RESULTS.md)
 
 # Set in each worker process by _init_worker: progress counts go to the coordinator; cancel is set when
@@ -16,7 +18,13 @@ cancel_event = None
 
 
 def usable_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return len(usable_cpus()) or os.cpu_count() or 1
+
+
+def quiet_blas() -> None:
+    """gengo never calls BLAS, but OpenBLAS (loaded with numpy) starts a thread per core that spins for
+    about 0.1 s: on 2 cores that took CPU from the other worker's start. Effective before numpy loads."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def available_memory() -> int | None:
@@ -48,13 +56,18 @@ def default_workers(memory_per_worker: int = WORKER_MEMORY_BYTES) -> int:
     return max(1, min(cores, by_memory))
 
 
-def _init_worker(progress, cancel) -> None:
+def _init_worker(progress, cancel, slots, cpus: list[int]) -> None:
     global progress_queue, cancel_event
     progress_queue, cancel_event = progress, cancel
     from .malloc import tune_malloc
 
     tune_malloc()
     from . import executor  # noqa: F401 - the generation stack, imported while the coordinator plans
+
+    if cpus:  # one core per worker, in the order the workers started (after the imports' threads exist)
+        with slots.get_lock():
+            slot, slots.value = slots.value, slots.value + 1
+        pin_process(cpus[slot % len(cpus)])
 
 
 def _warm() -> None:
@@ -63,17 +76,23 @@ def _warm() -> None:
 
 class WorkerPool:
     """The worker processes of a run with `workers` workers (the coordinating process is one of them),
-    started ahead of the run so they import numpy/polars/pyarrow while the planner works."""
+    started ahead of the run so they import numpy/polars/pyarrow while the planner works.
 
-    def __init__(self, workers: int) -> None:
+    `pin`: with one worker per usable core, each worker process keeps its threads on its own core and
+    `here_cpu` is the core left for the coordinating process's worker (see affinity.py)."""
+
+    def __init__(self, workers: int, pin: bool = False) -> None:
         ctx = get_context("spawn")  # polars/arrow thread pools do not survive fork
         self.workers = workers
         self.processes = max(1, workers - 1)
         self.progress = ctx.Queue()
         self.cancel = ctx.Event()
+        cpus = usable_cpus() if pin and can_pin(workers) else []
+        self.here_cpu = cpus[0] if cpus else None
         os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, usable_cores() // workers)))
+        quiet_blas()
         self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(self.progress, self.cancel))
+                                        initargs=(self.progress, self.cancel, ctx.Value("i", 0), cpus[1:]))
         self.idle = True
         for _ in range(self.processes):
             self.pool.submit(_warm)

@@ -72,6 +72,7 @@ class GengoSettings(BaseSettings):
     seed: int = 42
     out: Path = Path("data")
     workers: int = Field(0, ge=0, description="worker processes; 0 = one per core")
+    pin_workers: bool = Field(True, description="with one worker per usable core, keep each on its own core (Linux)")
     formats: str = "parquet"
     compression: Literal["snappy", "zstd", "none"] = "snappy"
     origin: dt.date = dt.date(2024, 1, 1)

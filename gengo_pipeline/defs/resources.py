@@ -24,6 +24,7 @@ class GengoResource(dg.ConfigurableResource):
     scale: Optional[float] = Field(default=None, description="daily volume scale, 1.0 = model default (GENGO_SCALE)")
     formats: Optional[str] = Field(default=None, description="comma-separated: parquet,csv,json (GENGO_FORMATS)")
     workers: Optional[int] = Field(default=None, description="worker processes, 0 = one per core (GENGO_WORKERS)")
+    pin_workers: Optional[bool] = Field(default=None, description="one core per worker when workers = cores (GENGO_PIN_WORKERS)")
     origin: Optional[str] = Field(default=None, description="model origin date YYYY-MM-DD (GENGO_ORIGIN)")
     snapshot: Optional[str] = Field(default=None, description="as-of date for status columns (GENGO_SNAPSHOT)")
     compression: Optional[str] = Field(default=None, description="parquet compression: snappy|zstd|none")

@@ -1,0 +1,80 @@
+"""With one worker per core, each worker process keeps its threads on its own core; the run's bytes do not
+depend on it, and a long-lived process (a Dagster run) gets its cores back afterwards."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from gengo_pipeline.core.affinity import can_pin, pin_process, restore, usable_cpus
+from gengo_pipeline.core.executor import SMALL_RUN_ROWS, execute
+from gengo_pipeline.core.plan import make_plan
+from gengo_pipeline.core.pool import WorkerPool
+from gengo_pipeline.core.settings import load_settings
+from gengo_pipeline.models import resolve
+
+from .conftest import file_hashes
+
+
+def _thread_affinities() -> dict[int, set[int]]:
+    return {int(t): os.sched_getaffinity(int(t)) for t in os.listdir("/proc/self/task")}
+
+
+def _where_am_i(seconds: float) -> tuple[int, set[int]]:
+    time.sleep(seconds)  # long enough that every worker process takes one of the tasks
+    return os.getpid(), os.sched_getaffinity(0)
+
+
+def test_pin_process_covers_every_thread_and_restore_undoes_it():
+    before = _thread_affinities()
+    cpu = usable_cpus()[-1]
+    stop = threading.Event()
+    earlier = threading.Thread(target=stop.wait)
+    earlier.start()
+    try:
+        previous = pin_process(cpu)
+        later = threading.Thread(target=stop.wait)  # started while pinned: inherits the one core
+        later.start()
+        assert all(cpus == {cpu} for cpus in _thread_affinities().values())
+        restore(previous)
+        after = _thread_affinities()
+        assert {t: after[t] for t in before} == before
+        assert after[later.native_id] == os.sched_getaffinity(0) == set(usable_cpus())
+    finally:
+        stop.set()
+        earlier.join()
+
+
+def test_pool_workers_each_get_their_own_core():
+    cpus = usable_cpus()
+    n = len(cpus)
+    assert can_pin(n) == (n > 1) and not can_pin(n + 1) and not can_pin(1)
+    if n < 2:
+        return  # one core: nothing to place, and the pool does not pin (asserted above)
+    with WorkerPool(n, pin=True) as pool:
+        assert pool.here_cpu == cpus[0]
+        seen = dict(f.result() for f in [pool.pool.submit(_where_am_i, 0.3) for _ in range(3 * pool.processes)])
+    placed = [next(iter(c)) for c in seen.values()]
+    assert all(len(c) == 1 for c in seen.values())  # each worker on one core
+    assert len(set(placed)) == len(placed) and cpus[0] not in placed  # not shared, not the coordinator's
+    with WorkerPool(n, pin=False) as pool:
+        assert pool.here_cpu is None
+        seen = dict(f.result() for f in [pool.pool.submit(_where_am_i, 0.0) for _ in range(pool.processes)])
+    assert all(c == set(cpus) for c in seen.values())
+
+
+def test_pinned_and_free_runs_write_the_same_bytes_and_leave_affinity_alone(tmp_path: Path):
+    workers = max(2, len(usable_cpus()))
+    before = _thread_affinities()
+    files = {}
+    for pin in (True, False):
+        settings = load_settings(out=tmp_path / str(pin), days=2, scale=40, formats="csv,parquet", seed=3,
+                                 workers=workers, pin_workers=pin)
+        plan = make_plan(resolve("ecommerce"), settings)
+        assert sum(plan.rows.values()) > SMALL_RUN_ROWS  # big enough to run on every worker
+        execute(plan)
+        files[pin] = file_hashes(tmp_path / str(pin))
+        after = _thread_affinities()
+        assert {t: after[t] for t in before if t in after} == before
+    assert len(files[True]) > 10 and files[True] == files[False]
