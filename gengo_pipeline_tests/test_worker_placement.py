@@ -3,6 +3,8 @@ depend on it, and a long-lived process (a Dagster run) gets its cores back after
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +16,7 @@ from gengo_pipeline.core.pool import WorkerPool
 from gengo_pipeline.core.settings import load_settings
 from gengo_pipeline.models import resolve
 
-from .conftest import file_hashes
+from .conftest import file_hashes, gengo
 
 
 def _thread_affinities() -> dict[int, set[int]]:
@@ -78,3 +80,20 @@ def test_pinned_and_free_runs_write_the_same_bytes_and_leave_affinity_alone(tmp_
         after = _thread_affinities()
         assert {t: after[t] for t in before if t in after} == before
     assert len(files[True]) > 10 and files[True] == files[False]
+
+
+def test_workers_fork_from_a_clean_cli_and_spawn_once_numpy_is_loaded():
+    probe = ("import sys, gengo_pipeline.core.pool as p; print(p._start_method()); import numpy; print(p._start_method()); "
+             "sys.modules.pop('numpy'); import threading; threading.Thread(target=threading.Event().wait, daemon=True).start(); "
+             "print(p._start_method())")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == (["fork", "spawn", "spawn"] if sys.platform == "linux" else ["spawn"] * 3)
+
+
+def test_a_big_cli_run_on_forked_warmed_workers_writes_the_one_worker_bytes(tmp_path: Path):
+    # >= 200 MB: the CLI starts (forks) its workers before planning and warms them up with the model
+    args = ["gen", "--model", "ecommerce", "--size", "200MB", "--days", "2", "--format", "csv", "--seed", "8", "--no-progress"]
+    gengo(*args, "--out", str(tmp_path / "w1"), "--workers", "1")
+    gengo(*args, "--out", str(tmp_path / "wn"), "--workers", str(max(2, len(usable_cpus()))))
+    one, many = file_hashes(tmp_path / "w1"), file_hashes(tmp_path / "wn")
+    assert len(one) >= 7 and one == many

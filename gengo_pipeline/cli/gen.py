@@ -45,7 +45,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
         # the same and then plans.
-        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
+        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers, (model, settings))) if workers > 1 and _looks_big(settings) else None
         from ..core.plan import make_plan
 
         plan = make_plan(model, settings)
