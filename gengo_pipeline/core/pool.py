@@ -1,4 +1,4 @@
-"""Worker processes and how many: light to import, so the CLI can start workers before it loads numpy,
+"""Worker processes and how many: light to import, so the CLI can fork its workers before it loads numpy,
 polars and pyarrow itself; the workers import the generation stack while the coordinator plans.
 """
 from __future__ import annotations
