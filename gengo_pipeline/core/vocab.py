@@ -1,7 +1,6 @@
 """Vocabularies: frequency-weighted word lists shipped with gengo (census names, US places) or inline in a model."""
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -46,12 +45,10 @@ def builtin(name: str) -> Vocab:
     path = VOCAB_DIR / f"{name}.csv"
     if not path.exists():
         raise SpecError(f"unknown vocabulary {name!r}", f"use an inline vocab or one of {sorted(p.stem for p in VOCAB_DIR.glob('*.csv'))}")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    weight_field = "population" if "population" in rows[0] else "weight"
-    weights = np.asarray([float(r[weight_field]) for r in rows])
-    fields = {k: pl.Series(k, [r[k] for r in rows], dtype=pl.Utf8) for k in rows[0]}
-    return Vocab(name, fields, weights)
+    table = pl.read_csv(path, infer_schema=False, empty_string_is_null=False)  # every field as text, like csv
+    weight_field = "population" if "population" in table.columns else "weight"
+    weights = table[weight_field].cast(pl.Float64).to_numpy()
+    return Vocab(name, {k: table[k] for k in table.columns}, weights)
 
 
 def inline(name: str, items: list) -> Vocab:
