@@ -48,7 +48,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
         pool = stack.enter_context(WorkerPool(workers, settings.pin_workers, (model, settings))) if workers > 1 and _looks_big(settings) else None
         from ..core.plan import make_plan
 
-        plan = make_plan(model, settings)
+        plan = make_plan(model, settings, pool.pool if pool else None)
         result = _run(plan, args, console, pool)
     Console(width=None if sys.stdout.isatty() else 132).print(summary(result))
     return 0

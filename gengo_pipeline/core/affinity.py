@@ -40,13 +40,19 @@ def restore(previous: Affinity) -> None:
     """Undo `pin_process` in a long-lived process (a Dagster run), so later work may use every core again;
     threads started while pinned get the widest affinity the process had."""
     widest = set().union(*previous.values()) if previous else set()
-    for tid in _threads():
-        cpus = previous.get(tid, widest)
-        if cpus:
+    if not widest:
+        return
+    done: set[int] = set()
+    for _ in range(3):  # a thread started by a still-pinned thread during a pass is caught by the next
+        todo = [tid for tid in _threads() if tid not in done]
+        if not todo:
+            return
+        for tid in todo:
             try:
-                os.sched_setaffinity(tid, cpus)
+                os.sched_setaffinity(tid, previous.get(tid, widest))
             except OSError:
                 pass
+            done.add(tid)
 
 
 def _threads() -> list[int]:

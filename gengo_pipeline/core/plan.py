@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tempfile
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,16 +140,42 @@ def _stratified(total: int, blocks: int, n: int) -> np.ndarray:
 
 
 def measure_file_sizes(engine: Engine, model: Model, fmt: str, settings: GengoSettings, start_day: int,
-                       days: int, limit: int = SAMPLE_ROWS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                       days: int, limit: int = SAMPLE_ROWS, helper: Executor | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Bytes of one `fmt` file holding n rows of each table, at a few n, written by the real writers.
 
     Dictionaries, headers and footers make small files cost more per row than big ones, so a size is
     estimated file by file from this curve rather than from one bytes-per-row figure.
+    `helper`: an executor (the run's waiting worker processes) that measures every other table meanwhile;
+    the curves are the same wherever they are measured.
     """
+    names = [t.name for t in model.tables]
+    theirs = names[1::2] if helper is not None else []
+    future = None
+    if theirs:
+        future = helper.submit(_measure_elsewhere, model, settings, engine.scale, engine.snapshot, fmt, start_day, days,
+                               limit, theirs)
+    out = _measure(engine, model, fmt, settings, start_day, days, limit, [n for n in names if n not in theirs])
+    if future is not None:
+        try:
+            out.update(future.result())
+        except Exception:  # noqa: BLE001 - measured here instead, where any error is reported as usual
+            out.update(_measure(engine, model, fmt, settings, start_day, days, limit, theirs))
+    return {n: out[n] for n in names}
+
+
+def _measure_elsewhere(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, fmt: str,
+                       start_day: int, days: int, limit: int, names: list[str]) -> dict:
+    return _measure(make_engine(model, settings, scale, snapshot), model, fmt, settings, start_day, days, limit, names)
+
+
+def _measure(engine: Engine, model: Model, fmt: str, settings: GengoSettings, start_day: int, days: int, limit: int,
+             names: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     sample_settings = settings.model_copy(update={"formats": fmt, "checksum": "none"})
     out = {}
     with tempfile.TemporaryDirectory(prefix="gengo-sizing-") as tmp:
         for i, t in enumerate(model.tables):
+            if t.name not in names:
+                continue
             rt = engine.table(t.name)
             cap = rows_for_width(limit, len(rt.schema))  # wide tables: fewer rows, same memory
             if fmt != "parquet":
@@ -230,7 +257,8 @@ def _check_reachable(model: Model, settings: GengoSettings, curves: dict, start_
                          f"ask for at least {need}MB")
 
 
-def make_plan(model: Model, settings: GengoSettings) -> Plan:
+def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = None) -> Plan:
+    """`helper`: worker processes started for the run, which measure half of the size samples."""
     start_day = (settings.start - settings.origin).days if settings.start else 0
     if start_day < 0:
         raise UsageError(f"--start {settings.start} is before the model origin {settings.origin}",
@@ -254,7 +282,7 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
     scale = 1.0
     for limit in (SAMPLE_ROWS // 10, SAMPLE_ROWS):  # a rough scale from a small sample, then measure at it
         engine = make_engine(model, settings, scale, snapshot)
-        curves = measure_file_sizes(engine, model, primary, settings, start_day, days, limit)
+        curves = measure_file_sizes(engine, model, primary, settings, start_day, days, limit, helper)
         for _ in range(8):
             engine = make_engine(model, settings, scale, snapshot)
             files = _file_rows(engine, model, start_day, days, settings.rows_per_file)
@@ -270,6 +298,7 @@ def make_plan(model: Model, settings: GengoSettings) -> Plan:
     plan.rows = _window_rows(engine, model, start_day, days)
     files = _file_rows(engine, model, start_day, days, settings.rows_per_file)
     for fmt in settings.format_list:
-        measured = curves if fmt == primary else measure_file_sizes(engine, model, fmt, settings, start_day, days)
+        measured = curves if fmt == primary else measure_file_sizes(engine, model, fmt, settings, start_day, days,
+                                                                    helper=helper)
         plan.estimated_bytes[fmt] = estimate(model, files, measured)
     return plan
