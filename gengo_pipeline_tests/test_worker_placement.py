@@ -98,8 +98,8 @@ def test_workers_fork_from_a_clean_cli_and_spawn_once_numpy_is_loaded():
     assert out == (["fork", "spawn", "spawn"] if sys.platform == "linux" else ["spawn"] * 3)
 
 
-def test_a_big_cli_run_on_forked_warmed_workers_writes_the_one_worker_bytes(tmp_path: Path):
-    # >= 200 MB: the CLI starts (forks) its workers before planning and warms them up with the model
+def test_a_big_cli_run_on_forked_workers_writes_the_one_worker_bytes(tmp_path: Path):
+    # >= 200 MB: the CLI forks its workers before planning, and they measure half of its size samples
     args = ["gen", "--model", "ecommerce", "--size", "200MB", "--days", "2", "--format", "csv", "--seed", "8", "--no-progress"]
     gengo(*args, "--out", str(tmp_path / "w1"), "--workers", "1")
     gengo(*args, "--out", str(tmp_path / "wn"), "--workers", str(max(2, len(usable_cpus()))))

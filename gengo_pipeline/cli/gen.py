@@ -44,8 +44,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     workers = settings.workers or default_workers()
     with contextlib.ExitStack() as stack:
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
-        # the same and then plans.
-        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers, (model, settings))) if workers > 1 and _looks_big(settings) else None
+        # the same, then measure half of the planner's size samples.
+        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
         from ..core.plan import make_plan
 
         plan = make_plan(model, settings, pool.pool if pool else None)

@@ -72,19 +72,6 @@ def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.da
     return _ENGINES[key]
 
 
-def warm_up(model: Model, settings: GengoSettings) -> None:
-    """Pay a run's first-call costs (vocabularies, lazy imports, polars' first frames: about 0.1 s) in a
-    worker that waits for the planner anyway. Best effort: the run itself reports any error."""
-    try:
-        engine = make_engine(model, settings, 1.0)
-        for t in model.tables:
-            rt = engine.table(t.name)
-            lo, hi = rt.rows_in_day(0)
-            rt.frame(lo, min(hi, lo + 100))
-    except Exception:  # noqa: BLE001
-        pass
-
-
 class Cancelled(Exception):
     """A unit stopped because another one failed or the run was interrupted."""
 

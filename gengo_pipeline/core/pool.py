@@ -66,16 +66,14 @@ def _start_method() -> str:
     return "fork" if sys.platform == "linux" and clean else "spawn"
 
 
-def _init_worker(progress, cancel, slots, cpus: list[int], warm) -> None:
+def _init_worker(progress, cancel, slots, cpus: list[int]) -> None:
     global progress_queue, cancel_event
     progress_queue, cancel_event = progress, cancel
     from .malloc import tune_malloc
 
     tune_malloc()
-    from . import executor  # the generation stack, imported while the coordinator plans
+    from . import executor  # noqa: F401 - the generation stack, imported while the coordinator plans
 
-    if warm is not None:
-        executor.warm_up(*warm)
     if cpus:  # one core per worker, in the order the workers started (after the imports' threads exist)
         with slots.get_lock():
             slot, slots.value = slots.value, slots.value + 1
@@ -91,10 +89,9 @@ class WorkerPool:
     started ahead of the run so they import numpy/polars/pyarrow while the planner works.
 
     `pin`: with one worker per usable core, each worker process keeps its threads on its own core and
-    `here_cpu` is the core left for the coordinating process's worker (see affinity.py).
-    `warm`: (model, settings) of the coming run, whose first-call costs the workers pay while waiting."""
+    `here_cpu` is the core left for the coordinating process's worker (see affinity.py)."""
 
-    def __init__(self, workers: int, pin: bool = False, warm: tuple | None = None) -> None:
+    def __init__(self, workers: int, pin: bool = False) -> None:
         ctx = get_context(_start_method())
         self.workers = workers
         self.processes = max(1, workers - 1)
@@ -105,7 +102,7 @@ class WorkerPool:
         os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, usable_cores() // workers)))
         quiet_blas()
         self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(self.progress, self.cancel, ctx.Value("i", 0), cpus[1:], warm))
+                                        initargs=(self.progress, self.cancel, ctx.Value("i", 0), cpus[1:]))
         self.idle = True
         for _ in range(self.processes):
             self.pool.submit(_warm)
