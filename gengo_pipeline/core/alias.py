@@ -92,3 +92,7 @@ class AliasGroups:
     def sample(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Per row, an index into its group's weights; `group` must hold valid group numbers."""
         return _draw(random_bits, self.sizes[group], self.thresholds, self.alias, self.offsets[group])
+
+    def sample_flat(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """The same draws as positions in the groups' values laid end to end, in the order of `build`."""
+        return self.offsets[group] + self.sample(random_bits, group)

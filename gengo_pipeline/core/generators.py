@@ -40,9 +40,11 @@ def generator(kind: str):
 class Generator:
     kind: ClassVar[str]
     # A categorical generator picks from a fixed list of strings, `labels`: codes(ctx) gives each row's index
-    # into it, so filters and templates can work on the list instead of on every row's string.
+    # into it, so filters and templates can work on the list instead of on every row's string. A pick from a
+    # list of numbers keeps them in `numbers` and is not categorical.
     categorical: bool = False
     labels: pl.Series
+    numbers: np.ndarray | None = None
 
     class Cfg(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -68,6 +70,8 @@ class Generator:
     def __call__(self, ctx: "RowContext") -> Any:
         if self.categorical:
             return self.labels.gather(self.codes(ctx))
+        if self.numbers is not None:
+            return self.numbers[self.codes(ctx)]
         raise NotImplementedError  # pragma: no cover - every other generator defines it
 
     def codes(self, ctx: "RowContext") -> np.ndarray:  # pragma: no cover - categorical generators define it
@@ -124,11 +128,14 @@ def group_codes(by, groups: list[str]) -> np.ndarray:
     return group_lookup(by, codes, -1.0).astype(np.int64)
 
 
-def _set_labels(gen: Generator, values: list) -> None:
-    """A list of strings makes the generator categorical; other values (numbers) stay numpy arrays."""
+def _set_choices(gen: Generator, values: list) -> None:
+    """What codes(ctx) index: a list of strings makes the generator categorical; other values (numbers) are
+    kept as a numpy array."""
     gen.categorical = bool(values) and all(isinstance(v, str) for v in values)
     if gen.categorical:
         gen.labels = pl.Series(values, dtype=pl.Utf8)
+    else:
+        gen.numbers = np.asarray(values)
 
 
 # ------------------------------------------------------------------ keys, dates, constants
@@ -298,13 +305,10 @@ class Choice(Generator):
     def setup(self):
         self.values, w = _weighted(self.cfg.values, self.p)
         self.alias = AliasTable.build(w)
-        _set_labels(self, self.values)
+        _set_choices(self, self.values)
 
     def codes(self, ctx):
         return self.alias.sample(ctx.bits())
-
-    def __call__(self, ctx):
-        return super().__call__(ctx) if self.categorical else np.asarray(self.values)[self.codes(ctx)]
 
 
 @generator("cycle")
@@ -315,13 +319,10 @@ class Cycle(Generator):
         values: list
 
     def setup(self):
-        _set_labels(self, self.cfg.values)
+        _set_choices(self, self.cfg.values)
 
     def codes(self, ctx):
         return ctx.rows % len(self.cfg.values)
-
-    def __call__(self, ctx):
-        return super().__call__(ctx) if self.categorical else np.asarray(self.cfg.values)[self.codes(ctx)]
 
 
 @generator("bernoulli")
@@ -351,10 +352,7 @@ class ChoiceBy(Generator):
         self.values = np.asarray([index[v] for vals in values for v in vals], dtype=np.int64)
         # one group per option list, the default (if any) last
         self.groups = AliasGroups.build([AliasTable.build(_weighted(o, self.p)[1]) for o in options])
-        _set_labels(self, self.vocab)
-
-    def __call__(self, ctx):
-        return super().__call__(ctx) if self.categorical else np.asarray(self.vocab)[self.codes(ctx)]
+        _set_choices(self, self.vocab)
 
     def codes(self, ctx):
         group = group_codes(ctx.get(self.cfg.by), self.names)
@@ -363,7 +361,7 @@ class ChoiceBy(Generator):
             if not self.cfg.default:
                 raise SpecError(f"{self.table.name}.{self.column}: no options for some values of {self.cfg.by}", "add them or a default")
             group[missing] = len(self.names)
-        return self.values[self.groups.offsets[group] + self.groups.sample(ctx.bits(), group)]
+        return self.values[self.groups.sample_flat(ctx.bits(), group)]
 
 
 class _VocabGen(Generator):
@@ -416,7 +414,7 @@ class _Draw(_VocabGen):
         if np.any(part < 0):
             raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.name} has no entry for some {self.cfg.where_column} values",
                             f"use values of its {self.cfg.where_field!r} field")
-        return self.entries[self.groups.offsets[part] + self.groups.sample(random, part)]
+        return self.entries[self.groups.sample_flat(random, part)]
 
 
 @generator("vocab")
@@ -616,7 +614,7 @@ class BySlot(Generator):
         group = self.group_of[np.minimum(count, len(self.group_of) - 1)]
         known = group >= 0
         group = np.maximum(group, 0)
-        return self.groups.offsets[group] + self.groups.sample(rng.bits(key, parent), group), known
+        return self.groups.sample_flat(rng.bits(key, parent), group), known
 
     def codes(self, ctx):
         variant, known = self._variant(ctx.key(), ctx.loc["parent"], ctx.loc["count"])
@@ -652,7 +650,7 @@ class StatusByAge(Generator):
     def codes(self, ctx):
         age = self.engine.snapshot_day - ctx.day
         bucket = np.minimum(np.searchsorted(self.bounds, age, side="left"), len(self.bounds) - 1)
-        return self.values[self.groups.offsets[bucket] + self.groups.sample(ctx.bits(), bucket)]
+        return self.values[self.groups.sample_flat(ctx.bits(), bucket)]
 
 
 # ------------------------------------------------------------------ time of day
