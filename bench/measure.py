@@ -2,8 +2,8 @@
 
 Peak RSS is measured two ways:
 - tree: the largest *sum* of RSS over the command and all its live descendants, sampled from /proc
-  every `interval` seconds with psutil (descendants re-listed every 4th sample, which is the costly part) (what the machine has to hold at once; shared pages are
-  counted once per process, so this is an upper bound);
+  every `interval` seconds with psutil, the descendants re-listed every 4th sample (the costly part): what
+  the machine has to hold at once (shared pages are counted once per process, so this is an upper bound);
 - single: ru_maxrss from wait4(), the largest RSS of any *one* process of the tree (what
   `/usr/bin/time -v` prints as "Maximum resident set size").
 CPU comes from wait4()'s rusage, which includes every descendant that was waited for (gengo's spawn

@@ -114,7 +114,7 @@ class CsvWriter(_FormatWriter):
         self.fh = open(self.tmp, "wb")
         self.header = True
         # Text proven plain needs no quotes: skipping polars' per-value scan writes the same bytes faster.
-        self.quote_style = "never" if plain_text and plain(self.schema) else "necessary"
+        self.quote_style = "never" if self.plain_text and plain(self.schema) else "necessary"
 
     def write(self, df):
         _text_ready(df).write_csv(self.fh, include_header=self.header, quote_style=self.quote_style)
