@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gengo_pipeline.core.errors import SpecError
+from gengo_pipeline.errors import SpecError
 
 
 def fail_from_row(ctx, row: int):

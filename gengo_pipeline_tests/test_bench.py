@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gengo_pipeline.core import pool
+from gengo_pipeline.run import pool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,13 +26,19 @@ def _load(name: str):
 run = _load("run")
 measure = _load("measure")
 
-HOLD = "import time; b = bytearray({mb} * 10**6); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.0)"
+# A child touches {mb} MB, says so on stdout, then holds it until its stdin closes: the parent closes both
+# children's stdin only once both have their memory, so the two are provably resident at the same time
+# (on a loaded machine, a fixed sleep let the first child exit before the second had started).
+HOLD = ("import sys; b = bytearray({mb} * 10**6); b[::4096] = b'x' * len(b[::4096]); print(flush=True); "
+        "sys.stdin.read()")
 
 
 def test_measure_sums_rss_over_the_process_tree():
-    # a parent that starts two children, each holding 150 MB at the same time
+    # a parent that starts two children, each holding 150 MB at the same time for at least a second
     child = HOLD.format(mb=150)
-    parent = ("import subprocess, sys; ps = [subprocess.Popen([sys.executable, '-c', %r]) for _ in range(2)]; "
+    parent = ("import subprocess, sys, time; P = subprocess.PIPE; "
+              "ps = [subprocess.Popen([sys.executable, '-c', %r], stdin=P, stdout=P) for _ in range(2)]; "
+              "[p.stdout.readline() for p in ps]; time.sleep(1.0); [p.stdin.close() for p in ps]; "
               "[p.wait() for p in ps]" % child)
     m = measure.measure([sys.executable, "-c", parent], interval=0.02)
     assert m.returncode == 0

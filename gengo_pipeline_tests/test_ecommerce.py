@@ -73,7 +73,7 @@ def test_emails_unique_and_cities_consistent(ecommerce_small: Path):
     assert n == distinct
     names = query(f"select count(distinct first_name), count(distinct last_name) from {s('dim_customers')}")[0]
     assert names[0] > 1000 and names[1] > 1000
-    from gengo_pipeline.core.vocab import builtin
+    from gengo_pipeline.engine.vocab import builtin
 
     places = builtin("world_cities").fields
     valid = {(c, st, z, co) for c, st, zs, co in zip(places["city"], places["state"], places["zips"], places["country"])

@@ -12,9 +12,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from gengo_pipeline.core.engine import Engine
-from gengo_pipeline.core.plan import make_plan
-from gengo_pipeline.core.settings import load_settings
+from gengo_pipeline.engine.runtime import Engine
+from gengo_pipeline.run.plan import make_plan
+from gengo_pipeline.run.settings import load_settings
 from gengo_pipeline.models.ecommerce_ds import MODEL
 from gengo_pipeline.quality import distributions as dist
 

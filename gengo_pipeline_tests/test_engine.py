@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gengo_pipeline.core import rng
-from gengo_pipeline.core.alias import AliasGroups, AliasTable
-from gengo_pipeline.core.engine import Engine
-from gengo_pipeline.core.errors import SpecError
+from gengo_pipeline.engine import rng
+from gengo_pipeline.engine.alias import AliasGroups, AliasTable
+from gengo_pipeline.engine.runtime import Engine
+from gengo_pipeline.errors import SpecError
 from gengo_pipeline.models import resolve
 
 

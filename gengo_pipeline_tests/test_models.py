@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gengo_pipeline.core.settings import EXTENSIONS
+from gengo_pipeline.run.settings import EXTENSIONS
 from gengo_pipeline.models import builtin_models
 
 from .conftest import gengo

@@ -5,9 +5,9 @@ from __future__ import annotations
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from gengo_pipeline.core.executor import FILE_COST_ROWS, _groups
-from gengo_pipeline.core.plan import Unit, make_plan
-from gengo_pipeline.core.settings import load_settings
+from gengo_pipeline.run.executor import FILE_COST_ROWS, _groups
+from gengo_pipeline.run.plan import Unit, make_plan
+from gengo_pipeline.run.settings import load_settings
 from gengo_pipeline.models import resolve
 
 

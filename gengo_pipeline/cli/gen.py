@@ -11,14 +11,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..core.errors import UsageError
-from ..core.layout import check_writable
-from ..core.pool import WorkerPool, default_workers
-from ..core.settings import EXTENSIONS, parse_size
+from ..errors import UsageError
+from ..store.layout import check_writable
+from ..run.pool import WorkerPool, default_workers
+from ..run.settings import EXTENSIONS, parse_size
 from .common import _int, add_plan_flags, settings_from
 
 if TYPE_CHECKING:
-    from ..core.executor import RunResult
+    from ..run.executor import RunResult
 
 
 def register(sub) -> None:
@@ -46,7 +46,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
         # the same, then measure half of the planner's size samples.
         pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
-        from ..core.plan import make_plan
+        from ..run.plan import make_plan
 
         plan = make_plan(model, settings, pool.pool if pool else None)
         result = _run(plan, args, console, pool)
@@ -61,7 +61,7 @@ def _looks_big(settings) -> bool:
 
 
 def _run(plan, args, console: Console, pool) -> RunResult:
-    from ..core.executor import execute
+    from ..run.executor import execute
 
     settings = plan.settings
     total = sum(plan.rows.values())

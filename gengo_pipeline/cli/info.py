@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     model, settings = settings_from(args)
-    from ..core.plan import make_plan  # the generation stack, only for this command
+    from ..run.plan import make_plan  # the generation stack, only for this command
 
     plan = make_plan(model, settings)
     console = Console()

@@ -6,7 +6,7 @@ import atexit
 import os
 import sys
 
-from ..core.errors import GengoError, UsageError
+from ..errors import GengoError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    from ..core.pool import quiet_blas
+    from ..run.pool import quiet_blas
 
     quiet_blas()  # before anything loads numpy
     code = main()

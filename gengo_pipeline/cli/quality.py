@@ -9,8 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..core.errors import InputError, UsageError, ValidationFailed
-from ..core.settings import FORMATS
+from ..errors import InputError, UsageError, ValidationFailed
+from ..run.settings import FORMATS
 
 
 def register(sub) -> None:

@@ -8,7 +8,7 @@ import warnings
 
 import dagster as dg
 
-from ..core.spec import Model, Table
+from ..engine.spec import Model, Table
 from . import metadata
 from .generate import generate_table
 from .graph import dependency_graph

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..core.executor import RunResult, execute
-from ..core.plan import make_plan
-from ..core.settings import GengoSettings
-from ..core.spec import Model
+from ..run.executor import RunResult, execute
+from ..run.plan import make_plan
+from ..run.settings import GengoSettings
+from ..engine.spec import Model
 
 
 def window_settings(settings: GengoSettings, start: dt.date | None, days: int | None) -> GengoSettings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..core.spec import Model, Table
+from ..engine.spec import Model, Table
 
 REF_FIELDS = ("table", "parent", "parent_table", "tables")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ..core.spec import Model
+from ..engine.spec import Model
 from .keys import asset_key, job_name, schedule_name
 
 

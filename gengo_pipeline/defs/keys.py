@@ -5,7 +5,7 @@ import re
 
 import dagster as dg
 
-from ..core.spec import Model
+from ..engine.spec import Model
 
 
 def _name(model: Model | str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from ..core.executor import RunResult
+from ..run.executor import RunResult
 
 PREVIEW_ROWS = 5
 READERS = {"parquet": pl.read_parquet, "csv": pl.read_csv, "jsonl": pl.read_ndjson}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ..core.spec import Model
+from ..engine.spec import Model
 from .assets import build_assets
 from .jobs import build_job, build_schedule
 

@@ -10,8 +10,8 @@ import datetime as dt
 
 import dagster as dg
 
-from ..core.settings import GengoSettings
-from ..core.spec import Model
+from ..run.settings import GengoSettings
+from ..engine.spec import Model
 
 ORIGIN: dt.date = GengoSettings.model_fields["origin"].default
 DAILY = dg.DailyPartitionsDefinition(start_date=ORIGIN.isoformat(), timezone="UTC")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..core.spec import Model, Table
+from ..engine.spec import Model, Table
 from .keys import asset_key, group_name
 from .partitions import partitions_for
 from .resources import GengoResource
@@ -63,7 +63,7 @@ def check_results(gengo: GengoResource, model: Model, table: Table, dates, distr
     from ..quality.suite import Suite
 
     root, fmt, params, origin = _where(gengo, model)
-    from ..core.plan import make_plan
+    from ..run.plan import make_plan
     from .generate import window_settings
 
     settings = gengo.settings()

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import dagster as dg
 from pydantic import Field
 
-from ..core.settings import GengoSettings, load_settings
+from ..run.settings import GengoSettings, load_settings
 
 RESOURCE_KEY = "gengo"
 

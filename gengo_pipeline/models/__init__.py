@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..core.errors import UnknownModelError
-from ..core.spec import Model
+from ..errors import UnknownModelError
+from ..engine.spec import Model
 
 BUILTIN = {"ecommerce": "ecommerce", "financial": "financial", "medical": "medical", "ecommerce-ds": "ecommerce_ds"}  # model name -> module under gengo_pipeline.models
 

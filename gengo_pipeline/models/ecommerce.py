@@ -5,7 +5,7 @@ distributions this model claims are listed in DISTRIBUTIONS below and checked by
 """
 from __future__ import annotations
 
-from ..core.spec import Model
+from ..engine.spec import Model
 
 CATEGORIES = ["Electronics", "Clothing", "Home Goods", "Books", "Sports", "Toys", "Grocery", "Automotive", "Health", "Beauty"]
 # Median list price by category (log-normal, USD): electronics dearer than books.

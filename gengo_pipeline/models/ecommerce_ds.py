@@ -9,7 +9,7 @@ See README (section ecommerce-ds) for the rules and the distributions claimed be
 """
 from __future__ import annotations
 
-from ..core.spec import Model
+from ..engine.spec import Model
 
 L = "gengo_pipeline.models.ecommerce_ds_logic"
 I64, I32, STR, DATE = "int64", "int32", "string", "date"

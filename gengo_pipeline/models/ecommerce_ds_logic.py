@@ -18,13 +18,13 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from ..core import rng
-from ..core.alias import AliasTable
-from ..core.calendar import dates_of, weekday
-from ..core.engine import TableRuntime
-from ..core.errors import SpecError
-from ..core.spec import PerParentVolume, Table
-from ..core.volumes import PerParentRuntime, VolumeRuntime
+from ..engine import rng
+from ..engine.alias import AliasTable
+from ..engine.calendar import dates_of, weekday
+from ..engine.runtime import TableRuntime
+from ..errors import SpecError
+from ..engine.spec import PerParentVolume, Table
+from ..engine.volumes import PerParentRuntime, VolumeRuntime
 
 JULIAN_EPOCH = 2440588  # Julian day number of 1970-01-01 (d_date_sk of 1900-01-01 is 2415021)
 DATE_DIM_FIRST = -25566  # epoch day of 1900-01-02, the first date_dim row (dsdgen)

@@ -48,10 +48,10 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from ..core import rng
-from ..core.errors import SpecError
-from ..core.spec import Model
-from ..core.volumes import VolumeRuntime
+from ..engine import rng
+from ..errors import SpecError
+from ..engine.spec import Model
+from ..engine.volumes import VolumeRuntime
 from .financial_calendars import open_mask
 
 # name, country, currency, MIC, time zone, session open, close (local), weight (%), median price (local currency)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..core.calendar import register_calendar, weekday
+from ..engine.calendar import register_calendar, weekday
 
 D = dt.date
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)

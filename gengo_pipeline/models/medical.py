@@ -35,10 +35,10 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from ..core import rng
-from ..core.alias import AliasTable
-from ..core.spec import Model, PerParentVolume, PopulationVolume
-from ..core.volumes import PerParentRuntime, PopulationRuntime, VolumeRuntime
+from ..engine import rng
+from ..engine.alias import AliasTable
+from ..engine.spec import Model, PerParentVolume, PopulationVolume
+from ..engine.volumes import PerParentRuntime, PopulationRuntime, VolumeRuntime
 from .financial_calendars import open_mask
 
 MICROS_PER_MINUTE = 60_000_000

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..core.errors import InputError, OutputError, UsageError
+from ..errors import InputError, OutputError, UsageError
 from .data import sql_list
 
 FORMAT_OF_EXT = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.engine import decimal_of
-from ..core.errors import InputError
-from ..core.spec import Model, Table
+from ..engine.runtime import decimal_of
+from ..errors import InputError
+from ..engine.spec import Model, Table
 
 EXTS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
 FORMAT_ORDER = ("parquet", "csv", "jsonl")

@@ -43,8 +43,8 @@ class Outcome:
 class DistContext:
     con: Any  # a duckdb connection
     rel: str  # a view name over the table's rows in scope
-    table: Any  # gengo_pipeline.core.spec.Table
-    model: Any  # gengo_pipeline.core.spec.Model
+    table: Any  # gengo_pipeline.engine.spec.Table
+    model: Any  # gengo_pipeline.engine.spec.Model
     views: dict[str, str] = field(default_factory=dict)  # table name -> view name (other tables of the model)
 
     def one(self, sql: str) -> tuple:

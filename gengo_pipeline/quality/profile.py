@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..core.errors import InputError, OutputError
+from ..errors import InputError, OutputError
 from .convert import format_of, reader
 from .data import q
 

@@ -31,9 +31,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..core.engine import decimal_of
-from ..core.errors import InputError
-from ..core.spec import Column, Model, Table
+from ..engine.runtime import decimal_of
+from ..errors import InputError
+from ..engine.spec import Column, Model, Table
 from . import distributions as dist
 from .data import (date_of_file_sql, find_root, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
                    typed_select)

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from .alias import AliasTable
-from .errors import SpecError
+from ..errors import SpecError
 
 VOCAB_DIR = Path(__file__).with_name("vocab")
 

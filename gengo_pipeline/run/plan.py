@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import Engine
-from .errors import UsageError
+from ..engine.runtime import Engine
+from ..errors import UsageError
 from .settings import GengoSettings, parse_size, rows_for_width
-from .spec import Model
-from .writers import PartWriter
+from ..engine.spec import Model
+from ..formats.writers import PartWriter
 
 DEFAULT_SIZE = "100MB"
 MIN_DAYS, MAX_DAYS = 28, 366

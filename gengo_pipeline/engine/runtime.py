@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow as pa
 
 from . import rng
-from .errors import SpecError
+from ..errors import SpecError
 from .generators import Generator, create, strings
 from .spec import Model, Num, Table
 from .volumes import RUNTIMES, VolumeRuntime

@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from .errors import OutputError
-from .generators import plain
-from .settings import EXTENSIONS, rows_for_width
+from ..errors import OutputError
+from ..engine.generators import plain
+from ..run.settings import EXTENSIONS, rows_for_width
 
 TIMESTAMP_TEXT = "%Y-%m-%dT%H:%M:%S"
 # checksum name -> hashlib.file_digest digest; xxh3_128 hex equals `xxhsum -H2`, sha256 `sha256sum`

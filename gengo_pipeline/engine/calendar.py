@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import SpecError
+from ..errors import SpecError
 
 EPOCH = np.datetime64("1970-01-01", "D")
 CalendarFn = Callable[[np.ndarray], np.ndarray]  # datetime64[D] dates -> bool mask

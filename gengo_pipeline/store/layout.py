@@ -6,7 +6,7 @@ import os
 import uuid
 from pathlib import Path
 
-from .errors import OutputError
+from ..errors import OutputError
 
 MANIFEST = "_manifest.json"
 

@@ -13,11 +13,11 @@ import numpy as np
 from . import rng
 from .alias import AliasTable
 from .calendar import calendar, dates_of, seasonal_factor, weekday
-from .errors import SpecError
+from ..errors import SpecError
 from .spec import CrossVolume, FlowVolume, PerParentVolume, PopulationVolume, StaticVolume
 
 if TYPE_CHECKING:
-    from .engine import TableRuntime
+    from .runtime import TableRuntime
 
 
 class VolumeRuntime:

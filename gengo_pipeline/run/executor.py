@@ -19,16 +19,16 @@ from typing import Callable
 
 from . import pool as process_pool
 from .affinity import pin_process, restore
-from .engine import Engine
-from .errors import OutputError
-from .layout import check_writable, partition_dir, remove_stale
+from ..engine.runtime import Engine
+from ..errors import OutputError
+from ..store.layout import check_writable, partition_dir, remove_stale
 from .malloc import release_memory, tune_malloc
-from .manifest import write_manifest
+from ..store.manifest import write_manifest
 from .plan import Plan, Unit, make_engine
 from .pool import WorkerPool, default_workers, usable_cores
 from .settings import GengoSettings, rows_for_width
-from .spec import Model
-from .writers import PartWriter, part_name
+from ..engine.spec import Model
+from ..formats.writers import PartWriter, part_name
 
 SMALL_RUN_ROWS = 300_000
 FILE_COST_ROWS = 20_000  # a part file's fixed cost (create, rename, checksum) in rows' worth of work

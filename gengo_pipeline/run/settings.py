@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .errors import ConfigError, UsageError
+from ..errors import ConfigError, UsageError
 
 FORMATS = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "jsonl", "jsonl": "jsonl", "ndjson": "jsonl"}
 EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import SpecError
+from ..errors import SpecError
 
 
 _LOW32 = np.uint64(0xFFFFFFFF)

@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import rng
 from .alias import AliasGroups, AliasTable
-from .errors import SpecError
+from ..errors import SpecError
 from .spec import Num
 from .vocab import Vocab, builtin
 
 if TYPE_CHECKING:
-    from .engine import RowContext, TableRuntime
+    from .runtime import RowContext, TableRuntime
 
 MICROS_PER_DAY = 86_400_000_000
 GENERATORS: dict[str, type["Generator"]] = {}

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from .layout import MANIFEST, model_root
-from .settings import EXTENSIONS
-from .writers import CHECKSUMS
+from ..run.settings import EXTENSIONS
+from ..formats.writers import CHECKSUMS
 
 if TYPE_CHECKING:
-    from .executor import RunResult
-    from .plan import Plan
+    from ..run.executor import RunResult
+    from ..run.plan import Plan
 
 IDENTITY = ("model", "schema_version", "seed", "scale", "origin", "snapshot", "params", "formats")
 

@@ -1,1 +1,0 @@
-"""The pure generation core: numpy/polars/pyarrow only, importable without Dagster."""
