@@ -116,8 +116,9 @@ def dir_bytes(path: Path) -> int:
 
 
 def manifest_rows(path: Path) -> int:
-    """Rows gengo wrote under `path`, from its manifests (one per model root)."""
-    return sum(t["rows"] for m in path.glob("*/_manifest.json") for t in json.loads(m.read_text())["tables"].values())
+    """Rows gengo wrote under `path`, from its manifests (one per dataset; every format holds the same rows)."""
+    return sum(max(t["rows"].values(), default=0) for m in path.glob("*/_manifest.json")
+               for t in json.loads(m.read_text())["tables"].values())
 
 
 def count_rows(path: Path) -> int:

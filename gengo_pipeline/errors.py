@@ -44,3 +44,15 @@ class InputError(GengoError):
 
 class ValidationFailed(GengoError):
     """Generated data failed a quality check."""
+
+
+class Interrupted(GengoError):
+    """SIGINT or SIGTERM stopped a run: exit 130 or 143, as a shell reports a process killed by the signal."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}: finished files are committed, unfinished ones removed",
+                         "rerun the same command with --resume to complete the dataset")

@@ -24,18 +24,34 @@ def gengo(*args: str, env: dict | None = None, cwd: Path | None = None, check: b
 
 
 def file_hashes(root: Path, pattern: str = "**/part-*") -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.glob(pattern)) if p.is_file()}
+    """sha256 of every part file under `root` (gengo's own folder, with a run's staged files, left out)."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.glob(pattern))
+            if p.is_file() and "_gengo" not in p.parts}
 
 
 def query(sql: str) -> list[tuple]:
     return duckdb.connect().execute(sql).fetchall()
 
 
+FOLDERS = {"parquet": "parquet", "csv": "csv", "json": "json", "jsonl": "json"}
+EXTS = {"parquet": "parquet", "csv": "csv", "json": "jsonl", "jsonl": "jsonl"}
+
+
+def table_dir(root: Path, model: str, table: str, fmt: str = "parquet") -> Path:
+    """A table's folder in one format root of a dataset: <out>/<model>/<format>/<table>."""
+    return root / model / FOLDERS[fmt] / table
+
+
+def part_file(root: Path, model: str, table: str, fmt: str = "parquet", date: str | None = None, part: int = 0) -> Path:
+    base = table_dir(root, model, table, fmt)
+    return (base if date is None else base / f"date={date}") / f"part-{part:05d}.{EXTS[fmt]}"
+
+
 def scan(root: Path, model: str, table: str, fmt: str = "parquet") -> str:
     """A DuckDB table expression over one table of a generated dataset (glob over the Hive layout)."""
-    base = root / model / table
+    base = table_dir(root, model, table, fmt)
     nested = any(base.glob("date=*"))
-    glob = f"{base}/{'**/' if nested else ''}*.{ 'jsonl' if fmt == 'json' else fmt}"
+    glob = f"{base}/{'**/' if nested else ''}*.{EXTS[fmt]}"
     reader = {"parquet": "read_parquet", "csv": "read_csv", "json": "read_json", "jsonl": "read_json"}[fmt]
     extra = ", hive_partitioning=true" if nested else ""
     return f"{reader}('{glob}'{extra})"

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import duckdb
 
-from .conftest import gengo
+from .conftest import gengo, table_dir
 
 
 def test_round_trip_keeps_identical_rows(ecommerce_small, tmp_path):
-    src = f"{ecommerce_small}/ecommerce/fact_orders_header/**/*.csv"
+    src = f"{table_dir(ecommerce_small, 'ecommerce', 'fact_orders_header', 'csv')}/**/*.csv"
     a, b, c = tmp_path / "a.parquet", tmp_path / "b.jsonl", tmp_path / "c.csv"
     out = gengo("convert", "--input", src, "--output", str(a))
     assert "csv (35 files) -> parquet" in out.stdout
@@ -25,11 +25,12 @@ def test_round_trip_keeps_identical_rows(ecommerce_small, tmp_path):
 
 def test_hive_folder_output(ecommerce_small, tmp_path):
     out = tmp_path / "items"
-    gengo("convert", "--input", f"{ecommerce_small}/ecommerce/fact_order_items/**/*.parquet", "--output", str(out), "--format", "csv")
+    items = table_dir(ecommerce_small, "ecommerce", "fact_order_items")
+    gengo("convert", "--input", str(items), "--output", str(out), "--format", "csv")  # a format root's table folder
     assert len(list(out.glob("date=*/*.csv"))) == 35
     con = duckdb.connect()
     got = con.execute(f"SELECT count(*), sum(line_total) FROM read_csv('{out}/**/*.csv', hive_partitioning=true)").fetchall()[0]
-    want = con.execute(f"SELECT count(*), sum(line_total) FROM read_parquet('{ecommerce_small}/ecommerce/fact_order_items/**/*.parquet')").fetchall()[0]
+    want = con.execute(f"SELECT count(*), sum(line_total) FROM read_parquet('{items}/**/*.parquet')").fetchall()[0]
     assert got[0] == want[0] and abs(float(got[1]) - float(want[1])) < 0.01
 
 

@@ -9,7 +9,7 @@ import xxhash
 
 from gengo_pipeline.models import resolve
 
-from .conftest import assert_formats_agree, file_hashes, gengo, query, scan
+from .conftest import assert_formats_agree, file_hashes, gengo, query, scan, table_dir
 
 
 
@@ -22,7 +22,7 @@ def test_types_in_parquet(ecommerce_small: Path):
     assert types["order_item_id"] == "BIGINT" and types["unit_price"] == "DECIMAL(18,2)"
     types = dict((r[0], r[1]) for r in query(f"describe select * from {scan(ecommerce_small, 'ecommerce', 'fact_orders_header')}"))
     assert types["order_timestamp"] == "TIMESTAMP"
-    text = (next((ecommerce_small / "ecommerce" / "fact_orders_header").glob("date=*/part-00000.csv"))).read_text().splitlines()
+    text = (next(table_dir(ecommerce_small, "ecommerce", "fact_orders_header", "csv").glob("date=*/part-00000.csv"))).read_text().splitlines()
     assert text[0].split(",")[4] == "order_timestamp" and "T" in text[1].split(",")[4]
 
 
@@ -91,7 +91,8 @@ def test_workers_and_chunking_give_identical_bytes(tmp_path: Path):
     other_seed = [a if a != "11" else "12" for a in args]
     gengo(*other_seed, "--out", str(tmp_path / "s12"), "--workers", "2")
     h1, h2, h3 = (file_hashes(tmp_path / d) for d in ("w1", "w2", "s12"))
-    assert len(h1) == 7 * 3 * 3 - 3 * 2 and h1 == h2
+    listed = {f"ecommerce/{f['path']}" for f in json.loads((tmp_path / "w1" / "ecommerce" / "_manifest.json").read_text())["files"]}
+    assert set(h1) == listed and len(h1) > 7 * 3 * 2 and h1 == h2
     assert set(h3) == set(h1) and all(h3[k] != h1[k] for k in h1 if "fact_" in k or "dim_customer" in k)
 
 
@@ -99,7 +100,7 @@ def test_one_day_alone_reproduces_the_partition(tmp_path: Path):
     big = tmp_path / "big"
     gengo("gen", "--model", "ecommerce", "--size", "6MB", "--format", "csv,parquet", "--seed", "5", "--out", str(big), "--no-progress")
     manifest = json.loads((big / "ecommerce" / "_manifest.json").read_text())
-    scale = manifest["config"]["scale"]
+    scale = manifest["identity"]["scale"]
     day = "2024-01-17"
     one = tmp_path / "one"
     gengo("gen", "--model", "ecommerce", "--start", day, "--days", "1", "--scale", repr(scale), "--format", "csv,parquet",
@@ -150,19 +151,25 @@ def test_config_file_env_and_flags_precedence(tmp_path: Path):
     (tmp_path / "gengo.toml").write_text('seed = 3\nformats = "csv"\n[params.ecommerce]\norders_per_day = 200\n')
     gengo("gen", "--model", "ecom", "--days", "1", "--out", "o1", "--no-progress", cwd=tmp_path)
     m = json.loads((tmp_path / "o1" / "ecommerce" / "_manifest.json").read_text())
-    assert m["seed"] == 3 and m["config"]["formats"] == ["csv"] and m["config"]["params"]["orders_per_day"] == 200
+    assert m["identity"]["seed"] == 3 and m["runs"][-1]["formats"] == ["csv"] and m["identity"]["params"]["orders_per_day"] == 200
     gengo("gen", "--model", "ecom", "--days", "1", "--out", "o2", "--seed", "4", "--no-progress", cwd=tmp_path, env={"GENGO_SEED": "9"})
-    assert json.loads((tmp_path / "o2" / "ecommerce" / "_manifest.json").read_text())["seed"] == 4
+    assert json.loads((tmp_path / "o2" / "ecommerce" / "_manifest.json").read_text())["identity"]["seed"] == 4
     gengo("gen", "--model", "ecom", "--days", "1", "--out", "o3", "--no-progress", cwd=tmp_path, env={"GENGO_SEED": "9"})
-    assert json.loads((tmp_path / "o3" / "ecommerce" / "_manifest.json").read_text())["seed"] == 9
+    assert json.loads((tmp_path / "o3" / "ecommerce" / "_manifest.json").read_text())["identity"]["seed"] == 9
 
 
-def test_rerun_removes_stale_files(tmp_path: Path):
+def test_a_run_in_another_format_adds_its_own_format_root(tmp_path: Path):
+    """Formats are not part of a dataset's identity: a parquet run after a csv,json one adds the parquet root and
+    leaves the other two whole and listed (each format root a clean Hive dataset of its own)."""
     gengo("gen", "--model", "ecom", "--days", "2", "--format", "csv,json", "--out", str(tmp_path), "--no-progress")
+    before = file_hashes(tmp_path)
     gengo("gen", "--model", "ecom", "--days", "2", "--format", "parquet", "--out", str(tmp_path), "--no-progress")
-    leftovers = [p for p in (tmp_path / "ecommerce").rglob("part-*") if p.suffix != ".parquet"]
-    assert leftovers == []
-    assert not list((tmp_path / "ecommerce").rglob(".*tmp-*"))
+    after = file_hashes(tmp_path)
+    assert {k: v for k, v in after.items() if "/parquet/" not in k} == before
+    assert {k.split("/")[1] for k in after} == {"csv", "json", "parquet"}
+    manifest = json.loads((tmp_path / "ecommerce" / "_manifest.json").read_text())
+    assert {"ecommerce/" + f["path"] for f in manifest["files"]} == set(after)
+    assert not [p for p in (tmp_path / "ecommerce").rglob("*") if "staging" in p.parts or ".inprogress" in p.name]
 
 
 def test_plan_and_models_commands():

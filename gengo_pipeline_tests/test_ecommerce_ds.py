@@ -18,7 +18,7 @@ from gengo_pipeline.run.settings import load_settings
 from gengo_pipeline.models.ecommerce_ds import MODEL
 from gengo_pipeline.quality import distributions as dist
 
-from .conftest import file_hashes, gengo
+from .conftest import file_hashes, gengo, table_dir
 
 SCHEMA = Path(__file__).with_name("data") / "tpcds_schema.md"
 QUERIES = Path(__file__).resolve().parents[1] / "gengo_pipeline" / "models" / "ecommerce_ds_queries.sql"
@@ -47,7 +47,7 @@ def eds(tmp_path_factory) -> Path:
 
 
 def _glob(root: Path, table: str, ext: str = "parquet") -> str:
-    return f"{root}/ecommerce-ds/{table}/**/*.{ext}"
+    return f"{table_dir(root, 'ecommerce-ds', table, ext)}/**/*.{ext}"
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +72,7 @@ def test_every_table_and_column_has_the_tpcds_name_and_type(con, eds):
     for table, cols in schema.items():
         got = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
         assert got == cols, table
-        header = next(iter(sorted((eds / "ecommerce-ds" / table).glob("**/*.csv")))).read_text().splitlines()[0]
+        header = next(iter(sorted(table_dir(eds, "ecommerce-ds", table, "csv").glob("**/*.csv")))).read_text().splitlines()[0]
         assert header.split(",") == [c for c, _ in cols], table
 
 
@@ -307,9 +307,10 @@ def test_returns_select_distinct_sale_lines_at_the_declared_rates():
 def test_one_day_regenerated_alone_is_identical(eds, tmp_path):
     gengo("gen", *ARGS, "--start", "2024-11-29", "--days", "1", "--format", "parquet,csv", "--out", str(tmp_path), "--no-progress")
     for table in ["store_sales", "store_returns", "catalog_returns"]:
-        part = f"ecommerce-ds/{table}/date=2024-11-29"
-        alone = file_hashes(tmp_path / part)
-        assert alone and alone == file_hashes(eds / part), table
+        for fmt in ("parquet", "csv"):
+            part = table_dir(Path(""), "ecommerce-ds", table, fmt) / "date=2024-11-29"
+            alone = file_hashes(tmp_path / part)
+            assert alone and alone == file_hashes(eds / part), table
 
 
 def test_scale_factor_one_is_close_to_tpcds_row_counts():

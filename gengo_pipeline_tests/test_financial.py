@@ -44,7 +44,7 @@ def test_workers_and_chunking_give_identical_bytes(fin: Path, tmp_path: Path):
 
 
 def test_one_day_alone_reproduces_the_partition(fin: Path, tmp_path: Path):
-    scale = json.loads((fin / MODEL / "_manifest.json").read_text())["config"]["scale"]
+    scale = json.loads((fin / MODEL / "_manifest.json").read_text())["identity"]["scale"]
     day = "2024-01-23"
     gengo("gen", "--model", "f", "--start", day, "--days", "1", "--scale", repr(scale), "--format", "parquet,csv,json",
           "--seed", "7", "--out", str(tmp_path), "--no-progress", "--workers", "1")

@@ -35,13 +35,13 @@ def test_workers_and_chunking_give_identical_bytes(med: Path, tmp_path: Path):
 
 
 def test_one_day_alone_reproduces_the_partition(med: Path, tmp_path: Path):
-    scale = json.loads((med / MODEL / "_manifest.json").read_text())["config"]["scale"]
+    scale = json.loads((med / MODEL / "_manifest.json").read_text())["identity"]["scale"]
     day = "2024-02-20"
     gengo("gen", "--model", "m", "--start", day, "--days", "1", "--scale", repr(scale), "--format", "parquet,csv,json",
           "--seed", "3", "--out", str(tmp_path), "--no-progress", "--workers", "1")
     one, big = file_hashes(tmp_path), file_hashes(med)
     expected = {k: v for k, v in big.items() if f"date={day}" in k}
-    assert len(expected) == 4 * 3 and one == expected
+    assert len(expected) >= 2 * 3 and one == expected  # a day without new clinics or doctors has no file for them
 
 
 def test_keys_unique_and_references_resolve(med: Path):

@@ -7,7 +7,7 @@ import duckdb
 
 from gengo_pipeline.quality.profile import profile
 
-from .conftest import gengo
+from .conftest import gengo, table_dir
 
 
 def test_profile_report_has_every_chart_and_works_offline(ecommerce_small, tmp_path):
@@ -26,7 +26,7 @@ def test_profile_report_has_every_chart_and_works_offline(ecommerce_small, tmp_p
     assert not re.search(r"(src|href)=\"(https?:)?//", page) and "<script" not in page  # self-contained, offline
     # the numbers drawn are the data's: rows per day of the orders table
     chart = next(c for c in prof.charts if c.id == "daily_volume:fact_orders_header:date")
-    days = duckdb.connect().execute(f"SELECT date, count(*) FROM read_parquet('{root}/fact_orders_header/*/*.parquet', hive_partitioning=true) "
+    days = duckdb.connect().execute(f"SELECT date, count(*) FROM read_parquet('{table_dir(ecommerce_small, 'ecommerce', 'fact_orders_header')}/*/*.parquet', hive_partitioning=true) "
                                     f"GROUP BY 1 ORDER BY 1").fetchall()
     assert chart.values == [n for _, n in days] and len(days) == 35
     orders = next(t for t in prof.tables if t.name == "fact_orders_header")

@@ -20,19 +20,23 @@ from gengo_pipeline.models.ecommerce import MODEL
 from gengo_pipeline.quality import distributions as dist
 from gengo_pipeline.quality.suite import validate
 
-from .conftest import gengo
+from .conftest import FOLDERS, gengo, part_file, table_dir
 
 DAY = "2024-01-10"
 
 
 def _copy(src: Path, dst: Path, fmt: str) -> Path:
-    ext = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}[fmt]
-    shutil.copytree(src / "ecommerce", dst / "ecommerce", ignore=lambda d, names: [n for n in names if "." in n and not n.endswith((ext, ".json"))])
+    """A dataset of one format: that format root and the manifest's entries for it (as a run of that format writes)."""
+    folder = FOLDERS[fmt]
+    shutil.copytree(src / "ecommerce" / folder, dst / "ecommerce" / folder)
+    manifest = json.loads((src / "ecommerce" / "_manifest.json").read_text())
+    manifest["files"] = [f for f in manifest["files"] if f["format"] == fmt]
+    (dst / "ecommerce" / "_manifest.json").write_text(json.dumps(manifest))
     return dst / "ecommerce"
 
 
 def _part(root: Path, table: str, ext: str, day: str = DAY) -> Path:
-    return root / table / f"date={day}" / f"part-00000.{ext}"
+    return part_file(root.parent, root.name, table, ext, day)
 
 
 def _rewrite_parquet(path: Path, fn) -> None:
@@ -67,7 +71,7 @@ def test_fresh_dataset_passes_every_check(clean_reports, ecommerce_small, fmt):
     assert {d.name for d in MODEL.distributions} <= {r.check for r in report.results}
     # rows checked = rows on disk
     on_disk = duckdb.connect().execute(
-        f"SELECT count(*) FROM read_parquet('{ecommerce_small}/ecommerce/fact_order_items/*/*.parquet')").fetchall()[0][0]
+        f"SELECT count(*) FROM read_parquet('{table_dir(ecommerce_small, 'ecommerce', 'fact_order_items')}/*/*.parquet')").fetchall()[0][0]
     assert report.rows["fact_order_items"] == on_disk
     passed_dist = [r for r in report.results if r.severity == "warn" and r.passed]
     assert len(passed_dist) >= 5  # december_peak is n/a on a January dataset
@@ -133,7 +137,7 @@ def _plant_range(root: Path):
 @defect("shifted_distribution")
 def _plant_shift(root: Path):
     """Half the discounted lines lose their discount in every partition: 30% -> about 15%."""
-    for p in sorted((root / "fact_order_items").glob("date=*/*.parquet")):
+    for p in sorted(table_dir(root.parent, root.name, "fact_order_items").glob("date=*/*.parquet")):
         def fn(t):
             ids = t.column("order_item_id")
             d = t.column("discount")
@@ -167,8 +171,11 @@ def test_planted_defect_fails_its_check_only(ecommerce_small, tmp_path, name):
     table, check, column, count = DEFECTS[name](root)
     report = validate(root, MODEL, fmt="parquet")
     failed = _failed(report)
-    assert [(r.table, r.check, r.column) for r in failed] == [(table, check, column)], [r.line() for r in failed]
-    r = failed[0]
+    # the rewritten file no longer matches the manifest: that is named too, on its table
+    assert [(r.table, r.check, r.column) for r in failed] == sorted({(table, "manifest", "*"), (table, check, column)},
+                                                                    key=lambda x: x[1] != "manifest"), [r.line() for r in failed]
+    assert "altered" in failed[0].message
+    r = failed[1]
     line = r.line()
     assert f"{table}.{column}" in line and check in line
     if count is not None:
@@ -198,7 +205,9 @@ def test_text_formats_detect_malformed_values_and_cut_files(ecommerce_small, tmp
     cut.write_bytes(data[: len(data) - 7])  # the last line loses its end
     report = validate(root, MODEL, fmt="csv")
     failed = {(r.table, r.check, r.column): r for r in _failed(report)}
-    assert set(failed) == {("fact_order_items", "type", "quantity"), ("fact_orders_header", "readable", "*")}, [r.line() for r in failed.values()]
+    assert set(failed) == {("fact_order_items", "type", "quantity"), ("fact_orders_header", "readable", "*"),
+                           ("fact_order_items", "manifest", "*"), ("fact_orders_header", "manifest", "*")}, [r.line() for r in failed.values()]
+    assert failed[("fact_orders_header", "manifest", "*")].partitions == ["2024-01-20"]
     assert failed[("fact_order_items", "type", "quantity")].bad_rows == 2
     assert failed[("fact_orders_header", "readable", "*")].bad_rows == n_rows
 
@@ -209,7 +218,8 @@ def test_dense_key_proof_catches_a_missing_row(ecommerce_small, tmp_path):
     _rewrite_parquet(_part(root, "dim_customers", "parquet"), lambda t: pa.concat_tables([t.slice(0, 3), t.slice(4)]))
     report = validate(root, MODEL, fmt="parquet", tables=["dim_customers"])
     failed = _failed(report)
-    assert [(r.table, r.check, r.column, r.bad_rows) for r in failed] == [("dim_customers", "pk_dense", "customer_id", 1)]
+    assert [(r.table, r.check, r.column) for r in failed] == [("dim_customers", "manifest", "*"), ("dim_customers", "pk_dense", "customer_id")]
+    assert failed[1].bad_rows == 1
 
 
 def test_partition_scope_checks_one_day_against_its_parents(ecommerce_small, tmp_path):
@@ -217,7 +227,8 @@ def test_partition_scope_checks_one_day_against_its_parents(ecommerce_small, tmp
     _plant_orphan(root)
     day = dt.date.fromisoformat(DAY)
     bad = validate(root, MODEL, fmt="parquet", dates=(day, day), tables=["fact_order_items"])
-    assert [(r.check, r.column, r.bad_rows) for r in _failed(bad)] == [("fk", "order_id", 3)]
+    assert [(r.check, r.column, r.bad_rows) for r in _failed(bad) if r.check != "manifest"] == [("fk", "order_id", 3)]
+    assert [r.partitions for r in _failed(bad) if r.check == "manifest"] == [[DAY]]
     other = day + dt.timedelta(days=1)
     good = validate(root, MODEL, fmt="parquet", dates=(other, other), tables=["fact_order_items"])
     assert _failed(good) == []

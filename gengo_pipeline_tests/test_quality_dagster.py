@@ -12,6 +12,8 @@ from gengo_pipeline.defs.quality import check_results, quality_defs
 from gengo_pipeline.defs.resources import GengoResource
 from gengo_pipeline.models.ecommerce import MODEL
 
+from .conftest import part_file
+
 DAY = "2024-01-02"  # not the origin: checks must not need other days' partitions
 
 
@@ -31,7 +33,7 @@ def test_partitioned_checks_pass_then_block_on_a_planted_orphan(tmp_path):
     assert evals["ecommerce/fact_order_items:integrity"].severity == dg.AssetCheckSeverity.ERROR
     assert evals["ecommerce/fact_order_items:distributions"].severity == dg.AssetCheckSeverity.WARN
 
-    part = tmp_path / "ecommerce" / "fact_order_items" / f"date={DAY}" / "part-00000.parquet"
+    part = part_file(tmp_path, "ecommerce", "fact_order_items", "parquet", DAY)
     t = pq.read_table(part)
     ids = t.column("product_id").to_pylist()
     ids[:5] = [10**9] * 5

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .conftest import gengo
+from .conftest import gengo, part_file
 
 WORDS = ["plain", "with,comma", 'with"quote', "O'Brien Jr", "ÉLODIE Dupont", "Ünal"]
 
@@ -36,18 +36,18 @@ def test_csv_bytes_equal_polars_quoting_and_templates_fix_every_row(tmp_path: Pa
     out = tmp_path / "o"
     gengo("gen", "--model", str(path), "--days", "1", "--format", "parquet,csv", "--out", str(out), "--no-progress")
     for table in ("tricky", "plain"):
-        frame = pl.read_parquet(out / "texts" / table / "part-00000.parquet")
+        frame = pl.read_parquet(part_file(out, "texts", table, "parquet"))
         assert frame.height == 3000
         # whether gengo skipped the quoting scan or not, the file is what polars' quoting would write
-        assert (out / "texts" / table / "part-00000.csv").read_bytes() == frame.write_csv().encode()
-    tricky_rows = pl.read_parquet(out / "texts" / "tricky" / "part-00000.parquet").to_dicts()
+        assert part_file(out, "texts", table, "csv").read_bytes() == frame.write_csv().encode()
+    tricky_rows = pl.read_parquet(part_file(out, "texts", "tricky", "parquet")).to_dicts()
     assert {r["word"] for r in tricky_rows} == set(WORDS)
     for r in tricky_rows:
         assert r["email"] == f"{r['word']}.{r['id']}@Example.org".replace(" ", "").replace("'", "").lower()
-    plain_rows = pl.read_parquet(out / "texts" / "plain" / "part-00000.parquet").to_dicts()
+    plain_rows = pl.read_parquet(part_file(out, "texts", "plain", "parquet")).to_dicts()
     assert {r["code"] for r in plain_rows if r["id"] == 7} <= {"a-00007", "b-00007", "cd-00007"}
     assert all(r["code"] == f"{r['tag']}-{r['id']:05d}".replace(" ", "").lower() for r in plain_rows)
-    csv_text = (out / "texts" / "tricky" / "part-00000.csv").read_text()
+    csv_text = part_file(out, "texts", "tricky", "csv").read_text()
     assert '"with,comma"' in csv_text and '"with""quote"' in csv_text
 
 
@@ -64,8 +64,12 @@ def test_a_failing_unit_leaves_no_partial_file(tmp_path: Path):
     lines = proc.stderr.strip().splitlines()  # the plan's one-line summary, then one error line
     assert lines[-1].startswith("gengo: error: planted failure") and len(lines) == 2
     left = [p for p in out.rglob("*") if p.is_file()]
-    assert not [p for p in left if ".tmp-" in p.name]  # no temp file of an interrupted unit
-    assert not (out / "failing" / "_manifest.json").exists()
+    assert not [p for p in left if "staging" in p.parts or ".inprogress" in p.name]  # no temp file of an interrupted unit
+    # journaled commits: the manifest lists exactly the units that finished, every one whole
+    manifest = json.loads((out / "failing" / "_manifest.json").read_text())
+    listed = {f["path"] for f in manifest["files"]}
+    on_disk = {str(p.relative_to(out / "failing")) for p in left if p.name.startswith("part-")}
+    assert listed == on_disk and manifest["runs"][-1]["status"] == "failed"
     # the days before the failing row were finished whole; no finished file holds a row at or past it
     for p in left:
         if p.suffix == ".csv":

@@ -1,4 +1,4 @@
-"""`gengo gen`: plan, generate with a progress bar, print a summary table."""
+"""`gengo gen`: lock the dataset, plan, generate with a progress bar, print a summary table."""
 from __future__ import annotations
 
 import argparse
@@ -12,9 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import UsageError
-from ..store.layout import check_writable
+from ..run.control import CONTROL, RunControl
 from ..run.pool import WorkerPool, default_workers
 from ..run.settings import EXTENSIONS, parse_size
+from ..store.dataset import DatasetWriter
+from ..store.storage import join, open_storage
 from .common import _int, add_plan_flags, settings_from
 
 if TYPE_CHECKING:
@@ -24,33 +26,49 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
-    p.add_argument("-o", "--out", type=Path, help="output root (default ./data)")
+    p.add_argument("-o", "--out", type=Path, help="output root (default ./data); the dataset is <out>/<model>")
     p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
     p.add_argument("--no-pin", dest="pin_workers", action="store_false", default=None,
                    help="let the OS move workers between cores (default: one core each when workers = cores)")
     p.add_argument("--compression", choices=["snappy", "zstd", "none"], help="Parquet compression (default snappy)")
     p.add_argument("--checksum", choices=["xxh3_128", "sha256", "none"], help="file checksums in _manifest.json (default xxh3_128)")
+    p.add_argument("--resume", action="store_true", help="skip files that are already complete (size and checksum checked)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a dataset written with other settings (the old one stays whole until the new one is done)")
+    p.add_argument("--lock-timeout", type=float, dest="lock_timeout",
+                   help="seconds to wait while another run writes the dataset (default 0: fail at once)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_gen)
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
+    control = CONTROL  # SIGINT / SIGTERM: one line, exit 130 / 143, nothing partial left (see cli.main.run)
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
-                                    checksum=args.checksum, pin_workers=args.pin_workers)
-    check_writable(settings.out)
+                                    checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout)
+    storage = open_storage(join(settings.out, model.name))
+    storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)
     workers = settings.workers or default_workers()
+    mode = "overwrite" if args.overwrite else "update"
     with contextlib.ExitStack() as stack:
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
         # the same, then measure half of the planner's size samples.
         pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
-        from ..run.plan import make_plan
-
+        # One writer at a time: the lock is taken before planning, so a second run is told at once.
+        writer = stack.enter_context(DatasetWriter(storage, None, mode, lock_timeout=settings.lock_timeout,
+                                                   on_wait=lambda h: console.print(f"waiting for the dataset lock held by pid {h.get('pid')} ({h.get('run_id')})")))
+        control.raise_if_interrupted()
+        with control.holding_signals():
+            from ..run.plan import make_plan
+        control.raise_if_interrupted()
         plan = make_plan(model, settings, pool.pool if pool else None)
-        result = _run(plan, args, console, pool)
-    Console(width=None if sys.stdout.isatty() else 132).print(summary(result))
+        control.raise_if_interrupted()
+        result = _run(plan, args, console, pool, writer, control)
+    Console(width=None if sys.stdout.isatty() else 160).print(summary(result))
     return 0
 
 
@@ -60,25 +78,35 @@ def _looks_big(settings) -> bool:
     return (settings.scale or 1.0) * (settings.days or 28) >= 200
 
 
-def _run(plan, args, console: Console, pool) -> RunResult:
+def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl) -> RunResult:
     from ..run.executor import execute
 
     settings = plan.settings
     total = sum(plan.rows.values())
     console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
-                  f"seed {settings.seed}, {total:,} rows -> {settings.out}/{plan.model.name} as {settings.formats}")
+                  f"seed {settings.seed}, {total:,} rows -> {writer.url} as {settings.formats}")
     show = settings.progress and not args.no_progress and sys.stderr.isatty()
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("generating", total=total)
-        return execute(plan, on_progress=lambda n: progress.advance(task, n), pool=pool)
+
+        def started(rows: int, skipped: int) -> None:
+            progress.update(task, total=rows)
+            if args.resume:
+                files = sum(1 for _ in plan.units()) * len(settings.format_list)
+                console.print(f"resume: {skipped:,} of {files:,} files already complete (skipped), {files - skipped:,} to write")
+
+        return execute(plan, on_progress=lambda n: progress.advance(task, n), pool=pool, writer=writer,
+                       resume=args.resume, control=control, on_start=started,
+                       warn=lambda msg: console.print(f"gengo: warning: {msg}", markup=False, highlight=False))
 
 
 def summary(result: RunResult) -> Table:
     fmts = result.plan.settings.format_list
     exts = EXTENSIONS
-    t = Table(title=f"{result.plan.model.name}: {result.total_rows:,} rows in {result.seconds:.1f} s")
+    t = Table(title=f"{result.plan.model.name}: {result.total_rows:,} rows in {result.seconds:.1f} s "
+                    f"(dataset version {result.version})")
     t.add_column("table")
     t.add_column("rows", justify="right")
     for f in fmts:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import signal
 import sys
 
-from ..errors import GengoError, UsageError
+from ..errors import GengoError, Interrupted, UsageError
+from ..run.control import stop_at_once
 
 
 class _Parser(argparse.ArgumentParser):
@@ -15,12 +17,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import gen, info
+    from . import gen, info, status
 
     parser = _Parser(prog="gengo", description="Deterministic synthetic relational datasets.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     gen.register(sub)
     info.register(sub)
+    status.register(sub)
     for name in ("quality",):
         try:
             __import__(f"{__package__}.{name}", fromlist=["register"]).register(sub)
@@ -31,8 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
@@ -41,16 +44,23 @@ def main(argv: list[str] | None = None) -> int:
     except GengoError as e:
         print(f"gengo: error: {e.one_line()}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("gengo: interrupted; finished files are complete, unfinished ones were not renamed into place", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # a SIGINT that reached Python's default handler (a library replaced ours)
+        e = Interrupted(signal.SIGINT)
+        print(f"gengo: error: {e.one_line()}", file=sys.stderr)
+        return e.exit_code
 
 
 def run() -> None:
-    from ..run.pool import quiet_blas
+    for sig in (signal.SIGINT, signal.SIGTERM):  # one line and 130 / 143 from the first moment
+        signal.signal(sig, stop_at_once)
+    try:
+        from ..run.pool import quiet_blas
 
-    quiet_blas()  # before anything loads numpy
-    code = main()
+        quiet_blas()  # before anything loads numpy
+        code = main()
+    except GengoError as e:  # an interrupt before main() took over
+        print(f"gengo: error: {e.one_line()}", file=sys.stderr)
+        code = e.exit_code
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:
         sys.exit(code)

@@ -9,13 +9,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import InputError, UsageError, ValidationFailed
+from ..errors import UsageError, ValidationFailed
 from ..run.settings import FORMATS
+from ..store.layout import MANIFEST
 
 
 def register(sub) -> None:
     v = sub.add_parser("validate", help="check a generated dataset: keys, references, types, values, distributions")
-    v.add_argument("-i", "--input", required=True, help="the model's output folder, e.g. data/ecommerce (or its parent)")
+    v.add_argument("-i", "--input", required=True, help="a dataset folder, e.g. data/ecommerce (or the --out above it)")
     v.add_argument("-m", "--model", help="model name or alias (default: the one in _manifest.json)")
     v.add_argument("-f", "--format", help="which generated format to read: parquet, csv or json (default: parquet if present)")
     v.add_argument("--table", action="append", help="check only this table (repeatable)")
@@ -39,20 +40,17 @@ def register(sub) -> None:
 
 
 def _model_for(args) -> object:
+    """The model named by --model, else the one the dataset's manifest names."""
     from ..models import resolve
+    from ..store.dataset import load
+    from ..store.status import locate
 
-    root = Path(args.input)
-    if not root.exists():
-        raise InputError(f"input {root} does not exist", "give a folder written by `gengo gen`, e.g. data/ecommerce")
     if args.model:
         return resolve(args.model)
-    for cand in (root / "_manifest.json",):
-        if cand.is_file():
-            try:
-                return resolve(json.loads(cand.read_text())["model"])
-            except (ValueError, KeyError):
-                break
-    raise UsageError("no --model given and no _manifest.json in --input", "pass --model, e.g. --model ecommerce")
+    manifest = load(locate(args.input))
+    if manifest is None or manifest.legacy:
+        raise UsageError("no --model given and the dataset's manifest does not name one", "pass --model, e.g. --model ecommerce")
+    return resolve(manifest.model)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -84,7 +82,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = report.failures + ([] if args.allow_warnings else report.warnings)
     n_pass = sum(1 for r in report.results if r.passed)
     if failed:
-        err = Console(stderr=True, width=200)
+        err = Console(stderr=True, soft_wrap=True)
         err.print(f"[bold red]{len(failed)} check(s) failed[/] ({n_pass} passed):")
         for r in failed:
             err.print(f"  {r.status} {r.line()}", markup=False, highlight=False)
@@ -94,13 +92,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from ..quality.profile import profile, write_html
+    from ..quality.profile import profile, write_html, write_report
 
     prof = profile(args.input, memory_limit=args.memory_limit)
-    report = args.report
-    if report is None:
-        base = Path(args.input.split("*")[0] or ".")
-        report = (base if base.is_dir() else base.parent) / "profile.html"
+    base = Path(args.input.split("*")[0] or ".")
+    into_dataset = args.report is None and (base / MANIFEST).is_file()
+    report = args.report or (base if base.is_dir() else base.parent) / "profile.html"
     out = Console(width=max(Console().width, 140))
     t = Table(title=f"profile of {args.input} ({prof.seconds:.1f} s)")
     for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):
@@ -112,7 +109,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
             t.add_row(tp.name, str(s["column_name"]), str(s["column_type"]), _short(s.get("min")), _short(s.get("max")),
                       str(s.get("approx_unique")), str(s.get("null_percentage")), _short(s.get("avg")))
     out.print(t)
-    path = write_html(prof, report, title=f"gengo profile: {args.input}")
+    title = f"gengo profile: {args.input}"
+    path = write_report(prof, base, title) if into_dataset else write_html(prof, report, title)
     Console(stderr=True).print(f"report: {path} ({len(prof.charts)} charts)")
     return 0
 

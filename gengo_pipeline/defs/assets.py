@@ -9,6 +9,7 @@ import warnings
 import dagster as dg
 
 from ..engine.spec import Model, Table
+from ..errors import GengoError
 from . import metadata
 from .generate import generate_table
 from .graph import dependency_graph
@@ -44,7 +45,11 @@ def _decorate(model: Model, table: Table, partitioned: bool) -> dg.AssetsDefinit
             start, days = days_of((rng.start, rng.end))
         else:
             start, days = None, None
-        result = generate_table(model, table.name, gengo.settings(), start, days)
+        try:
+            result = generate_table(model, table.name, gengo.settings(), start, days, run_id=context.run_id,
+                                    log=context.log.warning)
+        except GengoError as e:  # a user's problem: its one line (problem and fix), not a traceback
+            raise dg.Failure(description=e.one_line(), allow_retries=False) from None
         stats = metadata.per_partition(result, table.name)
         context.log.info(f"{model.name}/{table.name}: {start or 'static'} x {days or 1} day(s), "
                          f"{sum(s['rows'] for s in stats.values()):,} rows in {result.seconds:.2f} s")

@@ -1,17 +1,21 @@
-"""One asset materialization = one core run of one table over its partition window (no Dagster here).
+"""One asset materialization = one gengo run of one table over its partition window (no Dagster here).
 
 The settings are exactly those of `gengo gen --start D --days N` (same settings model, same planner, same
 executor and writers), so day D's files are byte-identical to the CLI's. `size` is dropped: a window's
 daily scale must not depend on how many days run together, so Dagster runs use `scale` (default 1.0).
+The run takes the dataset's lock like any writer; a materialization of the same dataset running at the
+same time makes it wait (`lock_timeout`), then fail with the holder's name.
 """
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
-from ..run.executor import RunResult, execute
+from ..engine.spec import Model
+from ..run.executor import RunResult, execute, writer_for
 from ..run.plan import make_plan
 from ..run.settings import GengoSettings
-from ..engine.spec import Model
+from ..store.dataset import RUN_ID
 
 
 def window_settings(settings: GengoSettings, start: dt.date | None, days: int | None) -> GengoSettings:
@@ -21,7 +25,12 @@ def window_settings(settings: GengoSettings, start: dt.date | None, days: int | 
 
 
 def generate_table(model: Model, table: str, settings: GengoSettings, start: dt.date | None = None,
-                   days: int | None = None) -> RunResult:
-    """Write `table` for days [start, start + days) (static tables: their one file set)."""
+                   days: int | None = None, run_id: str | None = None, log: Callable[[str], None] | None = None) -> RunResult:
+    """Write `table` for days [start, start + days) (static tables: their one file set) into the dataset
+    `<out>/<model>`; `run_id` (Dagster's) names the run in the manifest and the lock."""
     plan = make_plan(model, window_settings(settings, start, days))
-    return execute(plan, tables=[table])
+    run_id = run_id if run_id and RUN_ID.match(run_id) else None  # not "EPHEMERAL" (build_asset_context)
+    say = log or (lambda msg: None)
+    wait = lambda h: say(f"waiting for the dataset lock held by pid {h.get('pid')} on {h.get('host')} (run {h.get('run_id')})")  # noqa: E731
+    with writer_for(plan, run_id=run_id, warn=say, on_wait=wait) as writer:
+        return execute(plan, tables=[table], writer=writer, warn=say)

@@ -1,11 +1,10 @@
 """Materialization metadata, named the same for every table so the UI plots them per partition.
 
 Per partition: rows, bytes, files, seconds, rows_per_second (and dagster/row_count); for the whole
-materialization: a path, the formats, the daily scale and a Markdown preview of the first rows.
+materialization: the dataset path, the formats, the daily scale, the dataset version and a Markdown
+preview of the first rows.
 """
 from __future__ import annotations
-
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -17,15 +16,17 @@ READERS = {"parquet": pl.read_parquet, "csv": pl.read_csv, "jsonl": pl.read_ndjs
 
 
 def per_partition(result: RunResult, table: str) -> dict[str | None, dict[str, float | int]]:
-    """date (None for a static table) -> numeric metadata, from the files the run wrote.
-
-    Rows are counted once (first format); seconds are the run's, shared out by rows when days ran together.
-    """
-    first = Path(result.files[0]["path"]).suffix if result.files else ""
+    """date (None for a static table) -> numeric metadata of every partition of the run's window, empty ones
+    (no file: rows 0) included. Rows are counted once (first format); seconds are the run's, shared out by
+    rows when days ran together."""
+    engine = result.plan.engine()
     stats: dict[str | None, dict] = {}
+    for _, day, _, _ in result.plan.partitions(engine, [table]):
+        stats[None if day is None else engine.date_of_day(day).isoformat()] = {"rows": 0, "bytes": 0, "files": 0}
+    first = result.plan.settings.format_list[0]
     for f in result.files:
         s = stats.setdefault(f["date"], {"rows": 0, "bytes": 0, "files": 0})
-        s["rows"] += f["rows"] if Path(f["path"]).suffix == first else 0
+        s["rows"] += f["rows"] if f["format"] == first else 0
         s["bytes"] += f["bytes"]
         s["files"] += 1
     total = max(1, sum(s["rows"] for s in stats.values()))
@@ -40,15 +41,13 @@ def preview(result: RunResult, rows: int = PREVIEW_ROWS) -> str:
     """The first rows of the first file written, read back, as a Markdown table."""
     if not result.files:
         return "(no rows)"
-    path = Path(sorted(result.files, key=lambda f: (f["date"] or "", f["path"]))[0]["path"])
-    df = READERS[path.suffix.lstrip(".")](path).head(rows)
+    first = sorted(result.files, key=lambda f: (f["date"] or "", f["path"]))[0]
+    df = READERS[first["format"]](result.local_path(first["path"])).head(rows)
     head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns) + "\n"
     return head + "".join("| " + " | ".join("" if v is None else str(v) for v in r) + " |\n" for r in df.iter_rows())
 
 
 def summary(result: RunResult, table: str) -> dict[str, dg.MetadataValue]:
     s = result.plan.settings
-    folder = Path(result.files[0]["path"]).parent.parent if result.files and result.files[0]["date"] else (
-        Path(result.files[0]["path"]).parent if result.files else Path(s.out))
-    return {"path": dg.MetadataValue.path(str(folder)), "formats": s.formats, "scale": result.plan.scale,
-            "seed": s.seed, "preview": dg.MetadataValue.md(preview(result))}
+    return {"path": dg.MetadataValue.path(result.url), "formats": s.formats, "scale": result.plan.scale,
+            "seed": s.seed, "dataset_version": result.version, "preview": dg.MetadataValue.md(preview(result))}

@@ -112,16 +112,18 @@ def _profile_asset(model: Model) -> dg.AssetsDefinition:
               description=f"DuckDB SUMMARIZE of every {model.name} table, cross-table aggregates and an offline HTML report")
     def profile(context: dg.AssetExecutionContext, gengo: GengoResource) -> dg.MaterializeResult:
         from ..quality.profile import profile as run_profile
-        from ..quality.profile import write_html
+        from ..quality.profile import write_report
+        from ..store.dataset import read_current
+        from ..store.storage import open_storage
 
         root, fmt, _, _ = _where(gengo, model)
-        found = [t.name for t in model.tables if (root / t.name).is_dir()]
-        if not found:
-            raise dg.Failure(f"no {model.name} output under {root}; materialize its tables first")
+        manifest, _ = read_current(open_storage(root))
+        if manifest is None or not manifest.files:
+            raise dg.Failure(f"no {model.name} dataset under {root}; materialize its tables first")
         ext = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}[fmt]
         prof = run_profile(str(root))
         prof.tables = [t for t in prof.tables if t.name in {x.name for x in model.tables}]
-        report = write_html(prof, root / "profile.html", title=f"gengo profile: {model.name}")
+        report = write_report(prof, root, title=f"gengo profile: {model.name}")
         context.log.info(f"profiled {len(prof.tables)} tables ({ext}) in {prof.seconds:.1f} s -> {report}")
         return dg.MaterializeResult(metadata={
             "summary": dg.MetadataValue.md(prof.markdown()),

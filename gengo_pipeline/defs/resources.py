@@ -14,13 +14,17 @@ from pydantic import Field
 from ..run.settings import GengoSettings, load_settings
 
 RESOURCE_KEY = "gengo"
+# Dagster's datasets live apart from the CLI's quick-start output (`data/<model>`): a walkthrough at another
+# scale can never collide with it (and a collision would be refused, never mixed: see store.dataset).
+DEFAULT_OUT = "data/dagster"
+DEFAULT_LOCK_TIMEOUT_S = 600.0  # a materialization waits for another one writing the same dataset
 
 
 class GengoResource(dg.ConfigurableResource):
     """Seed, output root, daily scale, formats, workers... for every gengo asset (resource key "gengo")."""
 
     seed: Optional[int] = Field(default=None, description="random seed (GENGO_SEED)")
-    out: Optional[str] = Field(default=None, description="output root (GENGO_OUT)")
+    out: Optional[str] = Field(default=None, description=f"output root (GENGO_OUT; default {DEFAULT_OUT})")
     scale: Optional[float] = Field(default=None, description="daily volume scale, 1.0 = model default (GENGO_SCALE)")
     formats: Optional[str] = Field(default=None, description="comma-separated: parquet,csv,json (GENGO_FORMATS)")
     workers: Optional[int] = Field(default=None, description="worker processes, 0 = one per core (GENGO_WORKERS)")
@@ -32,8 +36,14 @@ class GengoResource(dg.ConfigurableResource):
     chunk_rows: Optional[int] = Field(default=None, description="rows per generated chunk (GENGO_CHUNK_ROWS)")
     rows_per_file: Optional[int] = Field(default=None, description="rows per part file (GENGO_ROWS_PER_FILE)")
     row_group_rows: Optional[int] = Field(default=None, description="parquet row group rows (GENGO_ROW_GROUP_ROWS)")
+    lock_timeout: Optional[float] = Field(default=None, description="seconds to wait for another run writing the same dataset "
+                                                                  f"(GENGO_LOCK_TIMEOUT; default {DEFAULT_LOCK_TIMEOUT_S:g})")
 
     def settings(self, **overrides: Any) -> GengoSettings:
         """GengoSettings from this resource's set fields over GENGO_* / gengo.toml / defaults (+ overrides)."""
         given = {k: v for k, v in self.model_dump().items() if k in GengoSettings.model_fields}
-        return load_settings(**{**given, **overrides})
+        settings = load_settings(**{**given, **overrides})
+        # defaults of Dagster's own, where neither the resource, GENGO_* nor gengo.toml set a value
+        unset = {"out": DEFAULT_OUT, "lock_timeout": DEFAULT_LOCK_TIMEOUT_S}
+        chosen = {k: v for k, v in unset.items() if given.get(k) is None and k not in overrides and k not in settings.model_fields_set}
+        return settings.model_copy(update={k: type(getattr(settings, k))(v) for k, v in chosen.items()}) if chosen else settings

@@ -5,11 +5,35 @@ written as "$name" to refer to a model parameter, so every tunable can be overri
 """
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Num = Union[float, str]  # a number or "$param"
+
+# Model, table and column names become folder names and SQL identifiers: a letter or underscore, then
+# letters, digits, '_' or '-', at most 64 in all. So no name can be a path ('/', '..', '.'), empty, or
+# hold a NUL, a quote or a newline.
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+_NAME = re.compile(NAME_PATTERN)
+
+
+def _safe_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"{name!r} is not a safe name: use a letter or '_', then letters, digits, '_' or '-' (at most 64)")
+    return name
+
+
+SafeName = Annotated[str, AfterValidator(_safe_name)]
+
+
+def _unique(kind: str, names: list[str], where: str) -> None:
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise ValueError(f"{kind} {n!r} appears twice in {where}: names must be unique")
+        seen.add(n)
 
 
 class _Spec(BaseModel):
@@ -100,7 +124,7 @@ Volume = Annotated[
 class Column(_Spec):
     """One column: its name, output type and the generator that computes it."""
 
-    name: str
+    name: SafeName
     type: str  # int64 | int32 | float64 | string | money | decimal(p,s) | date | timestamp | bool
     gen: dict  # {"kind": ..., generator fields}; validated by the generator registry
     hidden: bool = False  # computed for other columns, not written
@@ -118,12 +142,17 @@ class Distribution(_Spec):
 
 
 class Table(_Spec):
-    name: str
+    name: SafeName
     volume: Volume
     columns: list[Column]
     key: str | None = None  # dense surrogate key 1..N
     partitioned: bool = True  # False: one static file, no date= folders
     doc: str = ""
+
+    @model_validator(mode="after")
+    def _unique_columns(self) -> "Table":
+        _unique("column", [c.name for c in self.columns], f"table {self.name}")
+        return self
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -137,8 +166,8 @@ class Table(_Spec):
 
 
 class Model(_Spec):
-    name: str
-    aliases: list[str] = Field(default_factory=list)
+    name: SafeName
+    aliases: list[SafeName] = Field(default_factory=list)
     schema_version: int = 1
     doc: str = ""
     params: dict[str, float] = Field(default_factory=dict)
@@ -149,6 +178,11 @@ class Model(_Spec):
     # --scale-factor: rows of these tables at scale factor 1 over `scale_factor_days` days (e.g. TPC-DS's SF 1)
     scale_factor_rows: dict[str, float] = Field(default_factory=dict)
     scale_factor_days: int = 365
+
+    @model_validator(mode="after")
+    def _unique_tables(self) -> "Model":
+        _unique("table", [t.name for t in self.tables], f"model {self.name}")
+        return self
 
     def table(self, name: str) -> Table:
         for t in self.tables:

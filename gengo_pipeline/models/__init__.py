@@ -35,8 +35,29 @@ def resolve(name: str) -> Model:
         try:
             data = json.loads(path.read_text()) if path.suffix == ".json" else tomllib.loads(path.read_text())
             return Model.model_validate(data)
-        except (ValueError, ValidationError) as e:
+        except ValidationError as e:
+            raise UnknownModelError(f"model file {path} is not a valid model description ({_where(e, data)})",
+                                    "fix the file; `gengo models` lists the built-in models") from None
+        except (ValueError, UnicodeDecodeError) as e:
             raise UnknownModelError(f"model file {path} is not a valid model description ({str(e).splitlines()[0]})",
                                     "fix the file; `gengo models` lists the built-in models") from None
     known = ", ".join(f"{m.name} ({', '.join(m.aliases)})" for m in builtin_models().values())
     raise UnknownModelError(f"unknown model {name!r}", f"use one of: {known}, or a path to a model .json/.toml file")
+
+
+def _where(error: ValidationError, data) -> str:
+    """The first problem of a model file, located by table and column names, e.g.
+    "tables[orders].columns[total].type: Field required"."""
+    err = error.errors()[0]
+    parts, node = [], data
+    for loc in err["loc"]:
+        name = None
+        if isinstance(loc, int) and isinstance(node, list) and loc < len(node):
+            node = node[loc]
+            name = node.get("name") if isinstance(node, dict) else None
+            parts[-1] = f"{parts[-1]}[{name!r}]" if name is not None and parts else f"{parts[-1] if parts else ''}[{loc}]"
+            continue
+        node = node.get(loc) if isinstance(node, dict) else None
+        parts.append(str(loc))
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{'.'.join(parts) or 'model'}: {msg}".replace("\n", " ")

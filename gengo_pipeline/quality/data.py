@@ -6,17 +6,17 @@ fatal); Parquet is read as written and its per-file schema compared with the dec
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.runtime import decimal_of
-from ..errors import InputError
 from ..engine.spec import Model, Table
+from ..errors import InputError
+from ..store.dataset import Manifest, read_current
+from ..store.status import locate
+from ..store.storage import Storage
 
-EXTS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
 FORMAT_ORDER = ("parquet", "csv", "jsonl")
-_DATE = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
 
 
 def q(name: str) -> str:
@@ -83,44 +83,38 @@ class TableFiles:
         return sorted({d for d, _ in self.files}, key=lambda d: d or dt.date.min)
 
 
-def find_root(input: Path, model: Model) -> Path:
-    """The model root (the folder holding the table folders) given it or its parent."""
-    input = Path(input)
-    if not input.exists():
-        raise InputError(f"input {input} does not exist", "point --input at a folder written by `gengo gen` (e.g. data/ecommerce)")
-    if not input.is_dir():
-        raise InputError(f"input {input} is not a folder", "point --input at <out>/<model>, the folder holding the table folders")
-    names = {t.name for t in model.tables}
-    for cand in (input, input / model.name):
-        if cand.is_dir() and any((cand / n).is_dir() for n in names):
-            return cand
-    raise InputError(f"no {model.name} table folders under {input}",
-                     f"point --input at <out>/{model.name} as written by `gengo gen --model {model.name}`")
+def find_dataset(input, model: Model) -> tuple[Storage, Manifest]:
+    """The dataset of `model` at `input` (its folder, or the --out above it) and its current manifest."""
+    storage = locate(input, model.name)
+    manifest, _ = read_current(storage)
+    if manifest is None or manifest.legacy:
+        raise InputError(f"{storage.url} holds no dataset of this gengo's layout",
+                         f"regenerate it with `gengo gen --model {model.name} ... --overwrite`")
+    if manifest.model != model.name:
+        raise InputError(f"{storage.url} holds a {manifest.model} dataset, not {model.name}", "pass the right --model, or omit it")
+    return storage, manifest
 
 
-def list_files(root: Path, model: Model, fmt: str | None = None) -> tuple[str, dict[str, TableFiles]]:
-    """The format to read (the given one, else the first of parquet, csv, jsonl found) and each table's files."""
-    found: dict[str, dict[str, TableFiles]] = {f: {} for f in FORMAT_ORDER}
-    for t in model.tables:
-        base = root / t.name
-        for f, ext in EXTS.items():
-            tf = TableFiles(t, f)
-            if base.is_dir():
-                for p in sorted(base.glob(f"part-*.{ext}")):
-                    tf.files.append((None, p))
-                for p in sorted(base.glob(f"date=*/part-*.{ext}")):
-                    m = _DATE.search(p.parent.name)
-                    if m:
-                        tf.files.append((dt.date.fromisoformat(m.group(1)), p))
-            found[f][t.name] = tf
+def list_files(storage: Storage, manifest: Manifest, model: Model, fmt: str | None = None) -> tuple[str, dict[str, TableFiles]]:
+    """The format to read (the given one, else the first of parquet, csv, jsonl the dataset holds) and each
+    table's files of that format as the manifest lists them (local paths; missing ones are left out here
+    and reported by the manifest check)."""
+    counts = {f: 0 for f in FORMAT_ORDER}
+    for f in manifest.files.values():
+        counts[f["format"]] = counts.get(f["format"], 0) + 1
     if fmt is None:
-        counts = {f: sum(len(tf.files) for tf in found[f].values()) for f in FORMAT_ORDER}
         fmt = max(FORMAT_ORDER, key=lambda f: (counts[f], -FORMAT_ORDER.index(f)))
         if counts[fmt] == 0:
-            raise InputError(f"no part files (.parquet, .csv, .jsonl) under {root}", "generate data first with `gengo gen`")
-    elif sum(len(tf.files) for tf in found[fmt].values()) == 0:
-        raise InputError(f"no .{EXTS[fmt]} part files under {root}", "pick a --format that was generated, or omit --format")
-    return fmt, found[fmt]
+            raise InputError(f"the manifest of {storage.url} lists no files", "generate data first with `gengo gen`")
+    elif counts.get(fmt, 0) == 0:
+        raise InputError(f"{storage.url} holds no {fmt} files", "pick a --format that was generated, or omit --format")
+    out = {t.name: TableFiles(t, fmt) for t in model.tables}
+    for key in sorted(manifest.files):
+        f = manifest.files[key]
+        if f["format"] != fmt or f["table"] not in out or storage.stat(key) is None:
+            continue
+        out[f["table"]].files.append((dt.date.fromisoformat(f["date"]) if f["date"] else None, storage.local_path(key)))
+    return fmt, out
 
 
 def raw_reader(files: list[Path], fmt: str, table: Table) -> str:

@@ -18,6 +18,9 @@ from pathlib import Path
 import duckdb
 
 from ..errors import InputError, OutputError
+from ..store.dataset import read_current
+from ..store.layout import MANIFEST, REPORTS
+from ..store.storage import open_storage
 from .convert import format_of, reader
 from .data import q
 
@@ -88,7 +91,8 @@ class Profile:
 
 
 def discover(input: str) -> list[tuple[str, list[Path], str, bool]]:
-    """(table name, files, format, hive) per table: a model root (one folder per table), a table folder, or a glob."""
+    """(table name, files, format, hive) per table: a dataset (its manifest's files, first of parquet, csv and
+    JSON), a format root or any folder of table folders, a table folder, a file, or a glob."""
     if any(ch in input for ch in "*?["):
         files = sorted(Path(p) for p in globmod.glob(input, recursive=True) if Path(p).is_file() and format_of(p))
         if not files:
@@ -101,7 +105,10 @@ def discover(input: str) -> list[tuple[str, list[Path], str, bool]]:
         if not format_of(path.name):
             raise InputError(f"{input} is not a .csv, .parquet or .jsonl file", "give a data file, a folder or a glob")
         return [(path.stem, [path], format_of(path.name), False)]
-    subdirs = [d for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith((".", "date="))]
+    dataset = _dataset_files(path)
+    if dataset is not None:
+        return dataset
+    subdirs = [d for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith((".", "_", "date="))]
     out = []
     for d in subdirs:
         files = sorted(p for p in d.rglob("*") if p.is_file() and format_of(p.name) and not p.name.startswith("."))
@@ -113,6 +120,24 @@ def discover(input: str) -> list[tuple[str, list[Path], str, bool]]:
             raise InputError(f"no .csv, .parquet or .jsonl files under {input}", "generate data first with `gengo gen`")
         out = _group(files, path.name)
     return out
+
+
+def _dataset_files(path: Path) -> list[tuple[str, list[Path], str, bool]] | None:
+    """A gengo dataset's tables as its manifest lists them (None if `path` is not a dataset)."""
+    storage = open_storage(path)
+    if storage.read(MANIFEST) is None:
+        return None
+    manifest, _ = read_current(storage)
+    if manifest is None or manifest.legacy:
+        return None
+    formats = {f["format"] for f in manifest.files.values()}
+    fmt = next((f for f in ("parquet", "csv", "jsonl") if f in formats), None)
+    by_table: dict[str, list] = {}
+    for key in sorted(manifest.files):
+        f = manifest.files[key]
+        if f["format"] == fmt:
+            by_table.setdefault(f["table"], []).append((f["date"], storage.local_path(key)))
+    return [(table, [p for _, p in files], fmt, any(d for d, _ in files)) for table, files in by_table.items()]
 
 
 def _group(files: list[Path], name: str) -> list[tuple[str, list[Path], str, bool]]:
@@ -342,6 +367,14 @@ def render_html(p: Profile, title: str = "gengo profile") -> str:
         out.append("</table>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def write_report(p: Profile, dataset: str | Path, title: str = "gengo profile") -> Path | str:
+    """The report of a dataset, written into it through its storage (`_reports/profile.html`)."""
+    storage = open_storage(dataset)
+    key = f"{REPORTS}/profile.html"
+    storage.put(key, render_html(p, title).encode())
+    return storage.local_path(key) or f"{storage.url}/{key}"
 
 
 def write_html(p: Profile, path: Path, title: str = "gengo profile") -> Path:

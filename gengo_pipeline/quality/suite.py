@@ -21,7 +21,6 @@ resulting frame of bad-row counts. `validate()` runs it all; the CLI and the Dag
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import tempfile
 import time
@@ -35,7 +34,9 @@ from ..engine.runtime import decimal_of
 from ..errors import InputError
 from ..engine.spec import Column, Model, Table
 from . import distributions as dist
-from .data import (date_of_file_sql, find_root, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
+from ..store.dataset import verify_file
+from ..store.layout import parse_part_key
+from .data import (date_of_file_sql, find_dataset, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
                    typed_select)
 from .gx import expect_zero
 
@@ -236,17 +237,17 @@ class Suite:
                  params: dict | None = None, origin: dt.date | None = None, memory_limit: str = "512MB",
                  tables: list[str] | None = None, distributions: bool = True, engine=None) -> None:
         self.model = model
-        self.root = find_root(root, model)
-        self.fmt, self.files = list_files(self.root, model, fmt)
+        self.storage, self.manifest = find_dataset(root, model)
+        self.root = self.storage.url
+        self.fmt, self.files = list_files(self.storage, self.manifest, model, fmt)
         self.dates = dates
         self.only = set(tables) if tables else None
         self.run_distributions = distributions
         self.engine = engine  # a core Engine with the run's settings: exact per-day key ranges (Dagster partitions)
-        manifest = self._manifest()
-        cfg = (manifest or {}).get("config", {})
-        self.params = {**model.params, **(cfg.get("params") or {}), **(params or {})}
-        self.origin = origin or (dt.date.fromisoformat(cfg["origin"]) if cfg.get("origin") else DEFAULT_ORIGIN)
-        self.manifest_rows = {str(self.root / f["path"]): f.get("rows") for f in (manifest or {}).get("files", [])}
+        ident = self.manifest.identity
+        self.params = {**model.params, **(ident.get("params") or {}), **(params or {})}
+        self.origin = origin or (dt.date.fromisoformat(ident["origin"]) if ident.get("origin") else DEFAULT_ORIGIN)
+        self.manifest_rows = {str(self.storage.local_path(k)): f.get("rows") for k, f in self.manifest.files.items()}
         self.tmp = tempfile.mkdtemp(prefix="gengo-validate-")
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -260,13 +261,34 @@ class Suite:
         self._stats_memo: dict = {}
         self.results: list[CheckResult] = []
         self.rows: dict[str, int] = {}
+        self._unlisted = [k for k in (e.key for e in self.storage.list()) if k not in self.manifest.files
+                          and parse_part_key(k) is not None]
 
-    def _manifest(self) -> dict | None:
-        try:
-            doc = json.loads((self.root / "_manifest.json").read_text())
-            return doc if doc.get("model") == self.model.name else None
-        except (OSError, ValueError):
-            return None
+    # ---------------------------------------------------------------- the manifest: every listed file whole
+
+    def manifest_check(self, table: Table, lo: dt.date | None, hi: dt.date | None) -> None:
+        """Every file the manifest lists for this table (all formats, in scope) is in place with its size and
+        checksum, and no part file in the table's folders is unlisted (a reader of the folder would read it)."""
+        problems: list[tuple[str, str, str | None]] = []  # key, why, partition date
+        for key, entry in sorted(self.manifest.files.items()):
+            if entry["table"] != table.name:
+                continue
+            day = dt.date.fromisoformat(entry["date"]) if entry["date"] else None
+            if not self._in(day, lo, hi):
+                continue
+            why = verify_file(self.storage, entry)
+            if why:
+                problems.append((key, why, entry["date"]))
+        for key in self._unlisted:
+            pk = parse_part_key(key)
+            if pk.table == table.name and self._in(pk.date, lo, hi):
+                problems.append((key, "not listed in the manifest", pk.date.isoformat() if pk.date else None))
+        rows = sum(self.manifest.files[k]["rows"] for k, _, _ in problems if k in self.manifest.files)
+        self._result(CheckResult(table.name, "manifest", "*", "error", not problems, bad_rows=rows,
+                                 message=(f"{len(problems)} file(s) differ from the manifest: " +
+                                          "; ".join(f"{k}: {why}" for k, why, _ in problems[:3]))
+                                 if problems else "every listed file is in place with its size and checksum",
+                                 partitions=sorted({d for _, _, d in problems if d})))
 
     # ---------------------------------------------------------------- scope
 
@@ -331,17 +353,19 @@ class Suite:
             if str(p) in bad or str(p) in typed:
                 self.quarantined.setdefault(table.name, set()).add(d)
 
-    def _text_unreadable(self, table: Table, files: list[tuple[dt.date | None, Path]]) -> bool:
-        """Find text files DuckDB cannot parse (after a failed whole-table query); True if any were found."""
+    def _unreadable(self, table: Table, files: list[tuple[dt.date | None, Path]]) -> bool:
+        """Find the files DuckDB cannot read whole (after a failed whole-table query: a text file that does not
+        parse, a Parquet page that does not decompress); True if any were found. Each is named and left out."""
         found = False
         bad = self.bad_files.setdefault(table.name, {})
         for d, p in files:
             if str(p) in bad:
                 continue
-            try:
-                self.con.execute(f"SELECT count(*) FROM {raw_reader([p], self.fmt, table)}").fetchall()
+            try:  # hash(t) of whole rows: every column of every row is decoded
+                self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {raw_reader([p], self.fmt, table)} t").fetchall()
             except duckdb.Error as e:
-                bad[str(p)] = (_first_line(e), _data_lines(p, self.fmt))
+                rows = self._file_rows(str(p)) if self.fmt == "parquet" else _data_lines(p, self.fmt)
+                bad[str(p)] = (_first_line(e), rows)
                 self.quarantined.setdefault(table.name, set()).add(d)
                 found = True
         return found
@@ -388,7 +412,7 @@ class Suite:
         try:
             return self.con.execute(sql).df()
         except duckdb.Error:
-            self._text_unreadable(parent, files)
+            self._unreadable(parent, files)
             return self._parent_stats(parent, lo, hi)
 
     def fk_bounds(self, parent: Table, dates: list[dt.date | None], offset: int) -> tuple[pd.DataFrame, int | None]:
@@ -424,9 +448,15 @@ class Suite:
 
     def check_table(self, table: Table) -> None:
         lo, hi = self.check_window(table)
+        self.manifest_check(table, lo, hi)
         files = self.files_between(table.name, lo, hi, good=False)
         if not files:
-            if table.partitioned and self.dates:
+            expected = {d: want["parts"] for d, want in self.manifest.expected.get(table.name, {}).items()
+                        if self._in(dt.date.fromisoformat(d) if d else None, lo, hi)}
+            if expected and not any(expected.values()):  # the run wrote these partitions: they hold no rows
+                self._result(CheckResult(table.name, "readable", "*", "error", True,
+                                         message=f"{len(expected)} partition(s) without rows (no file to read)"))
+            elif table.partitioned and self.dates:
                 self._result(CheckResult(table.name, "readable", "", "error", False, message=f"no files for {lo}..{hi}; materialize the partition first"))
             elif not self.dates:
                 self._result(CheckResult(table.name, "readable", "", "error", False, message="no part files; the table is missing"))
@@ -484,7 +514,7 @@ class Suite:
         try:
             frame = self.con.execute(sql).df()
         except duckdb.Error as e:
-            if text and self._text_unreadable(table, good):
+            if self._unreadable(table, good):
                 return self._metrics(table, files, prev)
             raise InputError(f"cannot read table {table.name} ({_first_line(e)})", "regenerate it with `gengo gen`") from None
         # composite references, per partition
@@ -494,8 +524,8 @@ class Suite:
                               name=f"t_{_ident(target.name)}")
             m = f"ref__{_ident(ref['column'])}"
             self.rules[m] = ("composite_ref", ref["column"], f"rows with no matching row: {ref['desc']}, dated on or before the row")
-            if tview is None:
-                frame[m] = frame["rows"]
+            if tview is None:  # no referenced row on disk: none can match; one partition alone: not checkable
+                frame[m] = 0 if self.dates else frame["rows"]
                 continue
             sview = self.view_files(table, [(d, p) for d, p in files if self._good(table.name, p)], f"s_{_ident(table.name)}")
             if sview is None:

@@ -1,4 +1,5 @@
-"""The parallel executor: work units (table, day, part) run in worker processes and in this process.
+"""The coordinator: a plan's units run in worker processes and in this process; each finished unit is
+committed to the dataset as it arrives (see store.dataset), under the dataset's one-writer lock.
 
 A worker is one core's worth of work: it generates a batch, then encodes and writes it. Only when the
 run leaves cores spare (fewer workers than cores) does each worker write on a second thread, through a
@@ -7,33 +8,30 @@ memory-bound (batches of 1 MB columns), so two threads per core would only conte
 """
 from __future__ import annotations
 
-import datetime as dt
 import queue
 import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import pool as process_pool
+from ..errors import Interrupted
+from ..store.dataset import CommittedFile, DatasetWriter
+from ..store.layout import part_key
+from ..store.storage import Staged, join, open_storage
 from .affinity import pin_process, restore
-from ..engine.runtime import Engine
-from ..errors import OutputError
-from ..store.layout import check_writable, partition_dir, remove_stale
+from .control import RunControl
 from .malloc import release_memory, tune_malloc
-from ..store.manifest import write_manifest
-from .plan import Plan, Unit, make_engine
+from .plan import Plan, Unit
 from .pool import WorkerPool, default_workers, usable_cores
-from .settings import GengoSettings, rows_for_width
-from ..engine.spec import Model
-from ..formats.writers import PartWriter, part_name
+from .units import Cancelled, ProgressFn, run_unit, run_units
 
 SMALL_RUN_ROWS = 300_000
 FILE_COST_ROWS = 20_000  # a part file's fixed cost (create, rename, checksum) in rows' worth of work
-QUEUE_BATCHES = 2  # batches waiting between the generating and the writing thread
-ProgressFn = Callable[[int], None]
+Warn = Callable[[str], None]
 
 
 @dataclass
@@ -49,7 +47,12 @@ class RunResult:
     plan: Plan
     seconds: float
     tables: dict[str, TableStats]
-    files: list[dict]
+    files: list[dict]  # the files this run committed: path (a key of the dataset), table, format, date, ...
+    url: str = ""
+    run_id: str = ""
+    version: int = 0
+    skipped_files: int = 0  # --resume: files already complete
+    warnings: list[str] = field(default_factory=list)
 
     def total_bytes(self, fmt: str | None = None) -> int:
         return sum(b for s in self.tables.values() for f, b in s.bytes.items() if fmt in (None, f))
@@ -58,117 +61,136 @@ class RunResult:
     def total_rows(self) -> int:
         return sum(s.rows for s in self.tables.values())
 
-
-# ---------------------------------------------------------------- worker side
-
-_ENGINES: dict[tuple, Engine] = {}
+    def local_path(self, key: str) -> Path | None:
+        return open_storage(self.url).local_path(key)
 
 
-def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date) -> Engine:
-    key = (model.model_dump_json(), settings.seed, scale, snapshot, tuple(sorted(settings.model_params(model.name).items())), settings.origin)
-    if key not in _ENGINES:
-        _ENGINES.clear()
-        _ENGINES[key] = make_engine(model, settings, scale, snapshot)
-    return _ENGINES[key]
+def dataset_url(plan: Plan) -> str:
+    return join(plan.settings.out, plan.model.name)
 
 
-class Cancelled(Exception):
-    """A unit stopped because another one failed or the run was interrupted."""
+def identity_of(plan: Plan) -> dict:
+    """Everything that shapes the bytes of the dataset's files (store.dataset.IDENTITY_FIELDS)."""
+    from ..engine import OUTPUT_VERSION
+
+    s = plan.settings
+    return {"model": plan.model.name, "schema_version": plan.model.schema_version, "output_version": OUTPUT_VERSION,
+            "seed": s.seed, "scale": plan.scale, "origin": plan.origin.isoformat(), "snapshot": plan.snapshot.isoformat(),
+            "params": {k: float(v) for k, v in sorted({**plan.model.params, **s.model_params(plan.model.name)}.items())},
+            "compression": s.compression, "rows_per_file": s.rows_per_file, "row_group_rows": s.row_group_rows}
 
 
-class _InlineWrites:
-    """Each batch is encoded and written by the generating thread: one core's worth of work per worker."""
-
-    def __init__(self, writer: PartWriter, folder: Path) -> None:
-        self.writer, self.folder = writer, folder
-
-    def put(self, df) -> None:
-        try:
-            self.writer.write(df)
-        except OSError as e:
-            raise OutputError(f"writing {self.folder} failed ({e.strerror})", "check free disk space and permissions") from None
-
-    def close(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
+def writer_for(plan: Plan, mode: str = "update", run_id: str | None = None, warn: Warn | None = None,
+               lock_timeout: float | None = None, on_wait: Callable[[dict], None] | None = None) -> DatasetWriter:
+    """The dataset writer of a plan's run (not yet open)."""
+    timeout = plan.settings.lock_timeout if lock_timeout is None else lock_timeout
+    return DatasetWriter(open_storage(dataset_url(plan)), identity_of(plan), mode, run_id, timeout, warn, on_wait)
 
 
-class _OverlappedWrites(_InlineWrites):
-    """Batches are written by a second thread while the next one is generated, through a queue of
-    QUEUE_BATCHES: memory stays at a few batches however slow the disk. Worth it only on a spare core."""
+def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None,
+            tables: list[str] | None = None, pool: "WorkerPool | None" = None, *, mode: str = "update",
+            resume: bool = False, writer: DatasetWriter | None = None, run_id: str | None = None,
+            warn: Warn | None = None, control: RunControl | None = None,
+            on_start: Callable[[int, int], None] | None = None) -> RunResult:
+    """Write the plan's partitions (of `tables`, default all) into its dataset, committing unit by unit.
 
-    def __init__(self, writer: PartWriter, folder: Path) -> None:
-        super().__init__(writer, folder)
-        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
-        self.failure: list[BaseException] = []
-        self.thread = threading.Thread(target=self._drain, daemon=True)
-        self.thread.start()
+    `pool`: worker processes started earlier (see WorkerPool); used when the run wants as many workers.
+    `writer`: a DatasetWriter already open (the CLI locks the dataset before planning); else one is opened
+    here and closed at the end. `resume`: skip files that are complete (size and checksum verified).
+    `control`: how an interrupt reaches the run (SIGINT/SIGTERM in the CLI)."""
+    warnings: list[str] = []
 
-    def _drain(self) -> None:
-        while (df := self.queue.get()) is not None:
-            if not self.failure:
-                try:
-                    super().put(df)
-                except BaseException as e:  # noqa: BLE001 - re-raised in the generating thread
-                    self.failure.append(e)
+    def say(msg: str) -> None:
+        warnings.append(msg)
+        if warn:
+            warn(msg)
 
-    def put(self, df) -> None:
-        if self.failure:
-            raise self.failure[0]
-        self.queue.put(df)
-
-    def close(self) -> None:
-        self.stop()
-        if self.failure:
-            raise self.failure[0]
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self.queue.put(None)
-            self.thread.join()
-
-
-def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, unit: Unit,
-             progress: ProgressFn | None = None, cancel: threading.Event | None = None,
-             overlap_writes: bool = False) -> dict:
-    """Generate one part file in every format; returns its stats. Safe to call in any process.
-    `overlap_writes`: write on a second thread (when the run leaves a core spare). On any failure (or
-    `cancel` set) the unit's temp files are removed and nothing is renamed into place."""
-    started = time.perf_counter()
-    cancel = cancel or process_pool.cancel_event
-    engine = _engine(model, settings, scale, snapshot)
-    rt = engine.table(unit.table)
-    date = None if unit.day is None else engine.date_of_day(unit.day)
-    folder = partition_dir(settings.out, model.name, unit.table, date)
-    writer = PartWriter(folder, unit.part, rt.schema, settings, rt.plain_text)
-    sink = (_OverlappedWrites if overlap_writes else _InlineWrites)(writer, folder)
-    report = progress or (process_pool.progress_queue.put if process_pool.progress_queue is not None else None)
+    own = writer is None
+    if own:
+        writer = writer_for(plan, mode, run_id, say).open()
+    else:
+        writer.warn = say
+        writer.set_identity(identity_of(plan))
     try:
-        step = rows_for_width(settings.chunk_rows, len(rt.schema))
-        for lo in range(unit.lo, unit.hi, step):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            hi = min(unit.hi, lo + step)
-            sink.put(rt.frame(lo, hi))
-            if report:
-                report(hi - lo)
-        sink.close()
-    except BaseException:
-        sink.stop()
-        writer.abort()
+        return _execute(plan, writer, workers, on_progress, tables, pool, resume, control or RunControl(), warnings, on_start)
+    finally:
+        if own:
+            writer.close()
+
+
+def _execute(plan: Plan, writer: DatasetWriter, workers, on_progress, tables, pool, resume: bool,
+             control: RunControl, warnings: list[str], on_start) -> RunResult:
+    settings = plan.settings
+    fmts = tuple(settings.format_list)
+    engine = plan.engine()
+    release_memory()  # the planner's sample frames
+    units = [Unit(u.table, u.day, u.part, u.lo, u.hi, fmts) for u in plan.units(tables)]
+    dates = {d: engine.date_of_day(d) for d in {u.day for u in units if u.day is not None}} | {None: None}
+    keys = {u: [part_key(f, u.table, dates[u.day], u.part) for f in fmts] for u in units}
+    expected: dict[str, dict[str, dict]] = {}  # table -> date -> parts and formats: what this run writes
+    for table, day, _, _ in plan.partitions(engine, tables):  # empty days too: complete with no part
+        d = engine.date_of_day(day) if day is not None else None
+        expected.setdefault(table, {})[d.isoformat() if d else ""] = {"parts": 0, "formats": list(fmts)}
+    for u in units:
+        slot = expected[u.table][dates[u.day].isoformat() if dates[u.day] else ""]
+        slot["parts"] = max(slot["parts"], u.part + 1)
+    writer.preflight(k for ks in keys.values() for k in ks)
+    skipped = 0
+    if resume:
+        complete = writer.complete(k for ks in keys.values() for k in ks)
+        todo = []
+        for u in units:
+            missing = tuple(f for f, k in zip(fmts, keys[u]) if k not in complete)
+            skipped += len(fmts) - len(missing)
+            if missing:
+                todo.append(Unit(u.table, u.day, u.part, u.lo, u.hi, missing))
+        units = todo
+    if on_start:
+        on_start(sum(u.rows for u in units), skipped)
+    writer.begin(expected, {"start": plan.start.isoformat(), "days": plan.days, "formats": list(fmts),
+                            "tables": tables or [t.name for t in plan.model.tables]})
+    units.sort(key=lambda u: -u.rows)  # biggest first balances the workers
+    workers = max(1, min(workers or settings.workers or default_workers(), max(1, len(units))))
+    if sum(u.rows for u in units) < SMALL_RUN_ROWS:
+        workers = 1  # starting worker processes costs more than generating a few batches here
+    started = time.perf_counter()
+    results: list[dict] = []
+
+    def finished(r: dict) -> None:
+        results.append(r)
+        writer.commit([(CommittedFile(f["path"], r["table"], f["format"], r["date"], r["part"], f["rows"], f["bytes"],
+                                      {k: f[k] for k in ("xxh3_128", "sha256") if k in f}),
+                        Staged.from_dict(f["staged"])) for f in r["files"]])
+
+    args = (plan.model, settings, plan.scale, plan.snapshot, writer.url, writer.stage)
+    overlap = usable_cores() > workers  # a spare core: each worker writes on a second thread
+    status = "failed"
+    control.executing = True
+    try:
+        control.raise_if_interrupted()
+        if workers == 1:
+            tune_malloc()
+            for u in units:
+                control.raise_if_interrupted()
+                try:
+                    finished(run_unit(*args, u, on_progress, control.cancel, overlap_writes=overlap))
+                except Cancelled:
+                    control.raise_if_interrupted()
+                    raise
+        else:
+            _run_pool(args, units, workers, on_progress, finished, pool, overlap, settings.pin_workers, control)
+        status = "ok"
+    except Interrupted:
+        status = "interrupted"
         raise
-    files = writer.commit()
-    return {"table": unit.table, "day": unit.day, "date": date.isoformat() if date else None, "part": unit.part,
-            "rows": unit.rows, "files": files, "seconds": time.perf_counter() - started}
-
-
-def run_units(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, units: list[Unit],
-              progress: ProgressFn | None = None, cancel: threading.Event | None = None,
-              overlap_writes: bool = False) -> list[dict]:
-    """run_unit for each of a group of units (see _groups), in order."""
-    return [run_unit(model, settings, scale, snapshot, u, progress, cancel, overlap_writes) for u in units]
+    finally:
+        control.executing = False
+        writer.finish(status)
+    seconds = time.perf_counter() - started
+    result = _summarize(plan, results, seconds, tables)
+    result.url, result.run_id, result.version = writer.url, writer.run_id, writer.manifest.version
+    result.skipped_files, result.warnings = skipped, warnings
+    return result
 
 
 def _groups(units: list[Unit], chunk_rows: int) -> list[list[Unit]]:
@@ -186,58 +208,11 @@ def _groups(units: list[Unit], chunk_rows: int) -> list[list[Unit]]:
     return groups
 
 
-# ---------------------------------------------------------------- coordinator side
-
-
-def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None,
-            tables: list[str] | None = None, pool: "WorkerPool | None" = None) -> RunResult:
-    """Write the plan's partitions (of `tables`, default all) and merge them into the manifest.
-
-    `pool`: worker processes started earlier (see WorkerPool); used when the run wants as many workers.
-    """
-    settings = plan.settings
-    check_writable(settings.out, create=True)
-    release_memory()  # the planner's sample frames
-    units = sorted(plan.units(tables), key=lambda u: -u.rows)  # biggest first balances the workers
-    workers = max(1, min(workers or settings.workers or default_workers(), len(units)))
-    if sum(u.rows for u in units) < SMALL_RUN_ROWS:
-        workers = 1  # starting worker processes costs more than generating a few batches here
-    started = time.perf_counter()
-    results: list[dict] = []
-    expected: dict[Path, set[str]] = {}
-    remaining: dict[Path, int] = {}
-    engine = plan.engine()
-    for u in units:
-        folder = partition_dir(settings.out, plan.model.name, u.table, None if u.day is None else engine.date_of_day(u.day))
-        expected.setdefault(folder, set()).update(part_name(u.part, f) for f in settings.format_list)
-        remaining[folder] = remaining.get(folder, 0) + 1
-
-    def finished(r: dict) -> None:
-        results.append(r)
-        folder = Path(r["files"][0]["path"]).parent
-        remaining[folder] -= 1
-        if remaining[folder] == 0:
-            remove_stale(folder, expected[folder])
-
-    args = (plan.model, settings, plan.scale, plan.snapshot)
-    overlap = usable_cores() > workers  # a spare core: each worker writes on a second thread
-    if workers == 1:
-        tune_malloc()
-        for u in units:
-            finished(run_unit(*args, u, on_progress, overlap_writes=overlap))
-    else:
-        _run_pool(args, units, workers, on_progress, finished, pool, overlap, settings.pin_workers)
-    seconds = time.perf_counter() - started
-    result = _summarize(plan, results, seconds, tables)
-    write_manifest(plan, result)
-    return result
-
-
 def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None,
-              overlap: bool, pin: bool) -> None:
+              overlap: bool, pin: bool, control: RunControl) -> None:
     """Worker processes and a thread of this process take groups of units, biggest first, from one list.
     This process has already imported everything and built the engine, so it starts at once and one
-    interpreter fewer starts up (about 0.4 s of CPU). `args`: (model, settings, scale, snapshot)."""
+    interpreter fewer starts up (about 0.4 s of CPU). `args`: (model, settings, scale, snapshot, url, stage)."""
     own = pool is None or pool.workers != workers
     if own:
         pool = WorkerPool(workers, pin)
@@ -251,7 +226,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
 
     here_progress: queue.SimpleQueue = queue.SimpleQueue()
     here_results: queue.SimpleQueue = queue.SimpleQueue()  # results, an exception, then None when done
-    cancel = threading.Event()
+    cancel = control.cancel
 
     def work_here() -> None:
         try:
@@ -271,6 +246,7 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
         pool.idle = False
         here.start()
         while pending or working_here:
+            control.raise_if_interrupted()
             while len(pending) < pool.processes + 1 and (u := take()) is not None:  # one queued per process
                 pending.add(pool.pool.submit(run_units, *args, u, None, None, overlap))
             if pending:
@@ -294,12 +270,12 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
             _drain(here_progress, on_progress)
         here.join()  # it has put its last result; joined so it starts no thread once affinity is restored
         pool.idle = True
-    except BaseException:
+    except BaseException as e:
         cancel.set()
         pool.cancel.set()
-        for f in pending:
-            f.cancel()
-        here.join()  # its unit stops at the next batch and removes its temp files
+        here.join()  # its unit stops at the next batch; the worker processes are stopped by pool.close()
+        if isinstance(e, (Cancelled, BrokenProcessPool)):
+            control.raise_if_interrupted()  # a unit stopped (or a worker was killed) by the interrupt
         raise
     finally:
         restore(pinned)
@@ -325,8 +301,7 @@ def _summarize(plan: Plan, results: list[dict], seconds: float, only: list[str] 
         s.rows += r["rows"]
         s.seconds += r["seconds"]
         for f in r["files"]:
-            fmt = Path(f["path"]).suffix.lstrip(".")
-            s.bytes[fmt] = s.bytes.get(fmt, 0) + f["bytes"]
+            s.bytes[f["format"]] = s.bytes.get(f["format"], 0) + f["bytes"]
             s.files += 1
-            files.append({**f, "table": r["table"], "date": r["date"], "part": r["part"]})
+            files.append({k: v for k, v in f.items() if k != "staged"} | {"table": r["table"], "date": r["date"], "part": r["part"]})
     return RunResult(plan, seconds, tables, files)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tempfile
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -18,7 +16,7 @@ from ..engine.runtime import Engine
 from ..errors import UsageError
 from .settings import GengoSettings, parse_size, rows_for_width
 from ..engine.spec import Model
-from ..formats.writers import PartWriter
+from ..formats import ByteCounter, EncodeOptions, encoder
 
 DEFAULT_SIZE = "100MB"
 MIN_DAYS, MAX_DAYS = 28, 366
@@ -29,13 +27,14 @@ SAMPLE_POINTS = (1_000, 10_000, 50_000)  # plus the whole sample: file size as a
 
 @dataclass(frozen=True)
 class Unit:
-    """One part file of one table partition: rows [lo, hi)."""
+    """One part file of one table partition, rows [lo, hi), in each of `formats` (empty: all the run's)."""
 
     table: str
     day: int | None  # None: a static (unpartitioned) table
     part: int
     lo: int
     hi: int
+    formats: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -84,10 +83,13 @@ class Plan:
                 yield t.name, d, lo, hi
 
     def units(self, tables: list[str] | None = None) -> list[Unit]:
+        """The part files of the window: an empty day partition has none (a Hive reader needs no file for a
+        day without rows, and an empty JSON Lines file is one some readers refuse); a static table always
+        has its file, so its schema is on disk even without rows."""
         per_file = self.settings.rows_per_file
         out = []
         for table, day, lo, hi in self.partitions(tables=tables):
-            parts = max(1, math.ceil((hi - lo) / per_file))
+            parts = math.ceil((hi - lo) / per_file) if day is not None else max(1, math.ceil((hi - lo) / per_file))
             for p in range(parts):
                 out.append(Unit(table, day, p, lo + p * per_file, min(hi, lo + (p + 1) * per_file)))
         return out
@@ -170,30 +172,37 @@ def _measure_elsewhere(model: Model, settings: GengoSettings, scale: float, snap
 
 def _measure(engine: Engine, model: Model, fmt: str, settings: GengoSettings, start_day: int, days: int, limit: int,
              names: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    sample_settings = settings.model_copy(update={"formats": fmt, "checksum": "none"})
     out = {}
-    with tempfile.TemporaryDirectory(prefix="gengo-sizing-") as tmp:
-        for i, t in enumerate(model.tables):
-            if t.name not in names:
-                continue
-            rt = engine.table(t.name)
-            cap = rows_for_width(limit, len(rt.schema))  # wide tables: fewer rows, same memory
-            if fmt != "parquet":
-                cap = max(1_000, cap // 5)  # text grows linearly: a smaller sample measures it as well
-            rows, blocks = _sample_rows(engine, t, start_day, days, cap)
-            if len(rows) < 100 and t.partitioned:
-                rows, blocks = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:cap], 1
-            frame = rt.frame_rows(rows)
-            points = SAMPLE_POINTS if fmt == "parquet" else ()  # text grows linearly: header + rows
-            counts = sorted({0, *(n for n in points if n < len(rows)), len(rows)})
-            sizes = []
-            for n in counts:
-                w = PartWriter(Path(tmp) / f"{i}-{n}", 0, rt.schema, sample_settings, rt.plain_text)
-                if n:
-                    w.write(frame[_stratified(len(rows), blocks, n)])
-                sizes.append(w.commit()[0]["bytes"])
-            out[t.name] = (np.asarray(counts, dtype=np.float64), np.asarray(sizes, dtype=np.float64))
+    for t in model.tables:
+        if t.name not in names:
+            continue
+        rt = engine.table(t.name)
+        cap = rows_for_width(limit, len(rt.schema))  # wide tables: fewer rows, same memory
+        if fmt != "parquet":
+            cap = max(1_000, cap // 5)  # text grows linearly: a smaller sample measures it as well
+        rows, blocks = _sample_rows(engine, t, start_day, days, cap)
+        if len(rows) < 100 and t.partitioned:
+            rows, blocks = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:cap], 1
+        frame = rt.frame_rows(rows)
+        points = SAMPLE_POINTS if fmt == "parquet" else ()  # text grows linearly: header + rows
+        counts = sorted({0, *(n for n in points if n < len(rows)), len(rows)})
+        options = encode_options(settings, rt)
+        sizes = []
+        for n in counts:
+            counter = ByteCounter()  # the real encoder's bytes, counted: no disk
+            enc = encoder(fmt, counter, rt.schema, options)
+            if n:
+                enc.write(frame[_stratified(len(rows), blocks, n)])
+            enc.close()
+            sizes.append(counter.size)
+        out[t.name] = (np.asarray(counts, dtype=np.float64), np.asarray(sizes, dtype=np.float64))
     return out
+
+
+def encode_options(settings: GengoSettings, rt) -> EncodeOptions:
+    """What shapes a table's file bytes besides its rows (a function of the settings and the schema only)."""
+    return EncodeOptions(compression=settings.compression, row_group_rows=rows_for_width(settings.row_group_rows, len(rt.schema)),
+                         plain_text=rt.plain_text)
 
 
 def _file_bytes(curve: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.ndarray:
@@ -216,7 +225,8 @@ def _file_rows(engine: Engine, model: Model, start_day: int, days: int, per_file
         else:
             per_day = np.asarray([vol.cum(1)], dtype=np.int64)
         full, rest = np.divmod(per_day, per_file)
-        out[t.name] = np.concatenate([np.full(int(full.sum()), per_file), rest[(rest > 0) | (full == 0)]])
+        keep = (rest > 0) | ((full == 0) & (not t.partitioned))  # empty days write no file (Plan.units)
+        out[t.name] = np.concatenate([np.full(int(full.sum()), per_file), rest[keep]])
     return out
 
 

@@ -4,8 +4,10 @@ polars and pyarrow itself; the workers import the generation stack while the coo
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -66,18 +68,45 @@ def _start_method() -> str:
     return "fork" if sys.platform == "linux" and clean else "spawn"
 
 
-def _init_worker(progress, cancel, slots, cpus: list[int]) -> None:
+def _init_worker(progress, cancel, slots, cpus: list[int], parent: int) -> None:
     global progress_queue, cancel_event
     progress_queue, cancel_event = progress, cancel
+    _die_with(parent)
     from .malloc import tune_malloc
 
     tune_malloc()
     from . import executor  # noqa: F401 - the generation stack, imported while the coordinator plans
 
+    # polars installs its own SIGINT handler when imported: a worker leaves interrupts to the coordinator,
+    # which cancels the units (Ctrl-C reaches the whole process group)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the coordinator's handler (inherited by fork)
     if cpus:  # one core per worker, in the order the workers started (after the imports' threads exist)
         with slots.get_lock():
             slot, slots.value = slots.value, slots.value + 1
         pin_process(cpus[slot % len(cpus)])
+
+
+def _die_with(parent: int) -> None:
+    """A worker never outlives the process that started it, whatever killed that one (SIGKILL included):
+    on Linux the kernel sends SIGKILL when the parent exits (PR_SET_PDEATHSIG); everywhere a watchdog
+    thread checks every half second that the parent is still there."""
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="gengo-parent-watch").start()
 
 
 def _warm() -> None:
@@ -102,27 +131,25 @@ class WorkerPool:
         os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, usable_cores() // workers)))
         quiet_blas()
         self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(self.progress, self.cancel, ctx.Value("i", 0), cpus[1:]))
+                                        initargs=(self.progress, self.cancel, ctx.Value("i", 0), cpus[1:], os.getpid()))
         self.idle = True
         for _ in range(self.processes):
             self.pool.submit(_warm)
 
     def close(self) -> None:
-        """Stop the workers. Idle (every task returned, or none given): at once, as an orderly exit of
-        interpreters holding numpy/polars/arrow costs about half a second. Otherwise (a failure or an
-        interrupt): running units are cancelled, and waited for while they remove their temp files."""
-        if self.idle:
-            processes = list(getattr(self.pool, "_processes", {}).values())
-            for p in processes:
-                p.terminate()
-            for p in processes:
-                p.join(timeout=2)  # reaped: no zombie, and its CPU time is counted by whoever waits for us
-            # the pool's manager thread sees its workers gone and exits, so nothing is left to race with the
-            # exit handlers that release the pool's semaphores
-            self.pool.shutdown(wait=True, cancel_futures=True)
-        else:
-            self.cancel.set()
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers at once, idle or not: an orderly exit of interpreters holding numpy/polars/arrow
+        costs about half a second, and a unit still running (after a failure or an interrupt) has nothing to
+        save: what it staged lies in the run's staging area, which the coordinator removes whole."""
+        self.cancel.set()
+        processes = list(getattr(self.pool, "_processes", {}).values())
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.join(timeout=2)  # reaped: no zombie, and its CPU time is counted by whoever waits for us
+        # the pool's manager thread sees its workers gone, fails their futures and exits, so nothing is left to
+        # race with the exit handlers that release the pool's semaphores. No future is cancelled: Python 3.11's
+        # manager thread fails on setting the error of a cancelled one (InvalidStateError)
+        self.pool.shutdown(wait=True, cancel_futures=False)
 
     def __enter__(self) -> "WorkerPool":
         return self

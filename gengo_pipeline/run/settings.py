@@ -12,9 +12,9 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ..errors import ConfigError, UsageError
+from ..store.layout import EXTENSIONS  # noqa: F401 - re-exported: the format names' file extensions
 
 FORMATS = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "jsonl", "jsonl": "jsonl", "ndjson": "jsonl"}
-EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
 _SIZE = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
@@ -89,6 +89,7 @@ class GengoSettings(BaseSettings):
     checksum: Literal["xxh3_128", "sha256", "none"] = Field(
         "xxh3_128", description="checksum of every file in _manifest.json (xxh3_128: ~25 GB/s; sha256: ~2 GB/s)")
     progress: bool = True
+    lock_timeout: float = Field(0.0, ge=0, description="seconds to wait for a dataset another run is writing (0: fail at once)")
     params: dict[str, dict[str, float]] = Field(default_factory=dict)
 
     @field_validator("formats", mode="before")

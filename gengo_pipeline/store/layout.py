@@ -1,53 +1,85 @@
-"""Where files go: <root>/<model>/<table>/date=YYYY-MM-DD/part-NNNNN.<ext> (Hive style), static tables flat."""
+"""Where a dataset's files go: one root per format, each a clean Hive dataset, one manifest per dataset.
+
+    <out>/<model>/                      the dataset (one model, one identity)
+        _manifest.json                  what gengo owns: identity, version, every file with size and checksum
+        _gengo/                         gengo's own: lock, journal of commits, staging of unfinished files
+        parquet|csv|json/<table>/[date=YYYY-MM-DD/]part-NNNNN.<parquet|csv|jsonl>
+
+Readers open a format root's table folder directly (`pyarrow.dataset`, `polars.scan_parquet`, DuckDB):
+nothing else lies in it. Names are checked when a model loads (engine.spec), and every key again by the
+storage, so no key can leave the dataset root.
+"""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
-from pathlib import Path
-
-from ..errors import OutputError
+import re
+from dataclasses import dataclass
 
 MANIFEST = "_manifest.json"
+CONTROL = "_gengo"
+LOCK = f"{CONTROL}/lock"
+JOURNAL = f"{CONTROL}/journal"
+STAGING = f"{CONTROL}/staging"
+SWAP = f"{CONTROL}/swap.json"
+REPORTS = "_reports"  # profile reports: gengo's, outside the format roots
+FORMAT_FOLDERS = {"parquet": "parquet", "csv": "csv", "jsonl": "json"}
+EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
+_FORMAT_OF_FOLDER = {v: k for k, v in FORMAT_FOLDERS.items()}
+_PART = re.compile(r"^part-(\d{5,})\.(parquet|csv|jsonl)$")
+_DATE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 
 
-def model_root(root: Path, model: str) -> Path:
-    return Path(root) / model
+@dataclass(frozen=True)
+class PartKey:
+    """What a part file's key says: format, table, partition date (None: a static table) and part number."""
+
+    fmt: str
+    table: str
+    date: dt.date | None
+    part: int
+
+    @property
+    def key(self) -> str:
+        return part_key(self.fmt, self.table, self.date, self.part)
 
 
-def partition_dir(root: Path, model: str, table: str, date: dt.date | None) -> Path:
-    base = model_root(root, model) / table
-    return base if date is None else base / f"date={date.isoformat()}"
+def table_prefix(fmt: str, table: str) -> str:
+    return f"{FORMAT_FOLDERS[fmt]}/{table}"
 
 
-def check_writable(root: Path, create: bool = False) -> None:
-    """Fail before generating anything if the output root could not be created or written.
-
-    Without `create`, nothing is left behind: the probe goes into the nearest existing folder.
-    """
-    root = Path(root)
-    existing = root
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise OutputError(f"--out {root}: {existing} is a file, not a folder", "choose a folder path for --out")
-    try:
-        probe = existing / f".gengo-probe-{uuid.uuid4().hex[:8]}"
-        probe.write_bytes(b"")
-        probe.unlink()
-        if create:
-            root.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot write to --out {root} ({e.strerror})", "choose a writable folder for --out") from None
+def partition_prefix(fmt: str, table: str, date: dt.date | None) -> str:
+    base = table_prefix(fmt, table)
+    return base if date is None else f"{base}/date={date.isoformat()}"
 
 
-def remove_stale(folder: Path, keep: set[str]) -> list[str]:
-    """Delete files in a partition folder that this run did not write (old parts, other formats, temps)."""
-    removed = []
-    if not folder.is_dir():
-        return removed
-    for entry in os.scandir(folder):
-        if entry.is_file() and entry.name not in keep:
-            os.unlink(entry.path)
-            removed.append(entry.name)
-    return removed
+def part_name(part: int, fmt: str) -> str:
+    return f"part-{part:05d}.{EXTENSIONS[fmt]}"
+
+
+def part_key(fmt: str, table: str, date: dt.date | None, part: int) -> str:
+    return f"{partition_prefix(fmt, table, date)}/{part_name(part, fmt)}"
+
+
+def parse_part_key(key: str) -> PartKey | None:
+    """The PartKey of a key in gengo's layout, or None for any other key."""
+    bits = key.split("/")
+    if len(bits) not in (3, 4) or bits[0] not in _FORMAT_OF_FOLDER:
+        return None
+    m = _PART.match(bits[-1])
+    if not m or m.group(2) != EXTENSIONS[_FORMAT_OF_FOLDER[bits[0]]]:
+        return None
+    date = None
+    if len(bits) == 4:
+        d = _DATE.match(bits[2])
+        if not d:
+            return None
+        try:
+            date = dt.date.fromisoformat(d.group(1))
+        except ValueError:
+            return None
+    return PartKey(_FORMAT_OF_FOLDER[bits[0]], bits[1], date, int(m.group(1)))
+
+
+def is_control(key: str) -> bool:
+    """gengo's own bookkeeping, never data and never a user's."""
+    return key == MANIFEST or key.startswith(CONTROL + "/")

@@ -1,0 +1,87 @@
+"""What the dataset store costs: the same `gengo gen` from this tree and from a revision before the store
+(default 3255e5b), same run, alternating, on the same disk. Writes its section of bench/RESULTS.md.
+
+    python bench/store_ab.py                 # ecommerce 1 GB CSV and Parquet, 2 workers, 5 rounds
+    python bench/store_ab.py --rounds 3 --size 0.5GB
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import measure  # noqa: E402
+from sections import write_section  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def checkout(rev: str, where: Path) -> Path:
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(where), rev], check=True,
+                   capture_output=True)
+    return where
+
+
+def gen(tree: Path, out: Path, fmt: str, size: str, workers: int) -> float:
+    """Wall seconds of one `gengo gen` run from `tree` (python -m from that folder imports its code)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "", "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, "-m", "gengo_pipeline.cli.main", "gen", "--model", "ecommerce", "--size", size,
+           "--format", fmt, "--workers", str(workers), "--out", str(out), "--no-progress"]
+    m = measure(cmd, env=env, cwd=str(tree))
+    if m.returncode != 0:
+        raise SystemExit(f"{tree}: gengo gen failed: {m.stderr_tail}")
+    return m.wall_s
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rev", default="3255e5b", help="the revision to compare with (before the dataset store)")
+    p.add_argument("--size", default="1GB")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--scratch", type=Path, default=REPO / "bench" / "out")
+    args = p.parse_args(argv)
+    args.scratch.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.timezone.utc)
+    load0 = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(dir=args.scratch) as tmp:
+        old = checkout(args.rev, Path(tmp) / "old")
+        for tree in (old, REPO):
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "gengo_pipeline")], check=False)
+        times: dict[tuple[str, str], list[float]] = {}
+        try:
+            for r in range(args.rounds):
+                for fmt in ("csv", "parquet"):
+                    order = [("before", old), ("store", REPO)] if r % 2 == 0 else [("store", REPO), ("before", old)]
+                    for name, tree in order:
+                        out = Path(tmp) / f"{name}-{fmt}"
+                        times.setdefault((name, fmt), []).append(gen(tree, out, fmt, args.size, args.workers))
+                        shutil.rmtree(out)
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False,
+                           capture_output=True)
+    rows = ["| format | before the store (s) | with the store (s) | ratio (store / before) | all rounds, before | all rounds, store |",
+            "|---|---|---|---|---|---|"]
+    for fmt in ("csv", "parquet"):
+        b, s = statistics.median(times[("before", fmt)]), statistics.median(times[("store", fmt)])
+        rows.append(f"| {fmt} | {b:.2f} | {s:.2f} | {s / b:.3f} | {', '.join(f'{x:.2f}' for x in times[('before', fmt)])} "
+                    f"| {', '.join(f'{x:.2f}' for x in times[('store', fmt)])} |")
+    body = (f"`python bench/store_ab.py` ({started:%Y-%m-%d %H:%M} UTC): ecommerce {args.size}, `--workers {args.workers}`, "
+            f"{args.rounds} alternating rounds (odd rounds run the store first), wall time including start-up, medians. "
+            f"Before = revision {args.rev} (files renamed in place, one manifest written at the end); store = this tree "
+            f"(staged files, a journal record per unit, the lock, hash-on-write checksums). Machine: {os.cpu_count()} cores, "
+            f"load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end.\n\n" + "\n".join(rows))
+    write_section("Dataset store overhead (A/B against the revision before it)", body)
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
