@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     gen.register(sub)
     info.register(sub)
-    for name in ("quality",):
+    for name in ("quality", "privacy"):
         try:
             __import__(f"{__package__}.{name}", fromlist=["register"]).register(sub)
         except ModuleNotFoundError as e:  # optional command groups land in their own issues

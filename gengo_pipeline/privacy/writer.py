@@ -50,7 +50,7 @@ def _draw(dom: ColumnDomain, parent: ColumnDomain | None, table: np.ndarray | No
         return {"kind": "choice", "values": [[value(i), _w(p)] for i, p in enumerate(dom.coarse_p)]}
     options = {}
     for g in range(parent.coarse):
-        row = table[g]
+        row = table[g] if table[g].sum() > 0 else dom.coarse_p  # a parent group without mass: the marginal
         for i in (range(len(parent.labels)) if parent.kind == "categorical" else [g]):
             if parent.kind == "categorical" and parent.coarse_of[i] != g:
                 continue
@@ -74,6 +74,19 @@ def _binned(dom: ColumnDomain) -> dict:
     return gen
 
 
+def _tilt(w: np.ndarray, mean: float) -> np.ndarray:
+    """w_k r^k with the given mean: tilting changes every composition of a fixed total by the same factor, so
+    it leaves the block's distribution alone; fixing it keeps the weights readable and away from underflow."""
+    k = np.arange(len(w))
+    lo, hi = -30.0, 30.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        t = w * np.exp(mid * (k - k.mean()))
+        lo, hi = (mid, hi) if (t @ k) / t.sum() < mean else (lo, mid)
+    t = w * np.exp(lo * (k - k.mean()))
+    return t / t.sum()
+
+
 def fit_children(pmf: np.ndarray, lo: int) -> dict:
     """A per_parent volume whose block compositions give each parent about `pmf` children (counts lo..).
 
@@ -85,19 +98,18 @@ def fit_children(pmf: np.ndarray, lo: int) -> dict:
     counts = lo + np.arange(len(pmf))
     total = int(np.clip(round(block * float(pmf @ counts)), block * lo, block * counts[-1]))
     w = pmf + 1e-9
+    offsets = np.arange(len(pmf))
     for _ in range(300):
         rest = np.ones(1)
         for _ in range(block - 1):
             rest = np.convolve(rest, w)
         # P(part = k) = w_k * Z_{b-1}(total - k) / Z_b(total), in powers of x offset by lo per parent
-        idx = total - block * lo - np.arange(len(w))
-        z = np.where((idx >= 0) & (idx < len(rest)), rest[np.clip(idx, 0, len(rest) - 1)], 0.0)
-        marg = w * z
+        idx = total - block * lo - offsets
+        marg = w * np.where((idx >= 0) & (idx < len(rest)), rest[np.clip(idx, 0, len(rest) - 1)], 0.0)
         if marg.sum() <= 0:
             break
-        marg /= marg.sum()
-        w = np.where(marg > 0, w * pmf / np.maximum(marg, 1e-300), w)
-        w = w / w.sum()
+        w = np.where(marg > 0, w * (pmf / np.maximum(marg / marg.sum(), 1e-300)) ** 0.5, w)
+        w = _tilt(w / w.sum(), float(pmf @ offsets))
     return {"kind": "per_parent", "parent": "", "block": block, "total": total, "min": int(lo), "max": int(counts[-1]),
             "pmf": [_w(x) for x in w]}
 
