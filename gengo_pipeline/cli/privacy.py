@@ -114,6 +114,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
     if not args.epsilon > 0:
         raise UsageError(f"--epsilon must be positive, got {args.epsilon:g}", "give a privacy budget such as --epsilon 1")
+    if not 0 < args.delta < 1:
+        raise UsageError(f"--delta must be in (0, 1), got {args.delta:g}", "give a small delta such as 1e-6 (category labels are released by thresholding, which needs one)")
     if args.out.suffix not in (".toml", ".json"):
         raise UsageError(f"--out {args.out} must end in .toml or .json", "name the model file M.toml or M.json")
     if args.max_children < 1:

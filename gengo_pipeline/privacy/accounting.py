@@ -21,7 +21,10 @@ MECHANISM = "MST-style marginals on OpenDP: discrete Gaussian counts, exponentia
 
 
 def _dp():
-    import opendp.prelude as dp
+    try:
+        import opendp.prelude as dp
+    except ModuleNotFoundError:
+        raise UsageError("gengo learn needs the OpenDP library", "install it: pip install -e '.[privacy]'") from None
 
     dp.enable_features("contrib", "honest-but-curious")  # user transformations: row-wise maps whose stability we state
     return dp

@@ -160,13 +160,13 @@ def learn(tables: dict[str, pl.DataFrame], fks: list[ForeignKey], epsilon: float
         noisy = rel.counts(f"{fk.child}: children per {fk.parent}", parents.histogram(unit_counts, max_children + 1), 1,
                            per["children"])
         p = D.project_simplex(noisy / max(noisy.sum(), 1.0))
-        cum = np.cumsum(p)
-        lo, hi = int(np.searchsorted(cum, 0.005)), int(np.searchsorted(cum, 0.995))
-        hi = max(hi, lo, 1)
+        sigma = 1 / np.sqrt(2 * per["children"])
+        seen_counts = np.flatnonzero(noisy > 4 * sigma)  # counts surely held by some parents (33 cells of noise)
+        lo, hi = (int(seen_counts[0]), int(seen_counts[-1])) if len(seen_counts) else (int(np.argmax(noisy)),) * 2
+        hi = max(hi, 1)
+        lo = min(lo, hi)
         clip[fk.child] = hi
-        pmf = p[lo:hi + 1].copy()
-        pmf[0] += p[:lo].sum()
-        pmf[-1] += p[hi + 1:].sum()
+        pmf = p[lo:hi + 1] + 1e-12  # the cells outside hold mostly noise
         learned[fk.child].children_p, learned[fk.child].children_min = pmf / pmf.sum(), lo
         # a child row's unit is its parent's, for the first `clip` children of each parent
         slot = np.zeros(len(child_parent), dtype=np.int64)

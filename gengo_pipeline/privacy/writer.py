@@ -186,8 +186,10 @@ def write_model(data: dict, path: Path) -> None:
     if path.suffix == ".json":
         text = json.dumps(data, indent=1)
     else:
-        import tomli_w
-
+        try:
+            import tomli_w
+        except ModuleNotFoundError:
+            raise UsageError("writing a TOML model needs tomli-w", "install it (pip install -e '.[privacy]') or write --out M.json") from None
         text = tomli_w.dumps(data)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
