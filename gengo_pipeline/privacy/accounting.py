@@ -54,7 +54,7 @@ class Budget:
             raise UsageError(f"--delta must be in (0, 1), got {delta}", "give a small delta such as 1e-6 (category labels are released by thresholding, which needs one)")
         d_thr = delta / 2 if thresholded else 0.0
         lo, hi = 0.0, epsilon
-        for _ in range(80):  # the largest rho whose (epsilon, delta) conversion fits
+        for _ in range(50):  # the largest rho whose (epsilon, delta) conversion fits
             mid = (lo + hi) / 2
             if to_epsilon(mid, d_thr, delta) <= epsilon:
                 lo = mid
@@ -116,8 +116,10 @@ class Releaser:
         if self.rng is None:
             measurement = official
         else:
+            loss = official.map(1)  # the filter asks the map many times, always at the one d_in it was built for
             measurement = dp.m.make_user_measurement(self.domain, dp.symmetric_distance(), official.output_measure,
-                                                     function=lambda u: sampler(pre(u)), privacy_map=official.map)
+                                                     function=lambda u: sampler(pre(u)),
+                                                     privacy_map=lambda d_in: loss if d_in == 1 else official.map(d_in))
         rho, d = official.map(1)
         out = self.queryable(measurement)
         self.parts.append(Part(name, float(rho), float(d)))
@@ -128,8 +130,10 @@ class Releaser:
         """The smallest noise scale whose rho fits: rho goes as 1/scale^2 for these mechanisms, then OpenDP's
         map (which rounds up) has the last word."""
         scale = (make(1.0).map(1)[0] / rho) ** 0.5
+        step = 1e-12
         while make(scale).map(1)[0] > rho:
-            scale *= 1 + 1e-9
+            scale *= 1 + step
+            step *= 10
         return scale
 
     # ---------------------------------------------------------------- the releases

@@ -4,14 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
-import uuid
 from dataclasses import asdict
 from pathlib import Path
 
-from ..errors import OutputError
 from ..quality.profile import CSS, svg_bars
 from .metrics import Fidelity, Privacy
+from .tables import atomic_write
 
 TV_LIMIT = KS_LIMIT = 0.1  # what the report marks as a close match
 
@@ -48,8 +46,8 @@ def render_html(data: dict, title: str) -> str:
         out.append(f"<tr><td>membership inference AUC (0.5: no signal)</td><td class=n>{p['mia_auc']:.3f}</td><td></td></tr>")
     out.append("</table><h2>Fidelity per column</h2><div class=\"charts\">")
     cols = f["columns"]
-    out.append(f"<figure class=\"chart\" data-chart=\"distance\"><figcaption>TV / KS distance (close below {TV_LIMIT})</figcaption>"
-               f"{svg_bars([c['column'] for c in cols], [c['distance'] for c in cols], horizontal=True)}</figure></div>")
+    out.append(f"<figure class=\"chart\" data-chart=\"distance\"><figcaption>TV / KS distance, per mille (close below {TV_LIMIT * 1000:.0f})"
+               f"</figcaption>{svg_bars([c['column'] for c in cols], [1000 * c['distance'] for c in cols], horizontal=True)}</figure></div>")
     out.append("<table><tr><th>column</th><th>kind</th><th>metric</th><th>distance</th></tr>")
     for c in cols:
         out.append(f"<tr><td>{html.escape(c['column'])}</td><td>{c['kind']}</td><td>{c['metric']}</td><td class=n>{c['distance']:.4f}</td></tr>")
@@ -63,16 +61,7 @@ def render_html(data: dict, title: str) -> str:
 
 
 def write_text(text: str, path: Path) -> None:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise OutputError(f"folder {path.parent} does not exist", f"create it or choose another path than {path}")
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path} ({e.strerror})", "choose a writable path") from None
+    atomic_write(Path(path), lambda tmp: tmp.write_text(text))
 
 
 def write_json(data: dict, path: Path) -> None:

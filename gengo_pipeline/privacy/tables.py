@@ -39,20 +39,23 @@ def table_name(path: str | Path) -> str:
     return Path(path).stem
 
 
-def write_table(df: pl.DataFrame, path: Path) -> None:
-    """Atomically (temp name + rename), in the format of the path's extension."""
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise OutputError(f"output {path} has no table extension", "end it with .csv, .parquet or .jsonl")
+def atomic_write(path: Path, write) -> None:
+    """`write(temp path)`, then rename over `path`: a reader never sees half a file, a failure leaves none."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OutputError(f"folder {path.parent} does not exist", f"create it or choose another path than {path}")
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
-        if kind == "csv":
-            df.write_csv(tmp)
-        elif kind == "parquet":
-            df.write_parquet(tmp)
-        else:
-            df.write_ndjson(tmp)
+        write(tmp)
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path} ({e.strerror})", "choose a writable output") from None
+
+
+def write_table(df: pl.DataFrame, path: Path) -> None:
+    """In the format of the path's extension."""
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise OutputError(f"output {path} has no table extension", "end it with .csv, .parquet or .jsonl")
+    atomic_write(path, df.write_csv if kind == "csv" else df.write_parquet if kind == "parquet" else df.write_ndjson)

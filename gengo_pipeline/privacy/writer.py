@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import json
 
-import os
-import uuid
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 from ..engine.spec import Model
-from ..errors import OutputError, UsageError
+from ..errors import UsageError
 from .accounting import MECHANISM, to_epsilon
 from .domains import ColumnDomain
 from .fit import Learned, LearnedTable
+from .tables import atomic_write
 
 UNIT = ("one row of each input table; with --fk, one parent row together with all its child rows (at most the "
         "learned clip per parent are used); neighbouring datasets add or remove one unit")
@@ -181,8 +180,6 @@ def model_dict(fit: Learned, name: str, columns: dict[str, list[str]]) -> dict:
 def write_model(data: dict, path: Path) -> None:
     if path.suffix not in (".toml", ".json"):
         raise UsageError(f"--out {path} must end in .toml or .json", "name the model file M.toml or M.json")
-    if not path.parent.is_dir():
-        raise OutputError(f"folder {path.parent} does not exist", "create it or choose another --out")
     if path.suffix == ".json":
         text = json.dumps(data, indent=1)
     else:
@@ -191,13 +188,4 @@ def write_model(data: dict, path: Path) -> None:
         except ModuleNotFoundError:
             raise UsageError("writing a TOML model needs tomli-w", "install it (pip install -e '.[privacy]') or write --out M.json") from None
         text = tomli_w.dumps(data)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path} ({e.strerror})", "choose a writable --out") from None
-
-
-
+    atomic_write(path, lambda tmp: tmp.write_text(text))
