@@ -48,6 +48,8 @@ def column_domain(name: str, series: pl.Series) -> ColumnDomain:
         return ColumnDomain(name, "numeric", "float64", decimals=_decimals(series))
     if dtype == pl.Date:
         return ColumnDomain(name, "numeric", "date", integer=True, decimals=0)
+    if isinstance(dtype, pl.Datetime):  # microseconds since the epoch, as the engine's timestamps
+        return ColumnDomain(name, "numeric", "timestamp", integer=True, decimals=0)
     return ColumnDomain(name, "categorical", "string")
 
 
@@ -63,6 +65,8 @@ def _decimals(series: pl.Series) -> int | None:
 def numeric_values(series: pl.Series) -> np.ndarray:
     if series.dtype == pl.Date:
         return series.cast(pl.Int32).to_numpy().astype(np.float64)
+    if isinstance(series.dtype, pl.Datetime):
+        return series.dt.cast_time_unit("us").cast(pl.Int64).to_numpy().astype(np.float64)
     return series.cast(pl.Float64).to_numpy()
 
 
@@ -83,21 +87,34 @@ def pow2_edges(index: int) -> tuple[float, float]:
     return (-1.0, 0.0) if k == 0 else (-(2.0 ** k), -(2.0 ** (k - 1)))
 
 
-def fine_edges(dom: ColumnDomain, lo: float, hi: float) -> np.ndarray:
-    if dom.integer:
+def fine_edges(dom: ColumnDomain, lo: float, hi: float, dense_lo: float, dense_hi: float) -> np.ndarray:
+    """Bin edges over [lo, hi): three quarters of FINE_BINS in the dense part, the rest over the tails by their
+    width; integers get whole-number edges (a bin per value where they fit), floats whole-number edges when
+    bins are at least 1 wide (heaped values such as 25.0 then start a bin)."""
+    tail = max(dense_lo - lo, 0.0) + max(hi - dense_hi, 0.0)
+    inner = FINE_BINS - (FINE_BINS // 4 if tail > 0 else 0)
+    parts = [_even(dom, dense_lo, dense_hi, inner)]
+    for a, b in ((lo, dense_lo), (dense_hi, hi)):
+        if b > a:
+            parts.append(_even(dom, a, b, max(1, round((FINE_BINS // 4) * (b - a) / tail))))
+    return np.unique(np.concatenate(parts))
+
+
+def _even(dom: ColumnDomain, lo: float, hi: float, bins: int) -> np.ndarray:
+    if dom.integer or hi - lo >= bins:
         lo, hi = math.floor(lo), math.ceil(hi)
-        width = max(1, math.ceil((hi - lo) / FINE_BINS))
-        n = max(1, math.ceil((hi - lo) / width))
-        return lo + width * np.arange(n + 1, dtype=np.float64)
-    if hi - lo >= FINE_BINS:  # whole-number edges, so that heaped values (25.0, 40.0) start a bin
-        width = math.ceil((hi - lo) / FINE_BINS)
-        return math.floor(lo) + width * np.arange(FINE_BINS + 1, dtype=np.float64)
-    return np.linspace(lo, hi, FINE_BINS + 1)
+        width = max(1, math.ceil((hi - lo) / bins))
+        return lo + width * np.arange(math.ceil((hi - lo) / width) + 1, dtype=np.float64)
+    return np.linspace(lo, hi, bins + 1)
 
 
 def fine_codes(dom: ColumnDomain, x: np.ndarray) -> np.ndarray:
     """Fine bin of each value, values outside the learned range clamped into the end bins."""
-    return np.clip(np.searchsorted(dom.edges, x, side="right") - 1, 0, len(dom.edges) - 2)
+    return fine_codes_of(dom.edges, x)
+
+
+def fine_codes_of(edges: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
 
 
 def coarse_groups(p: np.ndarray, groups: int = COARSE_BINS) -> np.ndarray:

@@ -136,7 +136,7 @@ def learn(tables: dict[str, pl.DataFrame], fks: list[ForeignKey], epsilon: float
 
     counts = {"children": len(fks),
               "labels": sum(1 for t in learned.values() for c in t.columns if c.kind == "categorical" and not c.public_labels),
-              "bounds": sum(1 for t in learned.values() for c in t.columns if c.kind == "numeric"),
+              "bounds": 2 * sum(1 for t in learned.values() for c in t.columns if c.kind == "numeric"),
               "oneway": sum(len(t.columns) + sum(1 for c in t.columns if c.type == "float64") for t in learned.values()),
               "select": sum(len(t.columns) - 1 for t in learned.values()),
               "twoway": sum(len(t.columns) - 1 for t in learned.values())}
@@ -205,13 +205,7 @@ def _learn_table(rel: Releaser, lt: LearnedTable, df: pl.DataFrame, rows: _Rows,
             size = len(dom.labels)
         else:
             x = D.numeric_values(s)
-            grid = rel.counts(f"{lt.name}.{dom.name}: range", rows.histogram(D.pow2_bin(x), 2 * D.POW2), k, per["bounds"])
-            sigma = k / np.sqrt(2 * per["bounds"])
-            above = np.flatnonzero(grid > 5 * sigma)  # 128 cells of noise: 3 sigma would let spurious ones through
-            if len(above) == 0:
-                above = np.asarray([int(np.argmax(grid))])
-            lo, hi = D.pow2_edges(int(above[0]))[0], D.pow2_edges(int(above[-1]))[1]
-            dom.edges = D.fine_edges(dom, lo, hi)
+            dom.edges = D.fine_edges(dom, *_range(rel, f"{lt.name}.{dom.name}", rows, x, per["bounds"]))
             c = D.fine_codes(dom, x)
             size = len(dom.edges) - 1
             if dom.type == "float64":
@@ -226,6 +220,25 @@ def _learn_table(rel: Releaser, lt: LearnedTable, df: pl.DataFrame, rows: _Rows,
     lt.rows = float(np.mean(totals))
     coarse = {d.name: np.where(codes[d.name] >= 0, d.coarse_of[np.maximum(codes[d.name], 0)], -1) for d in lt.columns}
     _learn_tree(rel, lt, rows, coarse, per)
+
+
+def _range(rel: Releaser, name: str, rows: _Rows, x: np.ndarray, rho: float) -> tuple[float, float, float, float]:
+    """(low, high, dense low, dense high) of a number in two releases: [low, high) spans the cells of a
+    data-independent grid of powers of two that clearly hold rows (5 sigma: 128 cells of noise); the dense
+    part is the same test on 128 equal cells of that range. Years 1984-88 lie in [1024, 2048), densely in
+    [1984, 1992): most bins go there (one per year), and the rest still cover the tails the test cannot see."""
+    sigma = rows.stability / np.sqrt(2 * rho)
+    grid = rel.counts(f"{name}: range", rows.histogram(D.pow2_bin(x), 2 * D.POW2), rows.stability, rho)
+    above = np.flatnonzero(grid > 5 * sigma)
+    if len(above) == 0:
+        above = np.asarray([int(np.argmax(grid))])
+    lo, hi = D.pow2_edges(int(above[0]))[0], D.pow2_edges(int(above[-1]))[1]
+    cells = np.linspace(lo, hi, D.FINE_BINS + 1)
+    finer = rel.counts(f"{name}: dense range", rows.histogram(D.fine_codes_of(cells, x), D.FINE_BINS), rows.stability, rho)
+    above = np.flatnonzero(finer > 5 * sigma)
+    if len(above) == 0:
+        return lo, hi, lo, hi
+    return lo, hi, float(cells[above[0]]), float(cells[above[-1] + 1])
 
 
 def _learn_tree(rel: Releaser, lt: LearnedTable, rows: _Rows, coarse: dict[str, np.ndarray], per: dict) -> None:

@@ -61,8 +61,11 @@ def _replace(df: pl.DataFrame, name: str, rule: Replace, secret: bytes) -> pl.Da
 
 def _generalize(s: pl.Series, rule: Generalize) -> pl.Series:
     if rule.to is not None:
-        if s.dtype not in (pl.Date, pl.Datetime) and not isinstance(s.dtype, pl.Datetime):
-            s = s.cast(pl.Utf8).str.to_date(strict=False)
+        if s.dtype != pl.Date and not isinstance(s.dtype, pl.Datetime):
+            parsed = s.cast(pl.Utf8).str.to_date(strict=False)
+            if parsed.null_count() > s.null_count():
+                raise UsageError(f"column {s.name!r} holds values that are not dates (YYYY-MM-DD)", "generalize dates only, or use `keep`")
+            s = parsed
         return s.dt.truncate("1y" if rule.to == "year" else "1mo").alias(s.name)
     if rule.band is not None:
         if not s.dtype.is_numeric():
