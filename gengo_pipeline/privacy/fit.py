@@ -131,7 +131,9 @@ def learn(tables: dict[str, pl.DataFrame], fks: list[ForeignKey], epsilon: float
         learned[name] = LearnedTable(name, 0.0, cols, key=keys.get(name), fk=fk_of.get(name))
     for name in tables:
         for c in tables[name].columns:
-            if tables[name][c].null_count() and c not in (keys.get(name), fk_of[name].column if name in fk_of else None):
+            col = tables[name][c]
+            empty = col.null_count() or (col.dtype.is_float() and col.is_nan().any())
+            if empty and c not in (keys.get(name), fk_of[name].column if name in fk_of else None):
                 raise UsageError(f"{name}.{c} has empty values", "fill or drop them first (gengo learn models complete rows)")
 
     counts = {"children": len(fks),
