@@ -161,9 +161,12 @@ class Releaser:
             return t >> dp.m.make_gaussian_threshold(t.output_domain, t.output_metric, scale=scale, threshold=threshold)
 
         scale = self._scale(lambda s: make(s, 1 << 30), rho)
-        threshold = stability
+        low, threshold = stability, stability  # the lowest threshold whose delta fits (more labels released)
         while make(scale, threshold).map(1)[1] > delta:
-            threshold = threshold * 5 // 4 + 1
+            low, threshold = threshold, threshold * 2
+        while threshold - low > 1:
+            mid = (low + threshold) // 2
+            low, threshold = (mid, threshold) if make(scale, mid).map(1)[1] > delta else (low, mid)
 
         def sample(counts: dict) -> dict:
             noisy = {k: v + discrete_gaussian(self.rng, scale) for k, v in sorted(counts.items())}

@@ -88,11 +88,14 @@ def pow2_edges(index: int) -> tuple[float, float]:
 
 
 def fine_edges(dom: ColumnDomain, lo: float, hi: float, dense_lo: float, dense_hi: float) -> np.ndarray:
-    """Bin edges over [lo, hi): three quarters of FINE_BINS in the dense part, the rest over the tails by their
-    width; integers get whole-number edges (a bin per value where they fit), floats whole-number edges when
-    bins are at least 1 wide (heaped values such as 25.0 then start a bin)."""
+    """Bin edges over [lo, hi): three quarters of FINE_BINS in the dense part (more, up to one per whole number,
+    when the dense part spans at most 2 x FINE_BINS of them), the rest over the tails by their width; integers
+    get whole-number edges, floats too when bins are at least 1 wide (heaped values such as 0.0 and 25.0 then
+    have a bin of their own, where the learned whole-number share puts them)."""
     tail = max(dense_lo - lo, 0.0) + max(hi - dense_hi, 0.0)
     inner = FINE_BINS - (FINE_BINS // 4 if tail > 0 else 0)
+    if dense_hi - dense_lo <= 2 * FINE_BINS and (dom.integer or dense_hi - dense_lo >= inner):
+        inner = max(inner, math.ceil(dense_hi) - math.floor(dense_lo))  # a bin per whole number: heaps (0, 25, 40) stay put
     parts = [_even(dom, dense_lo, dense_hi, inner)]
     for a, b in ((lo, dense_lo), (dense_hi, hi)):
         if b > a:
