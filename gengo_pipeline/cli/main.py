@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.register(sub)
     info.register(sub)
     status.register(sub)
-    for name in ("quality",):
+    for name in ("quality", "privacy"):
         try:
             __import__(f"{__package__}.{name}", fromlist=["register"]).register(sub)
         except ModuleNotFoundError as e:  # optional command groups land in their own issues

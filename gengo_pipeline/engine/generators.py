@@ -294,6 +294,60 @@ class Derive(Generator):
         return np.broadcast_to(np.asarray(out), ctx.rows.shape).copy()
 
 
+@generator("binned")
+class Binned(Generator):
+    """A number from a histogram: a bin drawn by `weights`, then uniform inside it ([edges[i], edges[i+1])).
+
+    With `by`, each value of that column (a learned model's coarse bin, or a category) has its own weights
+    over the same bins: weights_by[str(value)]. `decimals` rounds (0 gives integers: a bin [a, b) then holds
+    the integers a..b-1, each equally likely), so learned histograms of counts and ages stay integral.
+    `integral_share` of the other values are whole numbers of their bin (real data heaps on round values).
+    """
+
+    class Cfg(Generator.Cfg):
+        edges: list[float]
+        weights: list[float] | None = None
+        by: str | None = None
+        weights_by: dict[str, list[float]] = {}
+        decimals: int | None = None
+        integral_share: float = 0.0
+
+    def setup(self):
+        c = self.cfg
+        self.edges = np.asarray(c.edges, dtype=np.float64)
+        bins = len(self.edges) - 1
+        if bins < 1 or np.any(np.diff(self.edges) <= 0):
+            raise SpecError(f"{self.table.name}.{self.column}: binned edges must increase", "give at least two increasing edges")
+        if bool(c.by) != bool(c.weights_by) or (c.by is None and c.weights is None):
+            raise SpecError(f"{self.table.name}.{self.column}: binned needs `weights`, or `by` with `weights_by`",
+                            "give one weight per bin, or per value of `by`")
+        self.names = list(c.weights_by)
+        tables = [c.weights_by[g] for g in self.names] if c.by else [c.weights]
+        if any(len(w) != bins for w in tables):
+            raise SpecError(f"{self.table.name}.{self.column}: binned weights need {bins} entries (one per bin)", "fix the weights")
+        self.groups = AliasGroups.build([AliasTable.build(w) for w in tables])
+
+    def __call__(self, ctx):
+        if self.cfg.by:
+            group = group_codes(ctx.get(self.cfg.by), self.names)
+            if np.any(group < 0):
+                raise SpecError(f"{self.table.name}.{self.column}: no weights for some values of {self.cfg.by}", "add them to weights_by")
+        else:
+            group = np.zeros(len(ctx.rows), dtype=np.int64)
+        b = self.groups.sample(ctx.bits(), group)
+        lo, hi = self.edges[b], self.edges[b + 1]
+        u = ctx.uniform("within")
+        if self.cfg.decimals == 0:  # integers a..b-1 of the bin [a, b)
+            lo, hi = np.ceil(lo), np.ceil(hi)
+            return (lo + np.minimum(np.floor(u * (hi - lo)), np.maximum(hi - lo - 1, 0))).astype(np.int64)
+        x = lo + u * (hi - lo)
+        if self.cfg.integral_share > 0:
+            first, count = np.ceil(lo), np.ceil(hi) - np.ceil(lo)  # the whole numbers in [lo, hi)
+            whole = (ctx.uniform("integral") < self.cfg.integral_share) & (count > 0)
+            x = np.where(whole, first + np.minimum(np.floor(u * count), np.maximum(count - 1, 0)), x)
+        return x if self.cfg.decimals is None else np.round(x, self.cfg.decimals)
+
+
 # ------------------------------------------------------------------ categorical choices
 
 

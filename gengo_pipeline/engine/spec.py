@@ -178,6 +178,8 @@ class Model(_Spec):
     # --scale-factor: rows of these tables at scale factor 1 over `scale_factor_days` days (e.g. TPC-DS's SF 1)
     scale_factor_rows: dict[str, float] = Field(default_factory=dict)
     scale_factor_days: int = 365
+    # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
+    privacy: dict = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_tables(self) -> "Model":

@@ -193,6 +193,12 @@ def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | N
             if g.get("max") is not None:
                 conds.append(f"{c} <= {_num(g['max'], params) / unit!r}")
             return " AND ".join(conds), f"in [{g.get('min')}, {g.get('max')}]"
+        if kind == "binned":  # a learned histogram: values inside its outer edges
+            lo, hi = float(g["edges"][0]), float(g["edges"][-1])
+            if col.type == "date":  # edges in epoch days
+                lo_d, hi_d = (dt.date(1970, 1, 1) + dt.timedelta(days=int(x)) for x in (lo, hi))
+                return f"{c} BETWEEN DATE '{lo_d}' AND DATE '{hi_d}'", f"in [{lo_d}, {hi_d}]"
+            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
         if kind == "lognormal_money":
             lo, hi = _num(g.get("min", 0.5), params), _num(g.get("max", 100_000.0), params)
             return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
