@@ -21,7 +21,7 @@ DAGSTER = str(Path(sys.executable).parent / "dagster")
 
 def dagster_env(home: Path, out: Path) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
     return {**os.environ, "DAGSTER_HOME": str(home), "GENGO_OUT": str(out), "GENGO_SCALE": "0.05",
             "GENGO_SEED": "11", "GENGO_WORKERS": "1", "GENGO_FORMATS": "parquet,csv"}
 
