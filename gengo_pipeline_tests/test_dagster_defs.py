@@ -43,7 +43,7 @@ def test_every_model_table_is_one_asset_in_its_model_group():
             assert node.group_name == group_name(m) and node.code_version == f"{m.name}-schema-{m.schema_version}"
             assert node.backfill_policy == dg.BackfillPolicy.single_run()
             if t.partitioned:
-                assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
+                assert isinstance(node.partitions_def, dg.StaticPartitionsDefinition)  # see defs/partitions.py
                 keys = node.partitions_def.get_partition_keys()
                 assert (keys[0], keys[-1], len(keys)) == ("2024-01-01", "2024-03-31", 91)
             else:
@@ -97,7 +97,7 @@ def test_checks_target_gengo_assets_and_every_models_checks_are_merged():
 
 def test_schedule_tick_targets_the_previous_day_and_skips_outside_the_partitions():
     repository = defs.get_repository_def()
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         for m in MODELS.values():
             schedule = defs.resolve_schedule_def(schedule_name(m))
             assert schedule.job_name == job_name(m)

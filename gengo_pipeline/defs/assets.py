@@ -64,7 +64,7 @@ def build_model_asset(model: Model) -> dg.AssetsDefinition:
     key = model_key(model)
 
     @dg.asset(
-        key=key, **_common(model), kinds={"python"},
+        key=key, **_common(model), kinds={"dataset"},
         description=(f"The {model.name} model: {model.doc or f'{len(model.tables)} tables'} "
                      f"Upstream of every {model.name} table, so `{key.to_user_string()}*` selects the whole model. "
                      "A materialization records the settings the run uses."),

@@ -3,8 +3,13 @@
 Partitions must be known when the definitions load, so they come from the settings in force then
 (GENGO_ORIGIN, GENGO_HORIZON, gengo.toml); a run's resource config cannot move them. The default horizon is
 three months after the origin (2024-01-01..2024-03-31): the Dagster UI plots metadata over the last 120
-partitions and its partition dialog opens on the last 90 days, so a set it can show whole is one a user
-finds. A horizon in the future gives a rolling set that ends yesterday (UTC), as the daily schedule needs.
+partitions of a set, so it plots this one whole.
+
+The days are a StaticPartitionsDefinition of ISO dates, not a DailyPartitionsDefinition: Dagster 1.13
+lists a time-window set's "last N partitions" backwards from the current time, ignoring its end date
+(TimeWindowPartitionsDefinition.get_paginated_partition_keys), so the UI's per-partition plots of a set
+that ends in the past, or of the first months of one that runs to yesterday, stay empty. Keys, ranges,
+single-run backfills and `--partition-range` work the same on both.
 """
 from __future__ import annotations
 
@@ -40,14 +45,13 @@ def window() -> tuple[dt.date, dt.date]:
 
 
 @cache
-def daily() -> dg.DailyPartitionsDefinition:
-    """One partitions definition shared by every table, check, job and schedule (Dagster compares them)."""
+def daily() -> dg.StaticPartitionsDefinition:
+    """One partitions definition shared by every table and check (Dagster compares them): YYYY-MM-DD keys."""
     first, last = window()
-    return dg.DailyPartitionsDefinition(start_date=first.isoformat(), end_date=(last + dt.timedelta(days=1)).isoformat(),
-                                        timezone="UTC")
+    return dg.StaticPartitionsDefinition([(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)])
 
 
-def partitions_for(model: Model, table: str) -> dg.DailyPartitionsDefinition | None:
+def partitions_for(model: Model, table: str) -> dg.StaticPartitionsDefinition | None:
     """The day partitions for day-partitioned tables; None for static ones (written once, no date= folder)."""
     return daily() if model.table(table).partitioned else None
 
