@@ -34,16 +34,18 @@ ASSETS = """{ assetNodes(group: {groupName: "ecommerce", repositoryName: "__repo
 
 
 def test_materialize_a_day_from_the_ui_and_see_rows_checks_and_plot(tmp_path):
-    session(tmp_path, ARTIFACTS)
+    session(tmp_path, ARTIFACTS, ARTIFACTS)
 
 
-def session(work: Path, shots: Path) -> None:
+def session(work: Path, shots: Path, logs: Path) -> None:
+    """Screenshots to `shots`; the logs of `dg dev` and Chromium to `logs`."""
     shots.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
     out = work / "dg"
     env = dagster_env(work / "home", out, GENGO_FORMATS="parquet")
     subprocess.run([sys.executable, "-c", "from dagster import DagsterInstance; DagsterInstance.get().get_runs()"],
                    env=env, check=True)  # create the instance's databases once: two processes racing to would fail
-    with DagsterDev(env, work / "dev.log") as dev:
+    with DagsterDev(env, logs / "dev.log") as dev:
         week = subprocess.Popen([str(BIN / "dg"), "launch", "--assets", "ecommerce/*", "--partition-range", "...".join(WEEK)],
                                 env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         nodes = dev.wait(lambda: dev.graphql(ASSETS)["assetNodes"], 180, "the ecommerce assets")
@@ -54,7 +56,7 @@ def session(work: Path, shots: Path) -> None:
         assert (keys[0], keys[-1], len(keys)) == ("2024-01-01", "2024-03-31", 91)
         log, _ = week.communicate(timeout=RUN_SECONDS)
         assert week.returncode == 0 and "Warning" not in log, log[-3000:]
-        with HeadlessChromium(work / "chromium.log") as chromium, sync_playwright() as pw:
+        with HeadlessChromium(logs / "chromium.log") as chromium, sync_playwright() as pw:
             browser = pw.chromium.connect_over_cdp(chromium.cdp)
             page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
             page.set_default_timeout(WAIT_MS)
@@ -65,6 +67,8 @@ def session(work: Path, shots: Path) -> None:
                 raise
             finally:
                 browser.close()
+    noise = [line for line in (logs / "dev.log").read_text().splitlines() if re.search("warning", line, re.IGNORECASE)]
+    assert not noise, noise  # `dg dev` and every run it started warned of nothing
     reference = work / "cli"
     gengo("gen", "--model", "ecommerce", "--start", WEEK[0], "--days", "8", "--out", str(reference), "--no-progress", env=env)
     assert file_hashes(out) == file_hashes(reference)
@@ -79,12 +83,14 @@ def drive(page: Page, url: str, out: Path, shots: Path) -> None:
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Launch runs to materialize 9 assets")).to_be_visible()
     dialog.get_by_text("Select a partition", exact=False).click()
+    expect(page.get_by_text("Select all (91)")).to_be_visible()  # every day from the origin to the horizon
+    expect(page.get_by_text(WEEK[0], exact=True).first).to_be_visible()
+    page.screenshot(path=shots / "dagster-launch.png")
     page.keyboard.type(DAY)
     expect(page.get_by_text("Select all (1)")).to_be_visible()  # the typed day filters the list to itself
     page.get_by_text(DAY, exact=True).first.click()
     page.keyboard.press("Escape")
     expect(dialog.get_by_text("1 partition", exact=True)).to_be_visible()
-    page.screenshot(path=shots / "dagster-launch.png")
     dialog.get_by_role("button", name="Launch 1 run").click()
 
     # the run: the toast links it; its page says Success
@@ -126,5 +132,5 @@ def drive(page: Page, url: str, out: Path, shots: Path) -> None:
 
 if __name__ == "__main__":  # refresh the README's screenshots
     with tempfile.TemporaryDirectory() as tmp:
-        session(Path(tmp), REPO / "docs")
+        session(Path(tmp), REPO / "docs", Path(tmp))
     print(f"screenshots written to {REPO / 'docs'}")
