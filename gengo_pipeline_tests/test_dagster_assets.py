@@ -114,3 +114,14 @@ def test_resource_reads_gengo_env_and_envvar(tmp_path, monkeypatch):
     manifest = json.loads((tmp_path / "envvar" / "ecommerce" / "_manifest.json").read_text())
     assert manifest["seed"] == 99 and manifest["tables"]["dim_product_categories"]["rows"] > 0
     assert not (tmp_path / "env").exists()
+
+
+def test_a_run_that_moves_the_origin_is_refused_and_writes_nothing(tmp_path):
+    """Partition keys come from the origin when the definitions loaded: a resource with another origin would
+    write 2024-01-03's key with other days' rows."""
+    res = dg.materialize(build_assets(ECOM), partition_key="2024-01-03", raise_on_error=False,
+                         resources={"gengo": resource(tmp_path / "dg", origin="2024-02-01")})
+    assert not res.success
+    failure = next(e for e in res.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "origin 2024-02-01 differs from the partitions' origin 2024-01-01" in failure, failure
+    assert not (tmp_path / "dg").exists()

@@ -74,7 +74,8 @@ def _metadata(results, failed: list) -> dict:
 
 
 def _checked_materialization(context, key: dg.AssetKey, day: str):
-    """The materialization of `day` that the evaluation is about (what AssetCheckResult looks up itself)."""
+    """The materialization of `day` that the evaluation is about (what AssetCheckResult looks up itself; the
+    record type is Dagster's, not exported at its top level)."""
     from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationTargetMaterializationData
 
     found = context.instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[day]), limit=1)
