@@ -29,6 +29,7 @@ WAIT_MS = 60_000  # a page element (the UI polls every 2 s; a loaded 2-core mach
 RUN_SECONDS = 240
 TABLES = ("dim_product_categories", "dim_suppliers", "dim_products", "dim_customers", "dim_customer_addresses",
           "fact_orders_header", "fact_order_items")
+RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
 ASSETS = """{ assetNodes(group: {groupName: "ecommerce", repositoryName: "__repository__",
   repositoryLocationName: "gengo"}) { assetKey { path } isPartitioned partitionKeys } }"""
 
@@ -56,6 +57,9 @@ def session(work: Path, shots: Path, logs: Path) -> None:
         assert (keys[0], keys[-1], len(keys)) == ("2024-01-01", "2024-03-31", 91)
         log, _ = week.communicate(timeout=RUN_SECONDS)
         assert week.returncode == 0 and "Warning" not in log, log[-3000:]
+        runs = dev.graphql(RUNS)["runsOrError"]["results"]
+        assert [{t["key"]: t["value"] for t in r["tags"] if "range" in t["key"]} for r in runs] == [  # a range: one run
+            {"dagster/asset_partition_range_start": WEEK[0], "dagster/asset_partition_range_end": WEEK[1]}]
         with HeadlessChromium(logs / "chromium.log") as chromium, sync_playwright() as pw:
             browser = pw.chromium.connect_over_cdp(chromium.cdp)
             page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
