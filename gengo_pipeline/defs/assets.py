@@ -1,41 +1,97 @@
-"""The asset factory: one asset per table of a model, keyed <model>/<table>, grouped by model.
+"""The asset factory: a model root asset `<model>/` and one asset per table keyed <model>/<table>, grouped by model.
 
-Daily partitioned (static tables unpartitioned), deps from the foreign keys, code_version from the
-model's schema version, single-run backfills (a partition range is one core run). No per-model code.
+The root records the model's description and the settings a run uses; its data version is a hash of the
+settings that decide the files' bytes, so a change of seed or scale shows every table as stale. Tables
+are daily partitioned (static tables unpartitioned), depend on the root (directly, or through the tables
+their foreign keys point at), carry the model's schema version as code_version and backfill a partition
+range in one run (a range is one core run). No per-model code.
 (No `from __future__ import annotations`: Dagster inspects the `context` annotation at definition time.)
 """
+import hashlib
+import json
 import warnings
 
 import dagster as dg
 
 from ..engine.spec import Model, Table
 from ..errors import GengoError
+from ..run.executor import identity_of
+from ..run.plan import make_plan
+from ..run.settings import GengoSettings
+from ..store.dataset import fingerprint
 from . import metadata
-from .generate import generate_table
+from .generate import generate_table, window_settings
 from .graph import dependency_graph
-from .keys import asset_key, group_name
-from .partitions import days_of, partitions_for
+from .keys import asset_key, group_name, model_key
+from .partitions import days_of, partitions_for, window
 from .resources import GengoResource
+
+def run_settings(gengo: GengoResource) -> GengoSettings:
+    """The resource's settings, refused when their origin is not the one the partitions were built from."""
+    settings = gengo.settings()
+    first, _ = window()
+    if settings.origin != first:
+        raise dg.Failure(f"origin {settings.origin} differs from the partitions' origin {first}: partition keys "
+                         "would name other days; set GENGO_ORIGIN (or origin in gengo.toml) and reload definitions")
+    return settings
+
+
+def _common(model: Model) -> dict:
+    """Arguments every asset of the model shares."""
+    return {"group_name": group_name(model), "code_version": f"{model.name}-schema-{model.schema_version}",
+            "tags": {"gengo/model": group_name(model)}, "backfill_policy": dg.BackfillPolicy.single_run()}
+
+
+def settings_record(model: Model, settings: GengoSettings) -> dict:
+    """What a run's files are a function of: the dataset's identity (store.dataset), plus where the dataset
+    lives and in which formats; the same record means the same bytes."""
+    plan = make_plan(model, window_settings(settings, None, None))
+    identity = identity_of(plan)
+    return {**identity, "fingerprint": fingerprint(identity), "formats": settings.formats,
+            "out": str(settings.out)}
+
+
+def _tables_markdown(model: Model) -> str:
+    deps = dependency_graph(model)
+    rows = ["| table | partitioned by day | columns | depends on |", "|---|---|---:|---|"]
+    rows += [f"| {t.name} | {'yes' if t.partitioned else 'no (static)'} | {len(t.output_columns)} | "
+             f"{', '.join(deps[t.name]) or '-'} |" for t in model.tables]
+    return "\n".join(rows)
+
+
+def build_model_asset(model: Model) -> dg.AssetsDefinition:
+    first, last = window()
+    key = model_key(model)
+
+    @dg.asset(
+        key=key, **_common(model), kinds={"dataset"},
+        description=(f"The {model.name} model: {model.doc or f'{len(model.tables)} tables'} "
+                     f"Upstream of every {model.name} table, so `{key.to_user_string()}*` selects the whole model. "
+                     "A materialization records the settings the run uses."),
+        metadata={"tables": dg.MetadataValue.md(_tables_markdown(model)),
+                  "partitions": f"{first} .. {last} (GENGO_ORIGIN, GENGO_HORIZON)",
+                  "gengo/model": model.name, "gengo/schema_version": model.schema_version},
+    )
+    def _model(context: dg.AssetExecutionContext, gengo: GengoResource) -> dg.MaterializeResult:
+        record = settings_record(model, run_settings(gengo))
+        version = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+        context.log.info(f"{model.name}: settings {record} (data version {version})")
+        return dg.MaterializeResult(data_version=dg.DataVersion(version),
+                                    metadata={"settings": dg.MetadataValue.json(record),
+                                              "out": dg.MetadataValue.path(record["out"])})
+
+    return _model
 
 
 def build_table_asset(model: Model, table: Table) -> dg.AssetsDefinition:
     partitioned = partitions_for(model, table.name) is not None
-    with warnings.catch_warnings():  # BackfillPolicy is "beta" in Dagster 1.13; it is what the issue asks for
-        warnings.simplefilter("ignore", dg.BetaWarning)
-        return _decorate(model, table, partitioned)
+    table_deps = dependency_graph(model)[table.name]
 
-
-def _decorate(model: Model, table: Table, partitioned: bool) -> dg.AssetsDefinition:
     @dg.asset(
-        key=asset_key(model, table.name),
-        group_name=group_name(model),
-        deps=[asset_key(model, d) for d in dependency_graph(model)[table.name]],
+        key=asset_key(model, table.name), **_common(model), kinds={"python", "polars"},
+        deps=[asset_key(model, d) for d in table_deps] or [model_key(model)],  # the root reaches all through them
         partitions_def=partitions_for(model, table.name),
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        code_version=f"{model.name}-schema-{model.schema_version}",
         description=table.doc or f"{model.name}.{table.name}: {len(table.output_columns)} columns",
-        kinds={"python", "polars"},
-        tags={"gengo/model": group_name(model)},
         metadata={"gengo/model": model.name, "gengo/table": table.name, "gengo/partitioned": partitioned,
                   "gengo/schema_version": model.schema_version},
     )
@@ -46,13 +102,13 @@ def _decorate(model: Model, table: Table, partitioned: bool) -> dg.AssetsDefinit
         else:
             start, days = None, None
         try:
-            result = generate_table(model, table.name, gengo.settings(), start, days, run_id=context.run_id,
+            result = generate_table(model, table.name, run_settings(gengo), start, days, run_id=context.run_id,
                                     log=context.log.warning)
         except GengoError as e:  # a user's problem: its one line (problem and fix), not a traceback
             raise dg.Failure(description=e.one_line(), allow_retries=False) from None
         stats = metadata.per_partition(result, table.name)
         context.log.info(f"{model.name}/{table.name}: {start or 'static'} x {days or 1} day(s), "
-                         f"{sum(s['rows'] for s in stats.values()):,} rows in {result.seconds:.2f} s")
+                         f"{sum(s[metadata.ROWS] for s in stats.values()):,} rows in {result.seconds:.2f} s")
         if len(stats) > 1:  # a range in one run: each partition gets its own numbers (per-partition plots)
             for date, values in stats.items():
                 context.add_asset_metadata(values, partition_key=date)
@@ -63,4 +119,6 @@ def _decorate(model: Model, table: Table, partitioned: bool) -> dg.AssetsDefinit
 
 
 def build_assets(model: Model) -> list[dg.AssetsDefinition]:
-    return [build_table_asset(model, t) for t in model.tables]
+    with warnings.catch_warnings():  # BackfillPolicy is "beta" in Dagster 1.13; single-run ranges are the point
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return [build_model_asset(model)] + [build_table_asset(model, t) for t in model.tables]

@@ -17,6 +17,16 @@ def asset_key(model: Model | str, table: str) -> dg.AssetKey:
     return dg.AssetKey([_name(model), table])
 
 
+def model_key(model: Model | str) -> dg.AssetKey:
+    """`<model>/`: the model's root asset, upstream of every table.
+
+    Dagster 1.13 reads a bare `--select ecommerce/*` with its legacy parser as "asset `ecommerce/` and
+    everything downstream" (AssetKey.from_user_string splits on "/", leaving an empty last part), so with
+    this key the literal `ecommerce/*` selects exactly the model's assets.
+    """
+    return dg.AssetKey([_name(model), ""])
+
+
 def group_name(model: Model | str) -> str:
     """Dagster names must match ^[A-Za-z0-9_]+$: ecommerce-ds -> ecommerce_ds."""
     return re.sub(r"[^A-Za-z0-9_]", "_", _name(model))

@@ -1,8 +1,9 @@
 """Materialization metadata, named the same for every table so the UI plots them per partition.
 
-Per partition: rows, bytes, files, seconds, rows_per_second (and dagster/row_count); for the whole
-materialization: the dataset path, the formats, the daily scale, the dataset version and a Markdown
-preview of the first rows.
+Per partition, the numbers the UI plots: dagster/row_count and dagster/size_bytes (Dagster's own keys: the
+asset overview shows them as "Row count" and "Storage") and seconds; for the whole materialization: the
+dataset's path and version, the formats and a Markdown preview of the first rows. Constant values (seed,
+scale, file counts) would plot as flat lines: the model root asset records the settings instead.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import polars as pl
 from ..run.executor import RunResult
 
 PREVIEW_ROWS = 5
+ROWS, BYTES, SECONDS = "dagster/row_count", "dagster/size_bytes", "seconds"
 READERS = {"parquet": pl.read_parquet, "csv": pl.read_csv, "jsonl": pl.read_ndjson}
 
 
@@ -22,18 +24,15 @@ def per_partition(result: RunResult, table: str) -> dict[str | None, dict[str, f
     engine = result.plan.engine()
     stats: dict[str | None, dict] = {}
     for _, day, _, _ in result.plan.partitions(engine, [table]):
-        stats[None if day is None else engine.date_of_day(day).isoformat()] = {"rows": 0, "bytes": 0, "files": 0}
+        stats[None if day is None else engine.date_of_day(day).isoformat()] = {ROWS: 0, BYTES: 0}
     first = result.plan.settings.format_list[0]
     for f in result.files:
-        s = stats.setdefault(f["date"], {"rows": 0, "bytes": 0, "files": 0})
-        s["rows"] += f["rows"] if f["format"] == first else 0
-        s["bytes"] += f["bytes"]
-        s["files"] += 1
-    total = max(1, sum(s["rows"] for s in stats.values()))
+        s = stats.setdefault(f["date"], {ROWS: 0, BYTES: 0})
+        s[ROWS] += f["rows"] if f["format"] == first else 0
+        s[BYTES] += f["bytes"]
+    total = max(1, sum(s[ROWS] for s in stats.values()))
     for s in stats.values():
-        s["seconds"] = round(result.seconds * max(s["rows"], 1) / total, 4)
-        s["rows_per_second"] = round(s["rows"] / s["seconds"], 1) if s["seconds"] > 0 else 0.0
-        s["dagster/row_count"] = s["rows"]
+        s[SECONDS] = round(result.seconds * max(s[ROWS], 1) / total, 4)
     return stats
 
 
@@ -49,5 +48,6 @@ def preview(result: RunResult, rows: int = PREVIEW_ROWS) -> str:
 
 def summary(result: RunResult, table: str) -> dict[str, dg.MetadataValue]:
     s = result.plan.settings
-    return {"path": dg.MetadataValue.path(result.url), "formats": s.formats, "scale": result.plan.scale,
-            "seed": s.seed, "dataset_version": result.version, "preview": dg.MetadataValue.md(preview(result))}
+    return {"path": dg.MetadataValue.path(result.url), "formats": s.formats,
+            "dataset_version": dg.MetadataValue.text(str(result.version)),  # text: a counter is no series to plot
+            "preview": dg.MetadataValue.md(preview(result))}

@@ -82,6 +82,7 @@ class GengoSettings(BaseSettings):
     scale: float | None = Field(None, gt=0)
     scale_factor: float | None = Field(None, gt=0, description="TPC-DS-style scale factor (models that declare scale_factor_rows)")
     snapshot: dt.date | None = None
+    horizon: dt.date | None = Field(None, description="Dagster: the last day partition (default origin + 3 months - 1 day)")
     chunk_rows: int = Field(131_072, ge=1_000)
     rows_per_file: int = Field(2_000_000, ge=1_000)
     row_group_rows: int = Field(131_072, ge=1_000)
