@@ -127,7 +127,7 @@ def header(name: str, kind: str, channel: str, hours: int) -> dict:
     """A ticket/order: date (volume), time, customer, its demographics and address, the store / call centre /
     web site (the version valid that day), and the anchor of its distinct items."""
     cols = [key("number"),
-            H("anchor", fn("anchor")),
+            H("anchor", fn("anchor", customer="customer", share="$repeat_share", width=48)),
             H("time", fn("time_of_day", weight=hours)),
             H("customer", fn("uniform_key", table="customer")),
             H("cdemo", fn("uniform_key", table="customer_demographics")),
@@ -210,6 +210,13 @@ def return_cols(p: str, sales: str, sold_cols: list[str], time: dict) -> list[di
     ]
 
 
+def customer_now(p: str, customer: str) -> list[dict]:
+    """<p>_cdemo_sk, _hdemo_sk, _addr_sk: the customer's current ones (a return records who returns it now)."""
+    cols = ["c_current_cdemo_sk", "c_current_hdemo_sk", "c_current_addr_sk"]
+    return [H(f"{p}__c", fn("lookup", table="customer", via=customer, cols=cols)),
+            *[C(f"{p}_{c.split('_')[2]}_sk", I64, fn("pick", src=f"{p}__c", name=c)) for c in cols]]
+
+
 def return_money(p: str, s: str, amt: str, credit: str) -> list[dict]:
     """return_amt = qty x sales_price; tax at the line's rate; cash + charge + credit = amt_inc_tax;
     return_ship_cost = qty x list_price x 0-50%; net_loss = fee + return_ship_cost + return_tax."""
@@ -232,7 +239,7 @@ STORE_HEADER = header("store_ticket", "store", "store_sales", hours=2)
 CATALOG_HEADER = header("catalog_order", "catalog", "catalog_sales", hours=3)
 WEB_HEADER = header("web_order", "web", "web_sales", hours=3)
 
-SS_SOLD = ["ss_item_sk", "ss_customer_sk", "ss_cdemo_sk", "ss_hdemo_sk", "ss_addr_sk", "ss_store_sk", "ss_ticket_number",
+SS_SOLD = ["ss_item_sk", "ss_customer_sk", "ss_store_sk", "ss_ticket_number",
            "ss_quantity", "ss_sales_price", "ss_list_price", "ss__tax"]
 CS_SOLD = ["cs_item_sk", "cs_bill_customer_sk", "cs_bill_cdemo_sk", "cs_bill_hdemo_sk", "cs_bill_addr_sk", "cs_ship_customer_sk",
            "cs_ship_cdemo_sk", "cs_ship_hdemo_sk", "cs_ship_addr_sk", "cs_call_center_sk", "cs_catalog_page_sk", "cs_ship_mode_sk",
@@ -329,8 +336,9 @@ MODEL = Model.model_validate({
         "inventory_weeks": 261,            # Thursdays 1998-01-01 .. 2002-12-26
         "catalog_ship_to_self_share": 0.9,  # dsdgen: 10% of catalog orders are gifts
         "web_ship_to_self_share": 0.08,    # dsdgen: web orders mostly ship to another customer
-        "store_return_rate": 0.0999, "catalog_return_rate": 0.0999,  # of sale lines (dsdgen at SF 1: 9.99%, 9.99%, 9.96%)
-        "web_return_rate": 0.0996,
+        "repeat_share": 0.5,               # tickets/orders whose items are near the customer's usual ones
+        # returned share of sale lines: dsdgen's 10% as it comes out (SF 1: 9.99%, 9.99%, 9.95%; SF 0.05: 9.92%, 9.89%, 9.91%)
+        "store_return_rate": 0.0998, "catalog_return_rate": 0.0993, "web_return_rate": 0.0993,
         "store_return_min_lag": 4, "store_return_max_lag": 180,      # days after the sale
         "catalog_return_min_lag": 94, "catalog_return_max_lag": 270,  # after the ship date (2-90 days)
         "web_return_min_lag": 122, "web_return_max_lag": 360,        # after the ship date (1-120 days)
@@ -559,8 +567,7 @@ MODEL = Model.model_validate({
              *return_cols("sr", "store_sales", SS_SOLD, uni(8 * 3600 - 1, 17 * 3600 - 1)),
              C("sr_returned_date_sk", I64, fn("date_sk")), C("sr_return_time_sk", I64, derive("sr__time")),
              C("sr_item_sk", I64, derive("sr__ss_item_sk")), C("sr_customer_sk", I64, derive("sr__ss_customer_sk")),
-             C("sr_cdemo_sk", I64, derive("sr__ss_cdemo_sk")), C("sr_hdemo_sk", I64, derive("sr__ss_hdemo_sk")),
-             C("sr_addr_sk", I64, derive("sr__ss_addr_sk")), C("sr_store_sk", I64, derive("sr__ss_store_sk")),
+             *customer_now("sr", "sr_customer_sk"), C("sr_store_sk", I64, derive("sr__ss_store_sk")),
              C("sr_reason_sk", I64, fn("uniform_key", table="reason")),
              C("sr_ticket_number", I64, derive("sr__ss_ticket_number")),
              *return_money("sr", "ss", "return_amt", "store_credit"),
@@ -577,7 +584,7 @@ MODEL = Model.model_validate({
              C("cs_ship_customer_sk", I64, derive("cs__ship_customer")), C("cs_ship_cdemo_sk", I64, derive("cs__ship_cdemo")),
              C("cs_ship_hdemo_sk", I64, derive("cs__ship_hdemo")), C("cs_ship_addr_sk", I64, derive("cs__ship_addr")),
              C("cs_call_center_sk", I64, derive("cs__site")),
-             C("cs_catalog_page_sk", I64, fn("uniform_key", table="catalog_page")),
+             C("cs_catalog_page_sk", I64, fn("catalog_page_of_sale")),
              C("cs_ship_mode_sk", I64, fn("uniform_key", table="ship_mode")),
              C("cs_warehouse_sk", I64, fn("uniform_key", table="warehouse")),
              C("cs_item_sk", I64, derive("cs__item")), C("cs_promo_sk", I64, fn("uniform_key", table="promotion")),

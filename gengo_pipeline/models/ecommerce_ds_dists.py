@@ -30,11 +30,19 @@ def dist(name: str) -> pl.DataFrame:
     return pl.read_csv(path, infer_schema=False, empty_string_is_null=False).with_columns(pl.all().fill_null(""))
 
 
+@lru_cache(maxsize=None)
 def values(name: str, column: int | str = 0) -> list[str]:
     d = dist(name)
     return d[d.columns[column] if isinstance(column, int) else column].to_list()
 
 
+@lru_cache(maxsize=None)
+def labels(name: str, column: int | str = 0) -> pl.Series:
+    """values() as a string Series, to gather from."""
+    return pl.Series(values(name, column), dtype=pl.Utf8)
+
+
+@lru_cache(maxsize=None)
 def weights(name: str, column: int | str = 1) -> np.ndarray:
     """Weight set `column` (1-based, as dsdgen numbers them, or a column name)."""
     d = dist(name)

@@ -18,6 +18,7 @@ the TPC-DS distributions and row-count rules they use are in ecommerce_ds_dists.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -338,8 +339,16 @@ def basket_item(ctx, anchor: str, table: str = "item"):
     return np.minimum(dists.scd_sk(key, ctx.day), rows_of(engine, table))
 
 
-def anchor(ctx, table: str = "item"):
-    return rng.integers(ctx.key(), ctx.rows, 0, ids_of(ctx.table.engine, table) - 1)
+def anchor(ctx, customer: str, share: str | float, width: int, table: str = "item"):
+    """First item (business key, before scattering) of a ticket/order: on `share` of them within `width` of
+    the customer's own spot, the same in every channel (customers buy the same things again, in a store and
+    from the catalog or the web), otherwise anywhere."""
+    engine = ctx.table.engine
+    ids = ids_of(engine, table)
+    spot = rng.bits(engine.key("customer", "__affinity"), _np(ctx.get(customer)).astype(np.int64)) % np.uint64(ids)
+    near = (spot.astype(np.int64) + rng.integers(ctx.key("near"), ctx.rows, 0, width - 1)) % ids
+    anywhere = rng.integers(ctx.key(), ctx.rows, 0, ids - 1)
+    return np.where(ctx.uniform("share") < engine.param(share), near, anywhere)
 
 
 def same_or_other(ctx, same: str, table: str, p_same: float):
@@ -410,7 +419,7 @@ def city_index(ctx, small: str | None = None):
 
 
 def city_name(ctx, of: str):
-    return pl.Series(dists.values("cities"), dtype=pl.Utf8).gather(_np(ctx.get(of)).astype(np.int64))
+    return dists.labels("cities").gather(_np(ctx.get(of)).astype(np.int64))
 
 
 _ZIP_BASE: dict[str, np.ndarray] = {}
@@ -426,11 +435,13 @@ def zip_code(ctx, city: str, county: str):
     return pl.Series(z).cast(pl.Utf8).str.zfill(5)
 
 
+_SUITES = pl.Series([f"Suite {chr(65 + k)}" for k in range(25)] + [f"Suite {10 * k}" for k in range(51)], dtype=pl.Utf8)
+
+
 def suite(ctx):
     """'Suite <n x 10>' or 'Suite <letter>', half each (dsdgen)."""
     i = rng.integers(ctx.key(), ctx.rows, 1, 100)
-    letters = pl.Series([f"Suite {chr(65 + k)}" for k in range(25)] + [f"Suite {10 * k}" for k in range(51)], dtype=pl.Utf8)
-    return letters.gather(np.where(i & 1, 25 + (i >> 1), (i >> 1) % 25))
+    return _SUITES.gather(np.where(i & 1, 25 + (i >> 1), (i >> 1) % 25))
 
 
 # ---------------------------------------------------------------- calendar (date_dim, time_dim)
@@ -530,7 +541,7 @@ def date_part(ctx, part: str):
 def time_part(ctx, field: str):
     """A text column of time_dim from the hours distribution (am_pm, shift, sub_shift, meal) by the hour."""
     col = {"am_pm": 1, "shift": 2, "sub_shift": 3, "meal_time": 4}[field]
-    return pl.Series(dists.values("hours", col), dtype=pl.Utf8).gather(ctx.rows // 3600)
+    return dists.labels("hours", col).gather(ctx.rows // 3600)
 
 
 def date_part_of(ctx, of: str, part: str):
@@ -550,6 +561,7 @@ def category_name(ctx, of: str):
     return pl.Series(_CATEGORIES, dtype=pl.Utf8).gather(_np(ctx.get(of)).astype(np.int64) - 1)
 
 
+@lru_cache(maxsize=None)
 def _classes() -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """Per category: class count and first flat index; flat class names and brand counts."""
     names, brands, counts = [], [], []
@@ -596,10 +608,10 @@ def size_by_category(ctx, by: str):
 
 def formulation(ctx):
     """20 characters: digits with a color embedded, as dsdgen's i_formulation."""
-    colors = dists.values("colors")
+    colors = dists.labels("colors")
     c = rng.integers(ctx.key("color"), ctx.rows, 0, len(colors) - 1)
     digits = pl.Series(rng.bits(ctx.key(), ctx.rows) % np.uint64(10**18)).cast(pl.Utf8).str.zfill(18)
-    color = pl.Series(colors, dtype=pl.Utf8).gather(c)
+    color = colors.gather(c)
     at = rng.integers(ctx.key("at"), ctx.rows, 0, 8)
     df = pl.DataFrame({"d": digits, "c": color, "a": at})
     return df.select((pl.col("d").str.slice(0, pl.col("a")) + pl.col("c") + pl.col("d").str.slice(pl.col("a"))).str.slice(0, 20)).to_series()
@@ -666,3 +678,15 @@ def catalog_period(ctx, part: str, of: str):
     if part == "start":
         return start + JULIAN_EPOCH
     return (m0 + months).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1 + JULIAN_EPOCH
+
+
+def catalog_page_of_sale(ctx):
+    """cs_catalog_page_sk: a page of a catalog valid on the sale day: that half year's, quarter's or month's
+    (18 catalogs of 108 pages a year)."""
+    engine = ctx.table.engine
+    months = dates_of(engine.origin, ctx.day).astype("datetime64[M]").astype(np.int64) - (engine.origin.year - 1970) * 12
+    year, m = np.divmod(np.maximum(months, 0), 12)
+    which = rng.integers(ctx.key("catalog"), ctx.rows, 0, 2)
+    catalog = year * len(_PERIODS) + np.select([which == 0, which == 1], [m // 6, 2 + m // 3], 6 + m)
+    page = catalog * 108 + rng.integers(ctx.key(), ctx.rows, 1, 108)
+    return np.minimum(page, rows_of(engine, "catalog_page"))
