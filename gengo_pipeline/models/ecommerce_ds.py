@@ -150,6 +150,15 @@ HEADER_COLS = {"store": ["anchor", "time", "customer", "cdemo", "hdemo", "addr",
 HEADER_COLS["web"] = HEADER_COLS["catalog"]
 
 
+def last(cols: list[dict]) -> list[dict]:
+    """The visible columns among `cols`, to close a table in TPC-DS's column order (money after the keys)."""
+    return [c for c in cols if not c["hidden"]]
+
+
+def first(cols: list[dict]) -> list[dict]:
+    return [c for c in cols if c["hidden"]]
+
+
 def sale_lines(p: str, kind: str, markup: int, ship: tuple[int, int] | None) -> list[dict]:
     """Header columns, item and promotion, and dsdgen's pricing of a line (p = ss/cs/ws), in cents:
     wholesale_cost uniform $1-100, list_price = wholesale x (1 + markup), sales_price = list x (1 - discount);
@@ -238,6 +247,10 @@ def return_money(p: str, s: str, amt: str, credit: str) -> list[dict]:
 STORE_HEADER = header("store_ticket", "store", "store_sales", hours=2)
 CATALOG_HEADER = header("catalog_order", "catalog", "catalog_sales", hours=3)
 WEB_HEADER = header("web_order", "web", "web_sales", hours=3)
+
+LINES_SS = sale_lines("ss", "store", markup=100, ship=None)
+LINES_CS = sale_lines("cs", "catalog", markup=200, ship=(2, 90))
+LINES_WS = sale_lines("ws", "web", markup=200, ship=(1, 120))
 
 SS_SOLD = ["ss_item_sk", "ss_customer_sk", "ss_store_sk", "ss_ticket_number",
            "ss_quantity", "ss_sales_price", "ss_list_price", "ss__tax"]
@@ -551,7 +564,7 @@ MODEL = Model.model_validate({
          "null_rows": 0.09, "not_null": ["ss_item_sk", "ss_ticket_number"],
          "doc": "tickets of 8-16 lines (mean 12), items distinct within a ticket",
          "columns": [
-             *sale_lines("ss", "store", markup=100, ship=None),
+             *first(LINES_SS),
              C("ss_sold_date_sk", I64, fn("date_sk")),
              C("ss_sold_time_sk", I64, derive("ss__time")),
              C("ss_item_sk", I64, derive("ss__item")),
@@ -560,6 +573,7 @@ MODEL = Model.model_validate({
              C("ss_store_sk", I64, derive("ss__store")),
              C("ss_promo_sk", I64, fn("uniform_key", table="promotion")),
              C("ss_ticket_number", I64, {"kind": "parent_key"}),
+             *last(LINES_SS),
          ]},
         {"name": "store_returns", "volume": returns_volume("store_sales", "store"),
          "null_rows": 0.07, "not_null": ["sr_item_sk", "sr_ticket_number"],
@@ -576,7 +590,7 @@ MODEL = Model.model_validate({
          "null_rows": 0.01, "not_null": ["cs_item_sk", "cs_order_number"],
          "doc": "orders of 4-14 lines (mean 9); each line ships 2-90 days after the sale",
          "columns": [
-             *sale_lines("cs", "catalog", markup=200, ship=(2, 90)),
+             *first(LINES_CS),
              C("cs_sold_date_sk", I64, fn("date_sk")), C("cs_sold_time_sk", I64, derive("cs__time")),
              C("cs_ship_date_sk", I64, fn("date_sk", offset_days="cs__ship_lag")),
              C("cs_bill_customer_sk", I64, derive("cs__customer")), C("cs_bill_cdemo_sk", I64, derive("cs__cdemo")),
@@ -589,6 +603,7 @@ MODEL = Model.model_validate({
              C("cs_warehouse_sk", I64, fn("uniform_key", table="warehouse")),
              C("cs_item_sk", I64, derive("cs__item")), C("cs_promo_sk", I64, fn("uniform_key", table="promotion")),
              C("cs_order_number", I64, {"kind": "parent_key"}),
+             *last(LINES_CS),
          ]},
         {"name": "catalog_returns", "volume": returns_volume("catalog_sales", "catalog"),
          "null_rows": 0.04, "not_null": ["cr_returned_date_sk", "cr_returned_time_sk", "cr_item_sk", "cr_order_number"],
@@ -607,7 +622,7 @@ MODEL = Model.model_validate({
          "null_rows": 0.0005, "not_null": ["ws_item_sk", "ws_order_number"],
          "doc": "orders of 8-16 lines (mean 12); each line ships 1-120 days after the sale",
          "columns": [
-             *sale_lines("ws", "web", markup=200, ship=(1, 120)),
+             *first(LINES_WS),
              C("ws_sold_date_sk", I64, fn("date_sk")), C("ws_sold_time_sk", I64, derive("ws__time")),
              C("ws_ship_date_sk", I64, fn("date_sk", offset_days="ws__ship_lag")),
              C("ws_item_sk", I64, derive("ws__item")),
@@ -620,6 +635,7 @@ MODEL = Model.model_validate({
              C("ws_warehouse_sk", I64, fn("uniform_key", table="warehouse")),
              C("ws_promo_sk", I64, fn("uniform_key", table="promotion")),
              C("ws_order_number", I64, {"kind": "parent_key"}),
+             *last(LINES_WS),
          ]},
         {"name": "web_returns", "volume": returns_volume("web_sales", "web"),
          "null_rows": 0.09, "not_null": ["wr_item_sk", "wr_order_number"],
