@@ -48,6 +48,20 @@ def test_measure_sums_rss_over_the_process_tree():
     assert m.user_s + m.sys_s > 0 and m.wall_s >= 1.0
 
 
+def test_measure_does_not_count_the_callers_memory():
+    # Linux starts a child's ru_maxrss at its parent's peak: a caller holding 300 MB measures a command
+    # that touches 50 MB, and the command's peak must be its own
+    command = "b = bytearray(50 * 10**6); b[::4096] = b'x' * len(b[::4096])"
+    caller = ("import importlib.util, sys; big = bytearray(300 * 10**6); "
+              f"spec = importlib.util.spec_from_file_location('m', {str(REPO / 'bench' / 'measure.py')!r}); "
+              "m = importlib.util.module_from_spec(spec); sys.modules['m'] = m; spec.loader.exec_module(m); "
+              f"r = m.measure([sys.executable, '-c', {command!r}]); print(r.returncode, r.peak_rss_single_mb)")
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", caller], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "0"
+    assert 50 <= float(out[1]) < 120
+
+
 def test_count_rows_csv_and_parquet(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

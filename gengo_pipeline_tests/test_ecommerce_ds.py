@@ -1,6 +1,7 @@
 """ecommerce-ds (TPC-DS): schema, integrity by DuckDB anti-joins, business rules, queries, sizing by scale factor.
 
-One small dataset (Sep-Dec 2024, so returns mature and December peaks) is generated once and read back.
+One small dataset (Sep 2024 - Mar 2025: returns of catalog/web sales come 94-360 days after the sale, and
+December peaks) is generated once and read back. The comparison with dsdgen is test_ecommerce_ds_fidelity.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from .conftest import file_hashes, gengo, table_dir
 
 SCHEMA = Path(__file__).with_name("data") / "tpcds_schema.md"
 QUERIES = Path(__file__).resolve().parents[1] / "gengo_pipeline" / "models" / "ecommerce_ds_queries.sql"
-ARGS = ["--model", "eds", "--origin", "2024-09-01", "--scale", "0.02", "--seed", "3"]
+ARGS = ["--model", "eds", "--origin", "2024-09-01", "--scale", "0.01", "--seed", "3"]
+DAYS = 200
 FACTS = ["store_sales", "store_returns", "catalog_sales", "catalog_returns", "web_sales", "web_returns", "inventory"]
 
 
@@ -42,7 +44,7 @@ def tpcds_schema() -> dict[str, list[tuple[str, str]]]:
 @pytest.fixture(scope="session")
 def eds(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("eds")
-    gengo("gen", *ARGS, "--days", "122", "--format", "parquet,csv", "--out", str(out), "--no-progress")
+    gengo("gen", *ARGS, "--days", str(DAYS), "--format", "parquet,csv", "--out", str(out), "--no-progress")
     return out
 
 
@@ -78,7 +80,7 @@ def test_every_table_and_column_has_the_tpcds_name_and_type(con, eds):
 
 def test_csv_and_parquet_hold_the_same_rows(con, eds):
     schema = tpcds_schema()
-    for table in ["store_sales", "web_returns", "customer", "date_dim"]:
+    for table in ["store_sales", "web_returns", "date_dim"]:  # customer.c_login is '' (dsdgen), which CSV reads as NULL
         cols = ", ".join(f"'{c}': '{t}'" for c, t in schema[table])
         csv = f"read_csv('{_glob(eds, table, 'csv')}', hive_partitioning=false, header=true, columns={{{cols}}})"
         n, diff = one(con, f"SELECT (SELECT count(*) FROM {csv}), count(*) FROM (SELECT * FROM {table} EXCEPT SELECT * FROM {csv})")
@@ -118,8 +120,10 @@ def test_every_foreign_key_resolves(con):
         n, dangling = one(con, f"SELECT count({col}), count(*) FILTER (WHERE {col} IS NOT NULL AND {col} NOT IN (SELECT {key} FROM {ref})) "
                                f"FROM {table}")
         assert dangling == 0, f"{table}.{col} -> {ref}: {dangling} dangling"
-        if table in FACTS and not col.endswith("promo_sk"):
-            assert n == one(con, f"SELECT count(*) FROM {table}")[0] > 0, f"{table}.{col} has nulls or no rows"
+        if table in FACTS:  # dsdgen's NULLs: a few percent of a nullable column, never the line's own keys
+            rows = one(con, f"SELECT count(*) FROM {table}")[0]
+            nullable = col not in MODEL.table(table).not_null
+            assert rows > 0 and ((rows < 100 or 1 - n / rows <= 0.1) if nullable else n == rows), f"{table}.{col}: {rows - n} nulls of {rows}"
 
 
 def test_keys_are_dense_and_unique(con):
@@ -147,7 +151,7 @@ RETURNS = [  # returns, sales, (return number, sale number), prefix pairs, retur
 def test_each_return_is_an_earlier_sale_line(con, r):
     ret, sale, rn, sn, ri, si, rd, sd, rq, sq, rc, sc = r
     n = one(con, f"SELECT count(*) FROM {ret}")[0]
-    assert n > 100
+    assert n > 5
     orphans = one(con, f"SELECT count(*) FROM {ret} WHERE NOT EXISTS (SELECT 1 FROM {sale} WHERE {sn} = {rn} AND {si} = {ri})")[0]
     assert orphans == 0
     bad = one(con, f"""SELECT count(*) FILTER (WHERE {rd} <= {sd}), count(*) FILTER (WHERE {rq} > {sq} OR {rq} < 1),
@@ -179,42 +183,38 @@ def test_money_identities(con):
     assert amt == 0
 
 
-def test_demographics_and_address_follow_the_customer(con):
-    pairs = [("store_sales", "ss_customer_sk", "ss"), ("catalog_sales", "cs_bill_customer_sk", "cs_bill"),
-             ("catalog_sales", "cs_ship_customer_sk", "cs_ship"), ("web_sales", "ws_bill_customer_sk", "ws_bill"),
-             ("web_sales", "ws_ship_customer_sk", "ws_ship"), ("store_returns", "sr_customer_sk", "sr"),
-             ("web_returns", "wr_returning_customer_sk", "wr_returning")]
-    for table, cust, p in pairs:
+def test_store_returns_record_the_customer_s_current_demographics_and_address(con):
+    for table, cust, p in [("store_returns", "sr_customer_sk", "sr")]:
         bad = one(con, f"""SELECT count(*) FROM {table} JOIN customer ON {cust} = c_customer_sk
                            WHERE {p}_cdemo_sk <> c_current_cdemo_sk OR {p}_hdemo_sk <> c_current_hdemo_sk OR {p}_addr_sk <> c_current_addr_sk""")[0]
         assert bad == 0, table + " " + p
-    gifts = one(con, "SELECT avg(CASE WHEN ws_ship_customer_sk <> ws_bill_customer_sk THEN 1 ELSE 0 END) FROM web_sales")[0]
-    assert 0.05 < gifts < 0.3  # ship_to_self_share 0.85, by order
+    gifts = one(con, "SELECT avg(CASE WHEN cs_ship_customer_sk <> cs_bill_customer_sk THEN 1 ELSE 0 END) FROM catalog_sales")[0]
+    assert 0.05 < gifts < 0.15  # dsdgen: 10% of catalog orders ship to another customer
 
 
-def test_prices_follow_the_item_and_promotions_their_item(con):
-    for table, p in [("store_sales", "ss"), ("catalog_sales", "cs"), ("web_sales", "ws")]:
-        bad = one(con, f"SELECT count(*) FROM {table} JOIN item ON {p}_item_sk = i_item_sk "
-                       f"WHERE {p}_list_price <> i_current_price OR {p}_wholesale_cost <> i_wholesale_cost")[0]
-        assert bad == 0, table
-        n, wrong = one(con, f"SELECT count(*), count(*) FILTER (WHERE p_item_sk <> {p}_item_sk) FROM {table} JOIN promotion ON {p}_promo_sk = p_promo_sk")
-        assert n > 0 and wrong == 0, table
-        assert one(con, f"SELECT count(*) FROM {table} WHERE {p}_promo_sk IS NULL")[0] > 0
+def test_prices_follow_dsdgen_s_pricing(con):
+    for table, p, markup in [("store_sales", "ss", 2), ("catalog_sales", "cs", 3), ("web_sales", "ws", 3)]:
+        lo, hi, bad = one(con, f"SELECT min({p}_wholesale_cost), max({p}_wholesale_cost), count(*) FILTER (WHERE {p}_list_price < {p}_wholesale_cost "
+                               f"OR {p}_list_price > {markup} * {p}_wholesale_cost + 0.01 OR {p}_sales_price > {p}_list_price) FROM {table}")
+        assert 1 <= lo and hi <= 100 and bad == 0, table
+        coupons = one(con, f"SELECT avg(CASE WHEN {p}_coupon_amt > 0 THEN 1 ELSE 0 END) FROM {table}")[0]
+        assert 0.1 < coupons < 0.25, table  # a coupon on 20% of lines
 
 
 def test_ship_date_after_sale_date(con):
-    for table, p in [("catalog_sales", "cs"), ("web_sales", "ws")]:
+    for table, p, lags in [("catalog_sales", "cs", (2, 90)), ("web_sales", "ws", (1, 120))]:
         lo, hi = one(con, f"SELECT min({p}_ship_date_sk - {p}_sold_date_sk), max({p}_ship_date_sk - {p}_sold_date_sk) FROM {table}")
-        assert 1 <= lo and hi <= MODEL.params["max_ship_days"]
+        assert (lo, hi) == lags
 
 
 def test_tickets_and_orders_have_several_lines_sharing_the_header(con):
     for table, num, cols, lo, hi in [
             ("store_sales", "ss_ticket_number", "ss_sold_date_sk, ss_sold_time_sk, ss_customer_sk, ss_store_sk", 8, 16),
-            ("catalog_sales", "cs_order_number", "cs_sold_date_sk, cs_bill_customer_sk, cs_call_center_sk, cs_ship_date_sk", 4, 14),
-            ("web_sales", "ws_order_number", "ws_sold_date_sk, ws_bill_customer_sk, ws_web_site_sk, ws_ship_mode_sk", 2, 10)]:
-        mn, mx, avg, headers = one(con, f"SELECT min(n), max(n), avg(n), max(h) FROM (SELECT count(*) AS n, count(DISTINCT ({cols})) AS h "
-                                        f"FROM {table} GROUP BY {num})")
+            ("catalog_sales", "cs_order_number", "cs_sold_date_sk, cs_bill_customer_sk, cs_call_center_sk", 4, 14),
+            ("web_sales", "ws_order_number", "ws_sold_date_sk, ws_bill_customer_sk, ws_web_site_sk", 8, 16)]:
+        complete = " AND ".join(f"{c} IS NOT NULL" for c in cols.split(", "))
+        mn, mx, avg, headers = one(con, f"SELECT min(n), max(n), avg(n), max(h) FROM (SELECT count(*) AS n, count(DISTINCT ({cols})) "
+                                        f"FILTER (WHERE {complete}) AS h FROM {table} GROUP BY {num})")
         assert lo <= mn and mx <= hi and headers == 1, table
         assert abs(avg - (lo + hi) / 2) < 1.0, (table, avg)
 
@@ -230,18 +230,22 @@ def test_date_dim_and_time_dim_are_complete_and_correct(con):
                       OR d_last_dom - 2415021 <> last_day(d_date) - DATE '1900-01-01'
                       OR d_quarter_name <> year(d_date) || 'Q' || quarter(d_date)""")[0]
     assert bad == 0
-    assert one(con, "SELECT d_holiday FROM date_dim WHERE d_date = DATE '2024-11-28'")[0] == "Y"  # Thanksgiving
+    assert one(con, "SELECT d_holiday FROM date_dim WHERE d_date = DATE '2024-12-25'")[0] == "Y"  # the TPC-DS calendar's holidays
     n, bad = one(con, "SELECT count(*), count(*) FILTER (WHERE t_hour * 3600 + t_minute * 60 + t_second <> t_time_sk OR t_time <> t_time_sk) FROM time_dim")
     assert (n, bad) == (86_400, 0)
 
 
 def test_inventory_is_weekly_per_item_and_warehouse(con):
     dows = {r[0] for r in con.execute("SELECT DISTINCT d_dow FROM inventory JOIN date_dim ON inv_date_sk = d_date_sk").fetchall()}
-    assert dows == {1}  # Mondays
-    items, whs = one(con, "SELECT count(*), (SELECT count(*) FROM warehouse) FROM item")
+    assert dows == {4}  # Thursdays (dsdgen's 1998-01-01 was one)
+    items, whs = one(con, "SELECT count(DISTINCT i_item_id), (SELECT count(*) FROM warehouse) FROM item")
     per_week = {r[0] for r in con.execute("SELECT count(*) FROM inventory GROUP BY inv_date_sk").fetchall()}
-    assert per_week == {math.ceil(items / MODEL.params["inventory_item_stride"]) * whs}
-    assert one(con, "SELECT count(DISTINCT inv_date_sk) FROM inventory")[0] == 18  # Mondays of Sep-Dec 2024
+    assert per_week == {items * whs}  # every business item once per warehouse, in its version of that day
+    bad = one(con, "SELECT count(*) FROM inventory JOIN item ON inv_item_sk = i_item_sk JOIN date_dim ON inv_date_sk = d_date_sk "
+                   "WHERE d_date < i_rec_start_date OR d_date > coalesce(i_rec_end_date, DATE '9999-12-31')")[0]
+    assert bad == 0
+    thursdays = one(con, f"SELECT count(*) FROM date_dim WHERE d_dow = 4 AND d_date BETWEEN DATE '2024-09-01' AND DATE '2024-09-01' + {DAYS - 1}")[0]
+    assert one(con, "SELECT count(DISTINCT inv_date_sk) FROM inventory")[0] == thursdays
 
 
 # ---------------------------------------------------------------- distributions, queries
@@ -261,7 +265,7 @@ def test_declared_distributions_hold(eds):
     failed = {k: o.detail for k, o in outcomes.items() if o.passed is False}
     assert not failed
     applicable = {k for k, o in outcomes.items() if o.passed}
-    assert {"store_december_peak", "store_return_rate", "store_money", "web_return_line", "store_weekday_shape"} <= applicable
+    assert {"store_december_peak", "store_return_rate", "store_money", "web_return_line"} <= applicable
 
 
 def queries() -> dict[str, str]:
@@ -279,7 +283,7 @@ def test_analytical_queries_run_and_are_plausible(con):
         results[name] = con.execute(sql).fetchall()
         assert results[name], name
     rates = {ch: rate for ch, _, _, rate in results["return_rate_by_channel"]}
-    assert all(0.02 < r < 0.15 for r in rates.values()) and rates["web"] > rates["store"]
+    assert 0.05 < rates["store"] < 0.15  # catalog/web returns come 94-360 days after the sale: few in this window
     per_day = {moy: lpd for _, moy, _, _, lpd, _ in results["sales_by_month"]}
     assert per_day[12] > 1.2 * per_day[10]  # seasonality: December busier than October
     assert len(results["top_brands"]) == 10 and results["top_brands"][0][3] > results["top_brands"][-1][3]
@@ -293,22 +297,23 @@ def test_returns_select_distinct_sale_lines_at_the_declared_rates():
     e = Engine(MODEL, seed=11, scale=0.02)
     for ret, sales, rate in [("store_returns", "store_sales", "store_return_rate"), ("web_returns", "web_sales", "web_return_rate")]:
         rv, sv = e.table(ret).volume, e.table(sales).volume
-        rows = np.arange(rv.cum(0), rv.cum(260), dtype=np.int64)
+        rows = np.arange(rv.cum(0), rv.cum(480), dtype=np.int64)
         loc = rv.locate(rows)
         sale = loc["sale"]
         assert len(np.unique(sale)) == len(sale)  # each sale line returned at most once
         sold_day = sv.day_of(sale)
         assert np.all(loc["day"] > sold_day)
-        mature = sv.cum(100)  # lines sold before day 100 have had 160 days (> max lag) to be returned
+        mature = sv.cum(100)  # lines sold before day 100 have had 380 days (> max lag) to be returned
         share = np.count_nonzero(sale < mature) / mature
         assert abs(share - MODEL.params[rate]) < 0.1 * MODEL.params[rate], (ret, share)
 
 
 def test_one_day_regenerated_alone_is_identical(eds, tmp_path):
-    gengo("gen", *ARGS, "--start", "2024-11-29", "--days", "1", "--format", "parquet,csv", "--out", str(tmp_path), "--no-progress")
+    day = "2025-02-14"  # late enough for catalog returns (94+ days after their sale)
+    gengo("gen", *ARGS, "--start", day, "--days", "1", "--format", "parquet,csv", "--out", str(tmp_path), "--no-progress")
     for table in ["store_sales", "store_returns", "catalog_returns"]:
         for fmt in ("parquet", "csv"):
-            part = table_dir(Path(""), "ecommerce-ds", table, fmt) / "date=2024-11-29"
+            part = table_dir(Path(""), "ecommerce-ds", table, fmt) / f"date={day}"
             alone = file_hashes(tmp_path / part)
             assert alone and alone == file_hashes(eds / part), table
 
@@ -317,14 +322,13 @@ def test_scale_factor_one_is_close_to_tpcds_row_counts():
     plan = make_plan(MODEL, load_settings(scale_factor=1.0))
     counts = {t: int(re.search(r"\(([\d,]+) rows", line).group(1).replace(",", ""))
               for line in SCHEMA.read_text().splitlines() if (m := re.match(r"^## (\w+) \(", line)) and (t := m.group(1))}
-    assert plan.days == 365
+    assert plan.days == 2191  # TPC-DS's window: 1998-01-01 .. 2003-12-31
     for table in ["store_sales", "catalog_sales", "web_sales", "customer", "customer_address", "item", "promotion",
                   "store", "call_center", "catalog_page", "web_site", "web_page", "warehouse", "reason", "ship_mode",
                   "income_band", "household_demographics", "customer_demographics", "date_dim", "time_dim"]:
-        assert abs(plan.rows[table] - counts[table]) <= 0.05 * counts[table] + 1, table
-    for table, rate in [("store_returns", 0.08), ("catalog_returns", 0.10), ("web_returns", 0.12)]:
-        sales = plan.rows[table.replace("returns", "sales")]
-        assert 0.7 * rate * sales < plan.rows[table] < rate * sales
+        assert abs(plan.rows[table] - counts[table]) <= 0.01 * counts[table], table
+    for table in ["store_returns", "catalog_returns", "web_returns", "inventory"]:
+        assert abs(plan.rows[table] - counts[table]) <= 0.01 * counts[table], table
     half = make_plan(MODEL, load_settings(scale_factor=0.5))
     assert abs(half.rows["store_sales"] / plan.rows["store_sales"] - 0.5) < 0.01
 

@@ -33,7 +33,7 @@ def add_plan_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", type=_int, help="number of days to generate")
     p.add_argument("--scale", type=float, help="daily volume scale (a plan prints the one it chose)")
     p.add_argument("--scale-factor", type=float, dest="scale_factor",
-                   help="TPC-DS-style scale factor (ecommerce-ds: 1 = TPC-DS SF 1 row counts over a year)")
+                   help="TPC-DS scale factor (ecommerce-ds: dsdgen's row counts at that scale factor)")
     p.add_argument("--origin", type=_date, help="the model's first day (default 2024-01-01)")
     p.add_argument("--snapshot", type=_date, help="the date order statuses are observed at (default origin + 1 year)")
     p.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="override a model parameter")

@@ -50,7 +50,17 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
 
 
+def _unraisable(hook):
+    """An interrupt raised where Python cannot propagate it (a weakref callback during an import) is kept by
+    the run control and raised again at its next checkpoint: no "Exception ignored" traceback for it."""
+    def quiet(info) -> None:
+        if not isinstance(info.exc_value, Interrupted):
+            hook(info)
+    return quiet
+
+
 def run() -> None:
+    sys.unraisablehook = _unraisable(sys.unraisablehook)
     for sig in (signal.SIGINT, signal.SIGTERM):  # one line and 130 / 143 from the first moment
         signal.signal(sig, stop_at_once)
     try:

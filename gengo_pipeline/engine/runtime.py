@@ -202,7 +202,26 @@ class TableRuntime:
     def frame_rows(self, rows: np.ndarray) -> pl.DataFrame:
         ctx = RowContext(self, np.asarray(rows, dtype=np.int64))
         cols = [to_series(c.name, c.type, ctx.get(c.name)) for c in self.spec.output_columns]
+        if self.spec.null_rows > 0:
+            cols = self._with_nulls(ctx.rows, cols)
         return pl.DataFrame(cols)
+
+    def _with_nulls(self, rows: np.ndarray, cols: list[pl.Series]) -> list[pl.Series]:
+        """dsdgen's NULLs: a row is hit with probability null_rows, then each nullable column by one bit of
+        a random word (the i-th output column, bit i), so a column is NULL on null_rows / 2 of the rows."""
+        hit = rng.uniform(self.engine.key(self.name, "__nulls"), rows) < self.spec.null_rows
+        if not hit.any():
+            return cols
+        word = rng.bits(self.engine.key(self.name, "__null_bits"), rows[hit])
+        keep = {self.spec.key, *self.spec.not_null}
+        out = []
+        for i, s in enumerate(cols):
+            if s.name not in keep:
+                mask = np.zeros(len(rows), dtype=bool)
+                mask[hit] = (word >> np.uint64(i % 64)) & np.uint64(1) == 1
+                s = s.set(pl.Series(mask), None)
+            out.append(s)
+        return out
 
     def rows_in_day(self, day: int) -> tuple[int, int]:
         if not self.spec.partitioned:

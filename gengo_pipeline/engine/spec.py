@@ -5,6 +5,7 @@ written as "$name" to refer to a model parameter, so every tunable can be overri
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Literal, Union
 
@@ -147,6 +148,10 @@ class Table(_Spec):
     columns: list[Column]
     key: str | None = None  # dense surrogate key 1..N
     partitioned: bool = True  # False: one static file, no date= folders
+    # dsdgen-style NULLs: this share of rows gets a random subset (half) of its nullable columns set to NULL;
+    # the key and `not_null` columns never are. Derived columns still see the values behind the NULLs.
+    null_rows: float = Field(0.0, ge=0.0, le=1.0)
+    not_null: list[str] = Field(default_factory=list)
     doc: str = ""
 
     @model_validator(mode="after")
@@ -175,9 +180,11 @@ class Model(_Spec):
     tables: list[Table]
     distributions: list[Distribution] = Field(default_factory=list)
     sizing_table: str = ""  # the main fact, shown first in plans
-    # --scale-factor: rows of these tables at scale factor 1 over `scale_factor_days` days (e.g. TPC-DS's SF 1)
-    scale_factor_rows: dict[str, float] = Field(default_factory=dict)
-    scale_factor_days: int = 365
+    # --scale-factor N runs at scale N: the model's volumes read the scale as a TPC-style scale factor
+    scale_factor: bool = False
+    # the default window when the settings give none: first day and number of days
+    origin: dt.date | None = None
+    days: int | None = None
     # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
     privacy: dict = Field(default_factory=dict)
 

@@ -1,25 +1,30 @@
 """Domain logic of the ecommerce-ds (TPC-DS) model: small vectorized functions and volume runtimes.
 
 Everything here is a pure function of (seed, settings, row index): keys are computed, never looked up.
-The model (ecommerce_ds.py) names these as `custom` generators ("module:function") and `custom` volumes.
+The model (ecommerce_ds.py) names these as `custom` generators ("module:function") and `custom` volumes;
+the TPC-DS distributions and row-count rules they use are in ecommerce_ds_dists.py.
 
-- DimVolume: a dimension with max(min, base x scale^power) rows, all existing from day 0 (one static file).
+- TpcdsRows: a dimension with dsdgen's row count at the scale factor (the engine's scale), from day 0.
+- SalesCalendar: tickets/orders of a channel, dsdgen's count at the scale factor spread over the selling
+  days by the TPC-DS calendar's sales weights (a cumulative allocation: exact totals, any day alone).
 - Lines: sale lines of a ticket/order header table that is computed but never written (tickets have no
   TPC-DS table); block compositions keep line numbers dense and the first line of any ticket closed-form.
 - Returns: returns of sale day S with lag L are slots [C(S,L-1), C(S,L)) of a bijective shuffle of S's
   lines, where C(S,L) = floor(lines(S) x rate x CDF(L) + u_S): each sale line is returned at most once,
   the count of day D is a sum over lags of earlier days' sales, and any return row finds its sale line.
-- Inventory: one row per (stocked item, warehouse) on the weekly snapshot day.
+- Inventory: one row per (business item, warehouse) on each weekly snapshot day; the item key is the
+  item's version valid that day.
 """
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
 
+from . import ecommerce_ds_dists as dists
 from ..engine import rng
-from ..engine.alias import AliasTable
 from ..engine.calendar import dates_of, weekday
 from ..engine.runtime import TableRuntime
 from ..errors import SpecError
@@ -29,7 +34,6 @@ from ..engine.volumes import PerParentRuntime, VolumeRuntime
 JULIAN_EPOCH = 2440588  # Julian day number of 1970-01-01 (d_date_sk of 1900-01-01 is 2415021)
 DATE_DIM_FIRST = -25566  # epoch day of 1900-01-02, the first date_dim row (dsdgen)
 _PRIMES = (1_000_003, 998_244_353, 2_147_483_647)
-SYLLABLES = ["ought", "able", "pri", "ese", "anti", "cally", "ation", "eing", "bar", "n st"]
 
 
 def _np(v) -> np.ndarray:
@@ -49,27 +53,48 @@ def rows_of(engine, table: str) -> int:
     return int(engine.table(table).volume.cum(1))
 
 
+def ids_of(engine, table: str) -> int:
+    """Business keys of a dimension: its rows, or fewer when it keeps history (SCD)."""
+    vol = engine.table(table).volume
+    return dists.scd_ids(vol.n) if getattr(vol, "type2", False) else vol.n
+
+
 # ---------------------------------------------------------------- volumes
 
 
-class DimVolume(VolumeRuntime):
-    """max(min, round(rows x scale^power)) rows on day 0, capped at `max`: dimensions scale sub-linearly."""
+class TpcdsRows(VolumeRuntime):
+    """dsdgen's row count of a dimension at the scale factor (args: table = dsdgen's name, type2 = SCD)."""
 
     def __init__(self, table, spec) -> None:
         super().__init__(table)
-        a = spec.args
-        scale = self.engine.scale
-        n = self.engine.param(a["rows"]) * scale ** float(a.get("power", 1.0))
-        n = max(int(a.get("min", 1)), int(round(n)))
-        if a.get("max") is not None:
-            n = min(n, int(a["max"]))
-        self.n = n
+        self.type2 = bool(spec.args.get("type2", False))
+        self.n = dists.base_rows(spec.args["table"], self.engine.scale, self.type2)
 
     def rows_on_days(self, days):
         return np.where(days == 0, self.n, 0).astype(np.int64)
 
     def day_of(self, rows):
         return np.zeros(len(rows), dtype=np.int64)
+
+
+class SalesCalendar(VolumeRuntime):
+    """A channel's tickets/orders: dsdgen's count at the scale factor over `days` selling days from
+    `first_day`, day d getting its share of the calendar's sales weights (cumulative rounding)."""
+
+    def __init__(self, table, spec) -> None:
+        super().__init__(table)
+        a = spec.args
+        self.total = dists.base_rows(a["table"], self.engine.scale)
+        self.first = int(self.engine.param(a["first_day"]))
+        self.span = max(0, int(self.engine.param(a["days"])))
+        w = dists.day_weights(self.engine.origin_epoch_day + self.first + np.arange(self.span))
+        cw = np.concatenate([[0.0], np.cumsum(w)])
+        self.edges = np.floor(self.total * cw / max(cw[-1], 1e-300) + 0.5).astype(np.int64)
+
+    def rows_on_days(self, days):
+        k = np.clip(np.asarray(days, dtype=np.int64) - self.first, 0, self.span)
+        k1 = np.clip(np.asarray(days, dtype=np.int64) + 1 - self.first, 0, self.span)
+        return self.edges[k1] - self.edges[k]
 
 
 class Lines(PerParentRuntime):
@@ -86,7 +111,7 @@ class Lines(PerParentRuntime):
 
 
 class Returns(VolumeRuntime):
-    """Returns of a sales table: args sales, rate, min_lag, max_lag, lag_mean (exponential lag, days)."""
+    """Returns of a sales table: args sales, rate, min_lag, max_lag (days after the sale, uniform)."""
 
     def __init__(self, table, spec) -> None:
         super().__init__(table)
@@ -95,11 +120,9 @@ class Returns(VolumeRuntime):
         self.rate = self.engine.param(a["rate"])
         if not 0 <= self.rate < 1:
             raise SpecError(f"{table.name}: return rate {self.rate} is outside [0, 1)", "give a rate such as 0.1")
-        self.lo, self.hi = int(a["min_lag"]), int(a["max_lag"])
-        lags = np.arange(self.lo, self.hi + 1)
-        w = np.exp(-(lags - self.lo) / float(self.engine.param(a["lag_mean"])))
-        self.cdf = np.concatenate([[0.0], np.cumsum(w) / w.sum()])  # cdf[j] = P(lag < lo + j)
-        self.nlags = len(lags)
+        self.lo, self.hi = int(self.engine.param(a["min_lag"])), int(self.engine.param(a["max_lag"]))
+        self.nlags = self.hi - self.lo + 1
+        self.cdf = np.arange(self.nlags + 1) / self.nlags  # cdf[j] = P(lag < lo + j)
         self.ukey = self.engine.key(table.name, "__volume", "u")
         self.pkey = self.engine.key(table.name, "__volume", "perm")
 
@@ -124,7 +147,8 @@ class Returns(VolumeRuntime):
         return self._C(s, j[None, :] + 1) - self._C(s, j[None, :])
 
     def rows_on_days(self, days):
-        return self._matrix(np.asarray(days, dtype=np.int64)).sum(axis=1)
+        days = np.asarray(days, dtype=np.int64)
+        return np.concatenate([self._matrix(days[i:i + 512]).sum(axis=1) for i in range(0, len(days), 512)] or [np.zeros(0, np.int64)])
 
     def locate(self, rows):
         day = self.day_of(rows)
@@ -142,33 +166,36 @@ class Returns(VolumeRuntime):
 
 
 class Inventory(VolumeRuntime):
-    """One row per (every `stride`-th item, warehouse) on snapshot days (weekday 0 = Monday)."""
+    """One row per (business item, warehouse) on `weeks` weekly snapshot days from the origin's first
+    `weekday` (3 = Thursday, as dsdgen's 1998-01-01)."""
 
     def __init__(self, table, spec) -> None:
         super().__init__(table)
         a = spec.args
-        self.items = rows_of(self.engine, a["items"])
-        self.stride = max(1, int(self.engine.param(a["stride"])))
+        self.items = ids_of(self.engine, a["items"])
         self.warehouses = rows_of(self.engine, a["warehouses"])
-        self.weekday = int(a.get("weekday", 0))
-        self.per_day = -(-self.items // self.stride) * self.warehouses
+        self.weekday = int(a.get("weekday", 3))
+        self.weeks = int(self.engine.param(a["weeks"]))
+        self.first = (self.weekday - weekday(dates_of(self.engine.origin, np.zeros(1, np.int64)))[0]) % 7
+        self.per_day = self.items * self.warehouses
 
     def rows_on_days(self, days):
-        on = weekday(dates_of(self.engine.origin, days)) == self.weekday
+        days = np.asarray(days, dtype=np.int64)
+        on = (days >= self.first) & ((days - self.first) % 7 == 0) & ((days - self.first) // 7 < self.weeks)
         return np.where(on, self.per_day, 0).astype(np.int64)
 
     def locate(self, rows):
         day = self.day_of(rows)
         i = rows - self._cum[day]
-        return {"day": day, "item": (i // self.warehouses) * self.stride + 1, "warehouse": i % self.warehouses + 1}
+        return {"day": day, "item_id": i // self.warehouses, "warehouse": i % self.warehouses + 1}
 
 
 # ---------------------------------------------------------------- generic helpers (custom generators)
 
 
-def loc(ctx, field: str):
-    """A field of the row's location (returns: sale row; inventory: item, warehouse)."""
-    return ctx.loc[field]
+def loc(ctx, field: str, add: int = 0):
+    """A field of the row's location (returns: sale row; inventory: item id, warehouse)."""
+    return ctx.loc[field] + add
 
 
 def pick(ctx, src: str, name: str):
@@ -191,15 +218,14 @@ def lookup(ctx, table: str, cols: list[str], via: str | None = None, rows: str |
 def parent_cols(ctx, cols: list[str]):
     """Columns of each line's header row (ticket/order), computed once per header."""
     parent = ctx.table.engine.table(ctx.table.spec.volume.parent)
-    uniq, inv = np.unique(ctx.loc["parent"], return_inverse=True)
+    p = ctx.loc["parent"]
+    if len(p) and np.all(p[1:] >= p[:-1]):  # lines come in ticket order: no sort needed
+        first = np.concatenate([[True], p[1:] != p[:-1]])
+        uniq, inv = p[first], np.cumsum(first) - 1
+    else:
+        uniq, inv = np.unique(p, return_inverse=True)
     vals = parent.compute(uniq, cols)
     return {c: _take(v, inv) for c, v in vals.items()}
-
-
-def nullable(ctx, of: str):
-    """Keys with 0 meaning "none" -> a nullable integer column (e.g. no promotion on the line)."""
-    v = _np(ctx.get(of)).astype(np.int64)
-    return pl.Series(v).set(pl.Series(v == 0), None) if (v == 0).any() else pl.Series(v)
 
 
 def null_int(ctx):
@@ -210,28 +236,34 @@ def null_date(ctx):
     return pl.repeat(None, len(ctx.rows), dtype=pl.Int32, eager=True)
 
 
-def bkey(ctx, of: str):
+def bkey(ctx, of: str, add: int = 0):
     """TPC-DS business keys: 16 letters, 'AAAAAAAA' then the key's 8 hex digits as A..P, low digit first."""
-    k = _np(ctx.get(of)).astype(np.int64)
+    k = _np(ctx.get(of)).astype(np.int64) + add
     arr = np.full((len(k), 16), ord("A"), dtype=np.uint8)
     arr[:, 8:] += ((k[:, None] >> (4 * np.arange(8))) & 15).astype(np.uint8)
     return pl.Series(arr.view("S16").ravel()).cast(pl.Utf8)
 
 
-def syllables(ctx, of: str, offset: int = 0, modulo: int = 0):
-    """dsdgen-style words from a number's decimal digits: 1 -> 'able', 27 -> 'priation'."""
-    n = _np(ctx.get(of)).astype(np.int64) + offset
+def word(ctx, of: str, syllables: str = "syllables", modulo: int = 0, suffix: str | None = None):
+    """dsdgen's words from a number: its digits in base (syllables), low digit first (27 -> 'ationpri').
+    `suffix`: a column appended as ' #<value>' (brands)."""
+    n = _np(ctx.get(of)).astype(np.int64)
     if modulo:
         n = n % modulo
-    syl = pl.Series(SYLLABLES, dtype=pl.Utf8)
-    digits = max(1, len(str(int(n.max())))) if len(n) else 1
-    parts = {}
-    for p in range(digits):
-        place = 10 ** (digits - 1 - p)
-        d = (n // place) % 10
-        s = syl.gather(d)
-        parts[f"p{p}"] = s.zip_with(pl.Series(n >= place) | (p == digits - 1), pl.Series([""] * len(n), dtype=pl.Utf8))
-    return pl.DataFrame(parts).select(pl.concat_str(list(parts)).alias("w")).to_series()
+    syl = dists.values(syllables)
+    base = len(syl)
+    uniq, inv = np.unique(n, return_inverse=True)  # few distinct numbers: build each word once
+    words = []
+    for x in uniq.tolist():
+        w = ""
+        while x > 0:
+            w += syl[x % base]
+            x //= base
+        words.append(w)
+    out = pl.Series(words, dtype=pl.Utf8).gather(inv)
+    if suffix:
+        out = pl.DataFrame({"w": out, "n": _np(ctx.get(suffix))}).select(pl.format("{} #{}", "w", "n")).to_series()
+    return out
 
 
 def date_sk(ctx, offset_days: str | None = None, offset: int = 0):
@@ -251,37 +283,72 @@ def origin_date(ctx, low: int, high: int):
     return ctx.table.engine.origin_epoch_day + rng.integers(ctx.key(), ctx.rows, low, high)
 
 
-def time_of_day(ctx, hours: list[float]):
-    """Seconds since midnight (a t_time_sk) with an hour-of-day profile."""
-    w = np.asarray(hours, dtype=np.float64)
+def uniform_money(ctx, low: float, high: float, of: str | None = None, scale: float = 1.0):
+    """Cents uniform in [low, high] dollars (times a column, e.g. price x markdown)."""
+    cents = rng.integers(ctx.key(), ctx.rows, int(round(low * 100)), int(round(high * 100)))
+    if of is None:
+        return cents
+    return np.floor(_np(ctx.get(of)) * cents / 100.0 * scale + 0.5).astype(np.int64)
+
+
+def banded_int(ctx, dist: str, weight: int = 1, cents: bool = False):
+    """dsdgen's banded values: a band (low, high) picked by weight, then uniform within it."""
+    d = dists.dist(dist)
+    lo = d[d.columns[1]].cast(pl.Float64).to_numpy()
+    hi = d[d.columns[2]].cast(pl.Float64).to_numpy()
+    if cents:
+        lo, hi = np.rint(lo * 100), np.rint(hi * 100)
+    w = dists.weights(dist, weight)
+    band = np.searchsorted(np.cumsum(w) / w.sum(), ctx.uniform("band"), side="right")
+    band = np.minimum(band, len(w) - 1)
+    return (lo[band] + np.floor(ctx.uniform() * (hi[band] - lo[band] + 1))).astype(np.int64)
+
+
+def time_of_day(ctx, weight: int, low: int = 0, high: int = 86_399):
+    """Seconds since midnight (a t_time_sk): an hour by the hours distribution's weight set, then a second."""
+    w = dists.weights("hours", weight)
     cdf = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
     sec = np.interp(ctx.uniform(), cdf, np.arange(25) * 3600.0)
-    return np.minimum(sec.astype(np.int64), 86_399)
+    return np.clip(sec.astype(np.int64), low, high)
 
 
-def skew_rank(ctx, table: str, skew: str | float):
-    """A popularity rank 0..N-1 of a dimension's rows, weight ~ rank^-skew (0 = most popular)."""
-    n = rows_of(ctx.table.engine, table)
-    s = ctx.table.engine.param(skew)
-    u = ctx.uniform() ** (1.0 / (1.0 - s))
-    return np.minimum((u * n).astype(np.int64), n - 1)
+def uniform_key(ctx, table: str, scd: bool = False, day: str | None = None):
+    """A uniform key of a dimension; SCD tables: a uniform business key, mapped to the version valid on
+    the row's day (or on `day`, a column of days)."""
+    engine = ctx.table.engine
+    if not scd:
+        return rng.integers(ctx.key(), ctx.rows, 1, rows_of(engine, table))
+    key = rng.integers(ctx.key(), ctx.rows, 0, ids_of(engine, table) - 1)
+    d = ctx.day if day is None else _np(ctx.get(day)).astype(np.int64)
+    return np.minimum(dists.scd_sk(key, d), rows_of(engine, table))
 
 
-def scatter(engine, table: str, rank: np.ndarray) -> np.ndarray:
-    """Rank -> key by a fixed bijection (rank x m + c) mod N: popular rows are spread over the key range."""
-    n = rows_of(engine, table)
+def scatter(engine, table: str, rank: np.ndarray, n: int) -> np.ndarray:
+    """Rank -> index by a fixed bijection (rank x m + c) mod N: neighbouring ranks land far apart."""
     m = int(_coprime_step(n))
     c = int(rng.bits(engine.key(table, "__scatter"), np.zeros(1, np.int64))[0] % np.uint64(n))
-    return (rank % n * m + c) % n + 1
-
-
-def skew_key(ctx, table: str, skew: str | float):
-    return scatter(ctx.table.engine, table, skew_rank(ctx, table, skew))
+    return (rank % n * m + c) % n
 
 
 def basket_item(ctx, anchor: str, table: str = "item"):
-    """Item of a line: the ticket's anchor rank + the line's slot, scattered: items are distinct in a ticket."""
-    return scatter(ctx.table.engine, table, _np(ctx.get(anchor)).astype(np.int64) + ctx.loc["slot"])
+    """Item of a line: the ticket's anchor + the line's slot, scattered over the business keys (items are
+    distinct within a ticket), then the item version valid on the sale day."""
+    engine = ctx.table.engine
+    ids = ids_of(engine, table)
+    key = scatter(engine, table, _np(ctx.get(anchor)).astype(np.int64) + ctx.loc["slot"], ids)
+    return np.minimum(dists.scd_sk(key, ctx.day), rows_of(engine, table))
+
+
+def anchor(ctx, customer: str, share: str | float, width: int, table: str = "item"):
+    """First item (business key, before scattering) of a ticket/order: on `share` of them within `width` of
+    the customer's own spot, the same in every channel (customers buy the same things again, in a store and
+    from the catalog or the web), otherwise anywhere."""
+    engine = ctx.table.engine
+    ids = ids_of(engine, table)
+    spot = rng.bits(engine.key("customer", "__affinity"), _np(ctx.get(customer)).astype(np.int64)) % np.uint64(ids)
+    near = (spot.astype(np.int64) + rng.integers(ctx.key("near"), ctx.rows, 0, width - 1)) % ids
+    anywhere = rng.integers(ctx.key(), ctx.rows, 0, ids - 1)
+    return np.where(ctx.uniform("share") < engine.param(share), near, anywhere)
 
 
 def same_or_other(ctx, same: str, table: str, p_same: float):
@@ -290,35 +357,23 @@ def same_or_other(ctx, same: str, table: str, p_same: float):
     return np.where(ctx.uniform("same") < ctx.table.engine.param(p_same), _np(ctx.get(same)), other)
 
 
-# ---------------------------------------------------------------- promotions
+# ---------------------------------------------------------------- slowly changing dimensions
 
 
-def _promo_stride(engine) -> tuple[int, int, int]:
-    n, p = rows_of(engine, "item"), rows_of(engine, "promotion")
-    return n, p, max(1, n // p)
-
-
-def promo_item(ctx, of: str):
-    """p_item_sk: promotion k promotes item ((k-1) x stride) mod N + 1 (stride = items // promotions)."""
-    n, _, stride = _promo_stride(ctx.table.engine)
-    return ((_np(ctx.get(of)).astype(np.int64) - 1) * stride) % n + 1
-
-
-def promo_of_item(ctx, item: str, share: str | float):
-    """The promotion of a line's item (the inverse of promo_item), taken up on `share` of the lines; 0 = none."""
-    _, p, stride = _promo_stride(ctx.table.engine)
-    i0 = _np(ctx.get(item)).astype(np.int64) - 1
-    has = (i0 % stride == 0) & (i0 // stride < p) & (ctx.uniform() < ctx.table.engine.param(share))
-    return np.where(has, i0 // stride + 1, 0)
+def scd(ctx, part: str, shift: int = 0):
+    """SCD columns from the surrogate key: the business key index ('key'), rec_start / rec_end dates
+    (epoch days; end NULL for the current version) counted from the origin, moved `shift` days earlier."""
+    key, start, end = dists.scd_layout(ctx.rows + 1)
+    if part == "key":
+        return key
+    base = ctx.table.engine.origin_epoch_day - shift
+    if part == "start":
+        return base + start
+    out = pl.Series(np.where(end < 0, 0, base + end).astype(np.int32))
+    return out.set(pl.Series(end < 0), None) if (end < 0).any() else out
 
 
 # ---------------------------------------------------------------- demographics (mixed-radix keys)
-
-
-def combo(ctx, of: str, size: int, mult: int = 1_000_003):
-    """A bijection key -> combination index in [0, size): any prefix of keys covers every attribute value."""
-    k = _np(ctx.get(of)).astype(np.int64) - 1
-    return (k % size) * mult % size
 
 
 def radix(ctx, of: str, div: int, base: int, values: list | None = None, mult: int = 1, add: int = 0):
@@ -332,17 +387,61 @@ def radix(ctx, of: str, div: int, base: int, values: list | None = None, mult: i
 # ---------------------------------------------------------------- places
 
 
-_TZ = {-5: "CT DC DE FL GA IN MA MD ME MI NC NH NJ NY OH PA RI SC VA VT WV KY",
-       -6: "AL AR IA IL KS LA MN MO MS ND NE OK SD TN TX WI", -7: "AZ CO ID MT NM UT WY",
-       -8: "CA NV OR WA", -9: "AK", -10: "HI"}
-_STATE_TZ = {s: h for h, states in _TZ.items() for s in states.split()}
+def _fips() -> pl.DataFrame:
+    return dists.dist("fips_county")
 
 
-def gmt_offset(ctx, of: str):
-    """GMT offset of the state (hours x 100 for DECIMAL(5,2))."""
-    st = ctx.get(of)
-    st = st if isinstance(st, pl.Series) else pl.Series(st)
-    return st.replace_strict(_STATE_TZ, default=-5, return_dtype=pl.Int64).to_numpy() * 100
+def county_index(ctx, small: str | None = None):
+    """A county (row of the fips distribution) by population; small tables use the first few counties."""
+    f = _fips()
+    if small:
+        n = min(dists.base_rows("active_counties", ctx.table.engine.scale), rows_of(ctx.table.engine, small))
+        return rng.integers(ctx.key(), ctx.rows, 0, max(n, 1) - 1)
+    w = f["w_population"].cast(pl.Float64).to_numpy()
+    return np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), ctx.uniform(), side="right"), len(w) - 1)
+
+
+def county_field(ctx, of: str, field: str):
+    f = _fips()
+    idx = _np(ctx.get(of)).astype(np.int64)
+    if field == "gmt":
+        return f["gmt"].cast(pl.Int64).to_numpy()[idx] * 100
+    return f[field].gather(idx)
+
+
+def city_index(ctx, small: str | None = None):
+    """A city of the cities distribution (weighted); small tables use the first few (Midway, Fairview)."""
+    if small:
+        n = min(dists.base_rows("active_cities", ctx.table.engine.scale), rows_of(ctx.table.engine, small))
+        return rng.integers(ctx.key(), ctx.rows, 0, max(n, 1) - 1)
+    w = dists.weights("cities", "w_unified")
+    return np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), ctx.uniform(), side="right"), len(w) - 1)
+
+
+def city_name(ctx, of: str):
+    return dists.labels("cities").gather(_np(ctx.get(of)).astype(np.int64))
+
+
+_ZIP_BASE: dict[str, np.ndarray] = {}
+
+
+def zip_code(ctx, city: str, county: str):
+    """dsdgen's zip: a hash of the city name plus the county's zone digit x 10000 (zone 0 skips 00000-00600)."""
+    if "z" not in _ZIP_BASE:
+        _ZIP_BASE["z"] = np.asarray([dists.city_zip_base(c) for c in dists.values("cities")], dtype=np.int64)
+    base = _ZIP_BASE["z"][_np(ctx.get(city)).astype(np.int64)]
+    zone = _fips()["zone"].cast(pl.Int64).to_numpy()[_np(ctx.get(county)).astype(np.int64)]
+    z = base + np.where((zone == 0) & (base < 9400), 600, 0) + zone * 10000
+    return pl.Series(z).cast(pl.Utf8).str.zfill(5)
+
+
+_SUITES = pl.Series([f"Suite {chr(65 + k)}" for k in range(25)] + [f"Suite {10 * k}" for k in range(51)], dtype=pl.Utf8)
+
+
+def suite(ctx):
+    """'Suite <n x 10>' or 'Suite <letter>', half each (dsdgen)."""
+    i = rng.integers(ctx.key(), ctx.rows, 1, 100)
+    return _SUITES.gather(np.where(i & 1, 25 + (i >> 1), (i >> 1) % 25))
 
 
 # ---------------------------------------------------------------- calendar (date_dim, time_dim)
@@ -368,14 +467,9 @@ def _month_day(y: np.ndarray, m: np.ndarray, dom: np.ndarray) -> np.ndarray:
 
 
 def _holiday(e: np.ndarray) -> np.ndarray:
-    y, m, dom = _ymd(e)
-    dow = (e + 4) % 7
-    md = m * 100 + dom
-    fixed = np.isin(md, [101, 704, 1111, 1225])
-    thanksgiving = (m == 11) & (dow == 4) & (dom >= 22) & (dom <= 28)
-    memorial = (m == 5) & (dow == 1) & (dom >= 25)
-    labor = (m == 9) & (dow == 1) & (dom <= 7)
-    return fixed | thanksgiving | memorial | labor
+    _, m, dom = _ymd(e)
+    hm, hd = dists.holidays()
+    return np.isin(m * 100 + dom, hm * 100 + hd)
 
 
 def _yn(mask: np.ndarray) -> pl.Series:
@@ -444,27 +538,10 @@ def date_part(ctx, part: str):
     raise SpecError(f"date_dim: unknown part {part!r}", "fix the model")
 
 
-def time_part(ctx, part: str):
-    """A column of time_dim for rows 0..86399 (= t_time_sk = seconds since midnight)."""
-    s = ctx.rows
-    h = s // 3600
-    if part == "hour":
-        return h
-    if part == "minute":
-        return s // 60 % 60
-    if part == "second":
-        return s % 60
-    if part == "am_pm":
-        return pl.Series(np.where(h < 12, "AM", "PM"), dtype=pl.Utf8)
-    if part == "shift":  # 8-hour shifts
-        return pl.Series(["third", "first", "second"], dtype=pl.Utf8).gather(h // 8)
-    if part == "sub_shift":
-        idx = np.select([(h >= 6) & (h < 12), (h >= 12) & (h < 17), (h >= 17) & (h < 21)], [0, 1, 2], 3)
-        return pl.Series(["morning", "afternoon", "evening", "night"], dtype=pl.Utf8).gather(idx)
-    if part == "meal_time":
-        idx = np.select([(h >= 6) & (h < 9), (h >= 11) & (h < 14), (h >= 17) & (h < 20)], [0, 1, 2], 3)
-        return pl.Series(["breakfast", "lunch", "dinner", None], dtype=pl.Utf8).gather(idx)
-    raise SpecError(f"time_dim: unknown part {part!r}", "fix the model")
+def time_part(ctx, field: str):
+    """A text column of time_dim from the hours distribution (am_pm, shift, sub_shift, meal) by the hour."""
+    col = {"am_pm": 1, "shift": 2, "sub_shift": 3, "meal_time": 4}[field]
+    return dists.labels("hours", col).gather(ctx.rows // 3600)
 
 
 def date_part_of(ctx, of: str, part: str):
@@ -476,49 +553,140 @@ def date_part_of(ctx, of: str, part: str):
 # ---------------------------------------------------------------- items
 
 
-def category_name(ctx, of: str, names: list[str]):
-    return pl.Series(names, dtype=pl.Utf8).gather(_np(ctx.get(of)).astype(np.int64) - 1)
+_CATEGORIES = dists.values("categories")
+_CLASS_DISTS = dists.values("categories", 1)
 
 
-def class_no(ctx, by: str, classes: dict[str, list[str]]):
+def category_name(ctx, of: str):
+    return pl.Series(_CATEGORIES, dtype=pl.Utf8).gather(_np(ctx.get(of)).astype(np.int64) - 1)
+
+
+@lru_cache(maxsize=None)
+def _classes() -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Per category: class count and first flat index; flat class names and brand counts."""
+    names, brands, counts = [], [], []
+    for d in _CLASS_DISTS:
+        names += dists.values(d)
+        brands += [int(b) for b in dists.values(d, 1)]
+        counts.append(len(dists.values(d)))
+    counts = np.asarray(counts)
+    return counts, np.concatenate([[0], np.cumsum(counts)[:-1]]), names, np.asarray(brands)
+
+
+def class_no(ctx, by: str):
     """A class id 1..(classes of the item's category), uniform."""
-    counts = np.asarray([len(classes[str(i)]) for i in range(1, len(classes) + 1)])
+    counts, *_ = _classes()
     n = counts[_np(ctx.get(by)).astype(np.int64) - 1]
     return rng.below(ctx.key(), ctx.rows, n) + 1
 
 
-def class_name(ctx, by: str, of: str, classes: dict[str, list[str]]):
-    flat = [c for i in range(1, len(classes) + 1) for c in classes[str(i)]]
-    starts = np.concatenate([[0], np.cumsum([len(classes[str(i)]) for i in range(1, len(classes) + 1)])[:-1]])
+def class_name(ctx, by: str, of: str):
+    _, starts, names, _ = _classes()
     cat = _np(ctx.get(by)).astype(np.int64) - 1
-    return pl.Series(flat, dtype=pl.Utf8).gather(starts[cat] + _np(ctx.get(of)).astype(np.int64) - 1)
+    return pl.Series(names, dtype=pl.Utf8).gather(starts[cat] + _np(ctx.get(of)).astype(np.int64) - 1)
+
+
+def brand_no(ctx, by: str, of: str, index: str):
+    """dsdgen's brand number within the class: index % (the class's brand count) + 1."""
+    _, starts, _, brands = _classes()
+    cat = _np(ctx.get(by)).astype(np.int64) - 1
+    count = brands[starts[cat] + _np(ctx.get(of)).astype(np.int64) - 1]
+    return _np(ctx.get(index)).astype(np.int64) % count + 1
+
+
+def size_by_category(ctx, by: str):
+    """i_size: categories that use sizes draw from the sizes distribution's weight set 3, others set 2 (N/A)."""
+    use = np.asarray([int(v) for v in dists.values("categories", 2)])[_np(ctx.get(by)).astype(np.int64) - 1]
+    sizes = dists.values("sizes")
+    out = np.empty(len(use), dtype=np.int64)
+    for flag in (0, 1):
+        w = dists.weights("sizes", flag + 2)
+        sel = use == flag
+        out[sel] = np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), ctx.uniform()[sel], side="right"), len(w) - 1)
+    return pl.Series(sizes, dtype=pl.Utf8).gather(out)
+
+
+def formulation(ctx):
+    """20 characters: digits with a color embedded, as dsdgen's i_formulation."""
+    colors = dists.labels("colors")
+    c = rng.integers(ctx.key("color"), ctx.rows, 0, len(colors) - 1)
+    digits = pl.Series(rng.bits(ctx.key(), ctx.rows) % np.uint64(10**18)).cast(pl.Utf8).str.zfill(18)
+    color = colors.gather(c)
+    at = rng.integers(ctx.key("at"), ctx.rows, 0, 8)
+    df = pl.DataFrame({"d": digits, "c": color, "a": at})
+    return df.select((pl.col("d").str.slice(0, pl.col("a")) + pl.col("c") + pl.col("d").str.slice(pl.col("a"))).str.slice(0, 20)).to_series()
 
 
 # ---------------------------------------------------------------- facts
 
 
-def return_quantity(ctx, sold: str, full_share: float):
-    """Returned quantity: all of the line on `full_share` of returns, else uniform in 1..sold."""
+def return_quantity(ctx, sold: str):
+    """Returned quantity: uniform in 1..sold (dsdgen)."""
     q = _np(ctx.get(sold)).astype(np.int64)
-    part = 1 + rng.below(ctx.key(), ctx.rows, np.maximum(q, 1))
-    return np.where(ctx.uniform("full") < ctx.table.engine.param(full_share), q, np.minimum(part, q))
+    return np.minimum(1 + rng.below(ctx.key(), ctx.rows, np.maximum(q, 1)), np.maximum(q, 1))
 
 
-def split3(ctx, total: str, weights: list[list[float]]):
-    """Split an amount into (cash, charge, credit) cents that add up exactly; split shares from weighted modes."""
+def refund_split(ctx, total: str):
+    """(cash, charge, credit) cents that add up to `total`: cash 0-100%, then 1-100% of the rest reversed
+    to the charge card, the remainder credited (dsdgen)."""
     t = _np(ctx.get(total)).astype(np.int64)
-    modes = np.asarray([w[1:] for w in weights], dtype=np.float64)
-    alias = AliasTable.build([w[0] for w in weights])
-    share = modes[alias.sample(ctx.bits())]
-    a = np.floor(t * share[:, 0]).astype(np.int64)
-    b = np.floor(t * share[:, 1]).astype(np.int64)
-    return {"a": a, "b": np.minimum(b, t - a), "c": t - a - np.minimum(b, t - a)}
+    cash = np.floor(t * rng.integers(ctx.key("cash"), ctx.rows, 0, 100) / 100).astype(np.int64)
+    charge = np.floor((t - cash) * rng.integers(ctx.key("charge"), ctx.rows, 1, 100) / 100).astype(np.int64)
+    return {"a": cash, "b": charge, "c": t - cash - charge}
 
 
-def inventory_qty(ctx, max_qty: int, stockout: float):
-    """Quantity on hand: a stable level per (item, warehouse) with weekly swings and occasional stock-outs."""
-    item, wh = ctx.loc["item"], ctx.loc["warehouse"]
-    pair = item * 4096 + wh
-    level = rng.uniform(ctx.key("level"), pair) * max_qty
-    q = level * (0.4 + 1.2 * ctx.uniform())
-    return np.where(ctx.uniform("out") < stockout, 0, np.minimum(np.rint(q), max_qty)).astype(np.int64)
+def inventory_item(ctx):
+    """inv_item_sk: the version of the row's business item that is valid on the snapshot day."""
+    engine = ctx.table.engine
+    return np.minimum(dists.scd_sk(ctx.loc["item_id"], ctx.day), rows_of(engine, "item"))
+
+
+def inventory_qty(ctx, max_qty: int):
+    """Quantity on hand: uniform 0..max (dsdgen)."""
+    return rng.integers(ctx.key(), ctx.rows, 0, max_qty)
+
+
+# ---------------------------------------------------------------- dimension details
+
+
+def closed_date(ctx, share: float, low: int, high: int):
+    """A date key in [origin + low, origin + high] on `share` of the rows, NULL on the others (still open)."""
+    v = origin_sk(ctx, low, high)
+    return pl.Series(v).set(pl.Series(ctx.uniform("open") >= share), None)
+
+
+def autogen_customer(ctx, flag: str):
+    """wp_customer_sk: the customer of an automatically generated page, NULL for the others."""
+    v = rng.integers(ctx.key(), ctx.rows, 1, rows_of(ctx.table.engine, "customer"))
+    return pl.Series(v).set(pl.Series(_np(ctx.get(flag)) != "Y"), None)
+
+
+_PERIODS = [("bi-annual", 6, 0), ("bi-annual", 6, 6)] + [("quarterly", 3, 3 * q) for q in range(4)] + [("monthly", 1, m) for m in range(12)]
+
+
+def catalog_period(ctx, part: str, of: str):
+    """Catalog n (1..) of year (n-1) // 18 from the origin's year: 2 bi-annual, 4 quarterly and 12 monthly
+    catalogs; its type and the date keys of the first and last day of its period."""
+    n = _np(ctx.get(of)).astype(np.int64) - 1
+    year, j = np.divmod(n, len(_PERIODS))
+    if part == "type":
+        return pl.Series([p[0] for p in _PERIODS], dtype=pl.Utf8).gather(j)
+    months = np.asarray([p[1] for p in _PERIODS])[j]
+    first = np.asarray([p[2] for p in _PERIODS])[j]
+    m0 = (ctx.table.engine.origin.year - 1970 + year) * 12 + first
+    start = m0.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    if part == "start":
+        return start + JULIAN_EPOCH
+    return (m0 + months).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1 + JULIAN_EPOCH
+
+
+def catalog_page_of_sale(ctx):
+    """cs_catalog_page_sk: a page of a catalog valid on the sale day: that half year's, quarter's or month's
+    (18 catalogs of 108 pages a year)."""
+    engine = ctx.table.engine
+    months = dates_of(engine.origin, ctx.day).astype("datetime64[M]").astype(np.int64) - (engine.origin.year - 1970) * 12
+    year, m = np.divmod(np.maximum(months, 0), 12)
+    which = rng.integers(ctx.key("catalog"), ctx.rows, 0, 2)
+    catalog = year * len(_PERIODS) + np.select([which == 0, which == 1], [m // 6, 2 + m // 3], 6 + m)
+    page = catalog * 108 + rng.integers(ctx.key(), ctx.rows, 1, 108)
+    return np.minimum(page, rows_of(engine, "catalog_page"))

@@ -22,7 +22,8 @@ DEFAULT_SIZE = "100MB"
 MIN_DAYS, MAX_DAYS = 28, 366
 SAMPLE_ROWS = 100_000
 SAMPLE_BLOCKS = 8
-SAMPLE_POINTS = (1_000, 10_000, 50_000)  # plus the whole sample: file size as a function of its rows
+SAMPLE_POINTS = (1, 10, 100, 1_000, 10_000, 50_000)  # plus the whole sample: file size as a function of its rows
+# (small files: a Parquet file of a few rows already holds a dictionary and a data page per column)
 
 
 @dataclass(frozen=True)
@@ -235,25 +236,22 @@ def estimate(model: Model, files: dict[str, np.ndarray], curves: dict) -> dict[s
 
 
 def _scale_factor_plan(model: Model, settings: GengoSettings, start_day: int) -> Plan:
-    """--scale-factor SF: the scale at which the model's `scale_factor_rows` tables hold SF x their rows
-    over `scale_factor_days` days (or --days, with the rows pro rata)."""
-    if not model.scale_factor_rows:
+    """--scale-factor SF: a model whose scale is a scale factor (TPC-DS) runs at scale SF over its window."""
+    if not model.scale_factor:
         raise UsageError(f"model {model.name} has no scale factor", "use --size or --scale with this model")
     if settings.size is not None or settings.scale is not None:
         raise UsageError("--scale-factor cannot be combined with --size or --scale", "give one of them")
-    days = settings.days or model.scale_factor_days
-    target = settings.scale_factor * sum(model.scale_factor_rows.values()) * days / model.scale_factor_days
-    snapshot = default_snapshot(settings)
-    scale = settings.scale_factor
-    for _ in range(4):  # rows are linear in the scale up to rounding
-        rows = _window_rows(make_engine(model, settings, scale, snapshot), model, start_day, days)
-        got = sum(rows[t] for t in model.scale_factor_rows)
-        if got <= 0:
-            break
-        scale *= target / got
-    plan = Plan(model, settings, float(f"{scale:.6g}"), start_day, days, snapshot)
+    days = settings.days or model.days or MIN_DAYS
+    plan = Plan(model, settings, settings.scale_factor, start_day, days, default_snapshot(settings))
     plan.rows = _window_rows(plan.engine(), model, start_day, days)
     return plan
+
+
+def with_model_window(model: Model, settings: GengoSettings) -> GengoSettings:
+    """The model's own origin (TPC-DS: 1998-01-01) unless the settings give one."""
+    if model.origin is None or "origin" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"origin": model.origin})
 
 
 def _check_reachable(model: Model, settings: GengoSettings, curves: dict, start_day: int, days: int,
@@ -269,6 +267,7 @@ def _check_reachable(model: Model, settings: GengoSettings, curves: dict, start_
 
 def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = None) -> Plan:
     """`helper`: worker processes started for the run, which measure half of the size samples."""
+    settings = with_model_window(model, settings)
     start_day = (settings.start - settings.origin).days if settings.start else 0
     if start_day < 0:
         raise UsageError(f"--start {settings.start} is before the model origin {settings.origin}",
@@ -279,14 +278,14 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
     if size is None and settings.scale is None and settings.days is None:
         size = DEFAULT_SIZE
     if size is None:
-        days = settings.days or MIN_DAYS
+        days = settings.days or model.days or MIN_DAYS
         plan = Plan(model, settings, settings.scale or 1.0, start_day, days, default_snapshot(settings))
         engine = plan.engine()
         plan.rows = _window_rows(engine, model, start_day, days)
         return plan
 
     target = parse_size(size)
-    days = settings.days or min(MAX_DAYS, max(MIN_DAYS, math.ceil(target / settings.bytes_per_day)))
+    days = settings.days or model.days or min(MAX_DAYS, max(MIN_DAYS, math.ceil(target / settings.bytes_per_day)))
     snapshot = default_snapshot(settings)
     primary = settings.format_list[0]
     scale = 1.0

@@ -80,7 +80,7 @@ class GengoSettings(BaseSettings):
     days: int | None = Field(None, ge=1, le=36600)
     size: str | None = None
     scale: float | None = Field(None, gt=0)
-    scale_factor: float | None = Field(None, gt=0, description="TPC-DS-style scale factor (models that declare scale_factor_rows)")
+    scale_factor: float | None = Field(None, gt=0, description="TPC-DS scale factor (models whose scale is one: ecommerce-ds)")
     snapshot: dt.date | None = None
     horizon: dt.date | None = Field(None, description="Dagster: the last day partition (default origin + 3 months - 1 day)")
     chunk_rows: int = Field(131_072, ge=1_000)

@@ -222,14 +222,16 @@ class LocalStorage(Storage):
     def __init__(self, root: Path | str) -> None:
         self.root = Path(os.path.abspath(root))
         self.url = str(self.root)
-        self._locks: dict[str, int] = {}
+        self._inside: set[str] = set()  # folders proven to lie inside the root
 
     # ---------------------------------------------------------------- paths
 
     def _path(self, key: str) -> Path:
         path = self.root / check_key(key)
-        # symlinks must not lead out of the root either: check the deepest folder that exists
+        # symlinks must not lead out of the root either: check the deepest folder that exists (once per folder)
         existing = path.parent
+        if str(existing) in self._inside:
+            return path
         while not existing.exists() and existing != self.root and existing != existing.parent:
             existing = existing.parent
         real_root = os.path.realpath(self.root)
@@ -237,6 +239,8 @@ class LocalStorage(Storage):
         if real != real_root and not real.startswith(real_root + os.sep):
             raise OutputError(f"refusing to write {key!r}: {existing} leads outside the dataset at {self.root}",
                               "remove the symbolic link, or write to another --out")
+        if existing == path.parent:
+            self._inside.add(str(existing))
         return path
 
     def local_path(self, key: str) -> Path:
@@ -252,8 +256,9 @@ class LocalStorage(Storage):
 
     def create(self, key: str, stage: str, checksum: str = "xxh3_128") -> Upload:
         final = self._path(key)
-        tmp = self._path(f"{stage}/{key}")
-        self._mkdir(tmp.parent)
+        tmp = self._path(f"{stage}/{key.replace('/', '+')}")  # flat: no folder to make per partition
+        if not tmp.parent.is_dir():
+            self._mkdir(tmp.parent)
         try:
             fh = open(tmp, "wb", buffering=1 << 20)
         except OSError as e:
