@@ -128,6 +128,19 @@ def group_codes(by, groups: list[str]) -> np.ndarray:
     return group_lookup(by, codes, -1.0).astype(np.int64)
 
 
+def row_groups(gen: Generator, ctx: "RowContext", column: str, groups: list[str]) -> np.ndarray:
+    """group_codes of the rows' `column`; on a categorical column its few labels are mapped once (kept on
+    `gen`), not every row's string."""
+    categorical = ctx.codes(column)
+    if categorical is None:
+        return group_codes(ctx.get(column), groups)
+    codes, labels = categorical
+    memo = gen.__dict__.setdefault("_label_groups", {})
+    if column not in memo:  # a column's labels are fixed: one lookup table per column
+        memo[column] = group_codes(labels, groups)
+    return memo[column][codes]
+
+
 def _set_choices(gen: Generator, values: list) -> None:
     """What codes(ctx) index: a list of strings makes the generator categorical; other values (numbers) are
     kept as a numpy array."""
@@ -257,16 +270,19 @@ class LogNormalMoney(Generator):
 class Derive(Generator):
     """A numpy expression over the row's other columns, e.g. "round(quantity * unit_price * (100 - discount) / 100)".
 
-    Names are columns of the same row; `day` (day index), `epoch_day` and the helpers below are also defined.
+    Names are columns of the same row; `day` (day index), `epoch_day` and the helpers below are also defined
+    (`month(epoch_day)` is 1..12).
     """
 
     class Cfg(Generator.Cfg):
         expr: str
 
     HELPERS: ClassVar[dict[str, Callable]] = {
-        "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),  # half away from zero, as SQL rounds money "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
+        "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),  # half away from zero, as SQL rounds money
+        "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
         "max": np.maximum, "where": np.where, "clip": np.clip, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
         "int": lambda x: np.asarray(x).astype(np.int64),
+        "month": lambda epoch_days: np.asarray(epoch_days).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12 + 1,
     }
 
     def setup(self):
@@ -355,7 +371,7 @@ class ChoiceBy(Generator):
         _set_choices(self, self.vocab)
 
     def codes(self, ctx):
-        group = group_codes(ctx.get(self.cfg.by), self.names)
+        group = row_groups(self, ctx, self.cfg.by, self.names)
         missing = group < 0
         if missing.any():
             if not self.cfg.default:
@@ -730,7 +746,9 @@ class Ref(Generator):
 
 @generator("attr")
 class Attr(Generator):
-    """An attribute of the referenced row, recomputed from the parent's pure functions (never looked up)."""
+    """An attribute of the referenced row, recomputed from the parent's pure functions (never looked up).
+    Attributes read through the same `via` share one context of the parent rows, so what they have in common
+    (a customer's home place behind its region and time zone) is computed once."""
 
     class Cfg(Generator.Cfg):
         via: str
@@ -742,13 +760,20 @@ class Attr(Generator):
         self.parent.spec.column(self.cfg.column)
 
     def __call__(self, ctx):
-        keys = np.asarray(ctx.get(self.cfg.via), dtype=np.int64)
-        return self.parent.compute(keys - 1, [self.cfg.column])[self.cfg.column]
+        shared_key = ("attr", self.cfg.table, self.cfg.via)
+        if shared_key not in ctx.shared:
+            keys = np.asarray(ctx.get(self.cfg.via), dtype=np.int64)
+            ctx.shared[shared_key] = self.parent.context(keys - 1)
+        return ctx.shared[shared_key].get(self.cfg.column)
 
 
 @generator("parent_attr")
 class ParentAttr(Generator):
-    """An attribute of this row's parent row (child tables): the order's timestamp on its items."""
+    """An attribute of this row's parent row (child tables): the order's timestamp on its items.
+
+    A batch's children have sorted parents, each parent with a run of children: the parent columns are
+    computed once per parent (over the parents' contiguous range, in one context shared by every parent_attr)
+    and repeated for its children."""
 
     class Cfg(Generator.Cfg):
         column: str
@@ -757,7 +782,20 @@ class ParentAttr(Generator):
         self.parent = self.engine.table(self.table.spec.volume.parent)
 
     def __call__(self, ctx):
-        return self.parent.compute(ctx.loc["parent"], [self.cfg.column])[self.cfg.column]
+        shared_key = ("parent_attr",)
+        if shared_key not in ctx.shared:
+            parents = np.asarray(ctx.loc["parent"], dtype=np.int64)
+            lo = int(parents[0]) if len(parents) else 0
+            contiguous = len(parents) > 1 and bool(np.all(parents[1:] >= parents[:-1])) and int(parents[-1]) - lo < len(parents)
+            if contiguous:
+                ctx.shared[shared_key] = (self.parent.context(np.arange(lo, int(parents[-1]) + 1, dtype=np.int64)), parents - lo)
+            else:
+                ctx.shared[shared_key] = (self.parent.context(parents), None)
+        parent_ctx, index = ctx.shared[shared_key]
+        value = parent_ctx.get(self.cfg.column)
+        if index is None:
+            return value
+        return value.gather(index) if isinstance(value, pl.Series) else np.asarray(value)[index]
 
 
 @generator("child_ref")
