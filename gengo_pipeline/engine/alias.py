@@ -77,6 +77,7 @@ class AliasGroups:
     offsets: np.ndarray  # int64, first slot of each group in the flat arrays
     prob: np.ndarray
     alias: np.ndarray  # local (within-group) indices
+    width: int = 0  # > 0: every group has this many slots (offsets are group * width, no lookup)
 
     @cached_property
     def thresholds(self) -> np.ndarray:
@@ -89,13 +90,26 @@ class AliasGroups:
         return cls(sizes.astype(np.uint64), offsets, np.concatenate([t.prob for t in tables]),
                    np.concatenate([t.alias for t in tables]))
 
+    def _sizes_offsets(self, group: np.ndarray):
+        """Each row's group size and first slot; scalars when the groups are equal-sized or the batch has one
+        group (the same draws, fewer gathers)."""
+        group = np.asarray(group)
+        if self.width:
+            return np.uint64(self.width), group * self.width
+        if len(group) and group[0] == group[-1] and group.min() == group.max():
+            g = int(group[0])
+            return self.sizes[g], int(self.offsets[g])
+        return self.sizes[group], self.offsets[group]
+
     def sample(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Per row, an index into its group's weights; `group` must hold valid group numbers."""
-        return _draw(random_bits, self.sizes[group], self.thresholds, self.alias, self.offsets[group])
+        n, offset = self._sizes_offsets(group)
+        return _draw(random_bits, n, self.thresholds, self.alias, offset)
 
     def sample_flat(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
         """The same draws as positions in the groups' values laid end to end, in the order of `build`."""
-        return self.offsets[group] + self.sample(random_bits, group)
+        n, offset = self._sizes_offsets(group)
+        return offset + _draw(random_bits, n, self.thresholds, self.alias, offset)
 
     @classmethod
     def from_weights(cls, weights) -> "AliasGroups":
@@ -123,4 +137,4 @@ class AliasGroups:
             scaled[rows, big] -= 1.0 - s
             done[rows, small] = True
         sizes = np.full(groups, k, dtype=np.uint64)
-        return cls(sizes, np.arange(groups, dtype=np.int64) * k, prob.ravel(), alias.ravel())
+        return cls(sizes, np.arange(groups, dtype=np.int64) * k, prob.ravel(), alias.ravel(), k)

@@ -6,6 +6,7 @@ carried between calls, so the value of row i never depends on chunking, worker c
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -61,3 +62,25 @@ def normal(key: np.uint64, counters: np.ndarray) -> np.ndarray:
     u1 = ((z >> np.uint64(32)).astype(np.float64) + 0.5) * (1.0 / 4294967296.0)
     u2 = (z & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@lru_cache(maxsize=1)
+def _normal_quantiles() -> np.ndarray:
+    """Standard normal quantiles at (i + 0.5) / (2^16 + 1), i = 0..2^16: linear interpolation between them is
+    a normal to within 1e-4 in the body, truncated at +-4.32 (a 1-in-65,000 tail)."""
+    from statistics import NormalDist
+
+    nd = NormalDist()
+    n = 1 << 16
+    return np.asarray([nd.inv_cdf((i + 0.5) / (n + 1)) for i in range(n + 1)])
+
+
+def normal_table(key: np.uint64, counters: np.ndarray) -> np.ndarray:
+    """One standard normal per counter from one 64-bit word, without log or cos: the top 16 bits pick a
+    quantile cell, the other 48 interpolate in it (several times cheaper than `normal`)."""
+    table = _normal_quantiles()
+    b = bits(key, counters)
+    i = (b >> np.uint64(48)).astype(np.int64)
+    f = (b & np.uint64(0xFFFFFFFFFFFF)).astype(np.float64) * (1.0 / 281474976710656.0)
+    lo = table[i]
+    return lo + (table[i + 1] - lo) * f

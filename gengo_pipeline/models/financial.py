@@ -29,7 +29,7 @@ b_i^2 = 0.55: return correlation ~0.45 within a sector, ~0.2 across). Each B is 
 Brownian-bridge (Levy) construction on [0, 2^18] units (~228 years): B(2^18) = 2^9 z_root, and the midpoint
 of every dyadic interval [a, b] is (B(a) + B(b)) / 2 + sqrt(b - a) / 2 z_node, where z_node is a
 counter-based normal keyed by (seed, process, id, level, node). B(t) at an integer t is reached by
-descending 18 levels: 18 normals, whatever t (normals by a 2^16-cell quantile table, truncated at +-4.3).
+descending 18 levels: 18 normals, whatever t (normals by a 2^16-cell quantile table, rng.normal_table, truncated at +-4.3).
 The path is evaluated at the closes only: the close of D and of the previous trading day P are points of
 the one path, so day D needs no earlier partition. The open of D, which no other row uses, is drawn from
 the Brownian bridge between close(P) and close(D): it continues close(P) up to the overnight (weekend,
@@ -235,39 +235,18 @@ def ipo_date(ctx) -> np.ndarray:
 # ------------------------------------------------------------------ price path
 
 
-@lru_cache(maxsize=1)
-def _normal_table() -> np.ndarray:
-    """Standard normal quantiles at (i + 0.5) / (2^16 + 1), i = 0..2^16: linear interpolation between them is
-    a normal to within 1e-4 in the body, truncated at +-4.32 (a 1-in-65,000 tail)."""
-    from statistics import NormalDist
-
-    nd = NormalDist()
-    n = 1 << 16
-    return np.asarray([nd.inv_cdf((i + 0.5) / (n + 1)) for i in range(n + 1)])
-
-
-def _normal(key: np.uint64, counters: np.ndarray) -> np.ndarray:
-    """One standard normal per counter from one 64-bit word: top 16 bits pick a quantile cell, 48 interpolate."""
-    table = _normal_table()
-    b = rng.bits(key, counters)
-    i = (b >> np.uint64(48)).astype(np.int64)
-    f = (b & np.uint64(0xFFFFFFFFFFFF)).astype(np.float64) * (1.0 / 281474976710656.0)
-    lo = table[i]
-    return lo + (table[i + 1] - lo) * f
-
-
 def brownian(keys: list, ids: np.ndarray, t: np.ndarray) -> np.ndarray:
     """B_id(t) at integer times t in [0, 2^LEVELS] by the dyadic Brownian-bridge construction (one path per id)."""
     ids = np.asarray(ids, dtype=np.int64)
     t = np.clip(np.asarray(t, dtype=np.int64), 0, 1 << LEVELS)
     a = np.zeros(len(t), dtype=np.int64)
     wa = np.zeros(len(t))
-    wb = math.sqrt(1 << LEVELS) * _normal(keys[0], ids)
+    wb = math.sqrt(1 << LEVELS) * rng.normal_table(keys[0], ids)
     base = ids << LEVELS
     for level in range(1, LEVELS + 1):
         shift = LEVELS - level + 1  # the interval [a, a + 2^shift] is split at its midpoint
         half = 1 << (shift - 1)
-        wm = 0.5 * (wa + wb) + (0.5 * math.sqrt(1 << shift)) * _normal(keys[level], base + (a >> shift))
+        wm = 0.5 * (wa + wb) + (0.5 * math.sqrt(1 << shift)) * rng.normal_table(keys[level], base + (a >> shift))
         right = t >= a + half
         a = np.where(right, a + half, a)
         wa = np.where(right, wm, wa)
