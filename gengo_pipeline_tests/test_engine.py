@@ -82,7 +82,9 @@ def test_references_only_existing_rows_and_skewed():
     assert got.min() >= 1 and got.max() <= alive
     counts = np.sort(np.bincount(got, minlength=alive + 1)[1:])[::-1]
     top = counts[: max(1, alive // 100)].sum() / counts.sum()
-    assert 0.08 < top < 0.13  # rank^-0.5 weights: the top 1% take about 10%
+    # rank^-0.5 weights within each sign-up cohort of a segment, the new customers' burst and churn: the top 1%
+    # take about 9% (the model's customer_skew claim)
+    assert 0.06 < top < 0.12
 
 
 def test_parent_attributes_are_recomputed_consistently():

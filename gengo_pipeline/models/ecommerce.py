@@ -48,6 +48,17 @@ ADDRESSES = "dim_customer_addresses"
 PRODUCTS = "dim_products"
 CITY = "world_cities"
 TASTES = tastes.taste_factors("region", "age_band", "sex", "month")
+# joins of the correlation claims (quality/distributions.py): s is the claim's table
+SHIP_TO = {"table": ADDRESSES, "as": "a", "on": "a.address_id = s.shipping_address_id"}
+ORDER_OF_LINE = {"table": ORDERS, "as": "o", "on": "o.order_id = s.order_id", "same_days": True}
+SHIP_TO_OF_LINE = {"table": ADDRESSES, "as": "a", "on": "a.address_id = o.shipping_address_id"}
+CUSTOMER_OF_LINE = {"table": CUSTOMERS, "as": "c", "on": "c.customer_id = o.customer_id"}
+PRODUCT_OF_LINE = {"table": PRODUCTS, "as": "p", "on": "p.product_id = s.product_id"}
+CATEGORY_OF_LINE = [PRODUCT_OF_LINE, {"table": "dim_product_categories", "as": "k", "on": "k.category_id = p.category_id"}]
+AGE_BAND_SQL = "CASE " + " ".join(f"WHEN (c.signup_date - c.birth_date) < {round(b[2] * 365.25 + b[3] * 365.25)} THEN '{b[0]}'"
+                                  for b in tastes.AGE_BANDS[:-1]) + f" ELSE '{tastes.AGE_BANDS[-1][0]}' END"
+BLACK_FRIDAY_WEEKEND = f"s.date BETWEEN {tastes.black_friday_sql('s.date')} AND {tastes.black_friday_sql('s.date')} + 3"
+OFF_PEAK = f"NOT {tastes.peak_days_sql('s.date', tastes.PROMO_PEAKS, 4)}"
 ADJECTIVES = ["Classic", "Premium", "Eco", "Smart", "Compact", "Deluxe", "Ultra", "Essential", "Pro", "Vintage", "Modern",
               "Portable", "Organic", "Wireless", "Ergonomic", "Lightweight", "Heavy-Duty", "Everyday", "Signature", "Basic"]
 STREETS = ["Main", "Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Park", "Walnut", "Sunset", "Lincoln",
@@ -263,23 +274,75 @@ MODEL = Model.model_validate({
         },
     ],
     "distributions": [
-        {"name": "weekday_shape", "table": "fact_orders_header", "check": "weekday_share",
+        {"name": "weekday_shape", "table": ORDERS, "check": "weekday_share",
          "args": {"column": "order_timestamp", "weights": [1.04, 1.0, 0.98, 0.98, 0.95, 0.92, 1.13]},
-         "doc": "orders per weekday follow the declared weekday factors (Sunday busiest, Saturday quietest)"},
-        {"name": "december_peak", "table": "fact_orders_header", "check": "month_peak",
+         "doc": "orders per (UTC) weekday follow the declared weekday factors (Sunday busiest, Saturday quietest)"},
+        {"name": "december_peak", "table": ORDERS, "check": "month_peak",
          "args": {"column": "order_timestamp", "peak_month": 12}, "doc": "December has the most orders per day of the year"},
-        {"name": "evening_peak", "table": "fact_orders_header", "check": "hour_share",
-         "args": {"column": "order_timestamp", "hours": [18, 19, 20, 21], "min_share": 0.2},
-         "doc": "about a quarter of orders fall between 18:00 and 22:00"},
-        {"name": "status_mix", "table": "fact_orders_header", "check": "share",
+        {"name": "local_evening_peak", "table": ORDERS, "check": "peak_hours",
+         "args": {"column": "order_timestamp", "hours": [19, 20, 21], "by": "a.country", "time_zone": "a.time_zone",
+                  "joins": [SHIP_TO]},
+         "doc": "in every country the busiest hour of the day, in the shipping address's time zone, is 19, 20 or 21"},
+        {"name": "status_mix", "table": ORDERS, "check": "share",
          "args": {"column": "order_status", "value": "Delivered", "min": 0.5}, "doc": "orders older than a month are mostly Delivered"},
-        {"name": "discount_share", "table": "fact_order_items", "check": "share_nonzero",
-         "args": {"column": "discount", "expected": 0.3}, "doc": "30% of order lines carry a discount"},
-        {"name": "price_by_category", "table": "dim_products", "check": "median_order",
+        {"name": "discount_share", "table": ITEMS, "check": "share_nonzero",
+         "args": {"column": "discount", "expected": 0.3, "where": f"NOT {tastes.peak_days_sql('date', tastes.PROMO_PEAKS, 4)}"},
+         "doc": "30% of order lines carry a discount, off the promotion peaks"},
+        {"name": "price_by_category", "table": PRODUCTS, "check": "median_order",
          "args": {"column": "base_price", "by": "category_id", "higher": 1, "lower": 4},
          "doc": "Electronics (1) have a higher median price than Books (4)"},
-        {"name": "customer_skew", "table": "fact_orders_header", "check": "top_share",
-         "args": {"column": "customer_id", "top_fraction": 0.01, "expected": 0.1},
-         "doc": "the top 1% of customers place about 10% of orders"},
+        {"name": "customer_skew", "table": ORDERS, "check": "top_share",
+         "args": {"column": "customer_id", "top_fraction": 0.01, "expected": 0.09, "precision": 0.2},
+         "doc": "the top 1% of customers place about 9% of orders"},
+        # who buys what: associations with a line's category (Cramér's V) and where the model claims none
+        {"name": "category_by_region", "table": ITEMS, "check": "association",
+         "args": {"x": "a.region", "y": "k.category_name", "x_label": "region", "y_label": "category", "min_v": 0.02, "joins": [ORDER_OF_LINE, SHIP_TO_OF_LINE, *CATEGORY_OF_LINE]},
+         "doc": "a line's category depends on the customer's region (shipping address)"},
+        {"name": "category_by_month", "table": ITEMS, "check": "association",
+         "args": {"x": "month(s.date)", "y": "k.category_name", "x_label": "month", "y_label": "category", "min_v": 0.03, "min_levels": 6, "joins": CATEGORY_OF_LINE},
+         "doc": "a line's category depends on the month (holidays, seasons; needs six months)"},
+        {"name": "category_by_sex", "table": ITEMS, "check": "association",
+         "args": {"x": "c.gender", "y": "k.category_name", "x_label": "gender", "y_label": "category", "min_v": 0.15, "joins": [ORDER_OF_LINE, CUSTOMER_OF_LINE, *CATEGORY_OF_LINE]},
+         "doc": "a line's category depends on the customer's sex"},
+        {"name": "category_by_age", "table": ITEMS, "check": "association",
+         "args": {"x": AGE_BAND_SQL, "y": "k.category_name", "x_label": "age band at sign-up", "y_label": "category", "min_v": 0.05, "joins": [ORDER_OF_LINE, CUSTOMER_OF_LINE, *CATEGORY_OF_LINE]},
+         "doc": "a line's category depends on the customer's age band at sign-up"},
+        {"name": "basket_coherence", "table": ITEMS, "check": "association",
+         "args": {"x": "k.category_name", "y": "kn.category_name", "x_label": "category of a line", "y_label": "category of the next line", "min_v": 0.07, "joins": [
+             {"table": ITEMS, "as": "n", "on": "n.order_id = s.order_id AND n.order_item_id = s.order_item_id + 1", "same_days": True},
+             *CATEGORY_OF_LINE, {"table": PRODUCTS, "as": "pn", "on": "pn.product_id = n.product_id"},
+             {"table": "dim_product_categories", "as": "kn", "on": "kn.category_id = pn.category_id"}]},
+         "doc": "consecutive lines of one order favour the same and related categories"},
+        {"name": "category_not_by_weekday", "table": ITEMS, "check": "association",
+         "args": {"x": "isodow(s.date)", "y": "k.category_name", "x_label": "weekday (1 = Monday)", "y_label": "category", "max_v": 0.01, "one_per": "s.order_id", "joins": CATEGORY_OF_LINE},
+         "doc": "no association: the weekday does not change what is bought (first line of each order)"},
+        {"name": "toys_in_december", "table": ITEMS, "check": "share_ratio",
+         "args": {"condition": "p.category_id = 6", "numerator": "month(s.date) = 12", "denominator": "month(s.date) BETWEEN 2 AND 10",
+                  "min_ratio": 1.6, "joins": [PRODUCT_OF_LINE]},
+         "doc": "toys' share of lines in December is at least 1.6x their share from February to October"},
+        {"name": "garden_in_spring", "table": ITEMS, "check": "share_ratio",
+         "args": {"condition": "p.category_id = 11", "numerator": "month(s.date) IN (4, 5, 6) AND a.region <> 'Australia'",
+                  "denominator": "month(s.date) IN (11, 12, 1) AND a.region <> 'Australia'", "min_ratio": 2.5,
+                  "joins": [ORDER_OF_LINE, SHIP_TO_OF_LINE, PRODUCT_OF_LINE]},
+         "doc": "garden & outdoor sells 2.5x as much in northern spring (April-June) as in winter (November-January)"},
+        {"name": "books_back_to_school", "table": ITEMS, "check": "share_ratio",
+         "args": {"condition": "p.category_id = 4", "numerator": "month(s.date) IN (8, 9)", "denominator": "month(s.date) IN (3, 4, 5, 6)",
+                  "min_ratio": 1.2, "joins": [PRODUCT_OF_LINE]},
+         "doc": "books sell more at back-to-school (August, September) than in spring"},
+        {"name": "grocery_by_the_several", "table": ITEMS, "check": "share_ratio",
+         "args": {"condition": "s.quantity >= 3", "numerator": "p.category_id = 7", "denominator": "p.category_id = 1",
+                  "min_ratio": 5.0, "joins": [PRODUCT_OF_LINE]},
+         "doc": "grocery lines hold 3 or more units at least 5x as often as electronics lines"},
+        {"name": "peak_discounts", "table": ITEMS, "check": "share_ratio",
+         "args": {"condition": "s.discount > 0", "numerator": BLACK_FRIDAY_WEEKEND, "denominator": OFF_PEAK, "min_ratio": 1.8},
+         "doc": "lines carry a discount at least 1.8x as often from Black Friday to Cyber Monday as off the promotion peaks"},
+        {"name": "peak_discounts_deeper", "table": ITEMS, "check": "share_ratio",
+         "args": {"condition": "s.discount >= 0.25", "where": "s.discount > 0", "numerator": BLACK_FRIDAY_WEEKEND, "denominator": OFF_PEAK,
+                  "min_ratio": 1.5},
+         "doc": "discounts of 25% or more are at least 1.5x as common among discounted lines from Black Friday to Cyber Monday"},
+        {"name": "cohort_retention", "table": CUSTOMERS, "check": "retention",
+         "args": {"signup": "signup_date", "event": "o.date", "windows": [[0, 30], [30, 60], [90, 120], [150, 180]],
+                  "min_first": 0.8, "min_last": 0.25, "joins": [{"table": ORDERS, "as": "o", "on": "o.customer_id = s.customer_id", "left": True}]},
+         "doc": "most new customers order in their first month; fewer each later month (one-time buyers, churn), a core stays"},
     ],
 })

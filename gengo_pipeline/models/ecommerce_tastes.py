@@ -43,16 +43,16 @@ def _row(**mult: float) -> list[float]:
 
 
 REGION_TASTE = {
-    "US Northeast": _row(books=1.2, clothing=1.15, beauty=1.1, home=1.05, sports=0.9, garden=0.8, automotive=0.8),
-    "US Midwest": _row(automotive=1.35, garden=1.2, grocery=1.1, home=1.1, books=0.9, beauty=0.9),
-    "US South": _row(sports=1.15, garden=1.2, beauty=1.1, health=1.1, automotive=1.1, clothing=0.9, books=0.9),
-    "US West": _row(electronics=1.3, sports=1.3, health=1.15, books=1.1, automotive=0.85, grocery=0.9),
-    "Canada": _row(sports=1.25, clothing=1.2, home=1.1, garden=0.75, beauty=0.9),
-    "United Kingdom": _row(books=1.5, home=1.2, garden=1.3, automotive=0.7, electronics=0.9),
-    "Germany": _row(automotive=1.6, electronics=1.25, books=1.2, beauty=0.8, grocery=0.8, toys=0.9),
-    "France": _row(beauty=1.7, grocery=1.3, clothing=1.2, books=1.1, automotive=0.8, sports=0.9),
-    "Australia": _row(sports=1.5, garden=1.2, health=1.2, beauty=1.1, clothing=0.9, automotive=0.9),
-    "Mexico": _row(electronics=1.35, toys=1.3, clothing=1.2, books=0.6, garden=0.8),
+    "US Northeast": _row(books=1.3, clothing=1.2, beauty=1.15, home=1.1, sports=0.85, garden=0.7, automotive=0.75),
+    "US Midwest": _row(automotive=1.5, garden=1.3, grocery=1.15, home=1.15, books=0.85, beauty=0.85),
+    "US South": _row(sports=1.2, garden=1.3, beauty=1.15, health=1.15, automotive=1.2, clothing=0.85, books=0.85),
+    "US West": _row(electronics=1.45, sports=1.4, health=1.2, books=1.15, automotive=0.8, grocery=0.85),
+    "Canada": _row(sports=1.35, clothing=1.3, home=1.15, garden=0.7, beauty=0.85),
+    "United Kingdom": _row(books=1.7, home=1.3, garden=1.4, automotive=0.6, electronics=0.85),
+    "Germany": _row(automotive=1.9, electronics=1.35, books=1.25, beauty=0.75, grocery=0.75, toys=0.85),
+    "France": _row(beauty=2.0, grocery=1.45, clothing=1.3, books=1.15, automotive=0.75, sports=0.85),
+    "Australia": _row(sports=1.7, garden=1.3, health=1.25, beauty=1.1, clothing=0.85, automotive=0.85),
+    "Mexico": _row(electronics=1.5, toys=1.45, clothing=1.3, books=0.55, garden=0.75),
 }
 # age band at sign-up: share of customers, first age and span in years (uniform within)
 AGE_BANDS = [["18-24", 14, 18, 7], ["25-34", 24, 25, 10], ["35-49", 30, 35, 15], ["50-64", 20, 50, 15], ["65+", 12, 65, 20]]
