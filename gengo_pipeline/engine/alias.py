@@ -1,6 +1,7 @@
 """Weighted sampling by Vose's alias table: O(1) per draw from one 64-bit random word."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -116,25 +117,39 @@ class AliasGroups:
         """One alias table per row of a (groups, k) weight matrix, built for all rows at once (thousands of
         conditional distributions, e.g. a category by segment x month, cost milliseconds, not a Python loop
         per table). Each step pairs a row's smallest remaining column with its largest (Vose's invariant holds
-        for any pairing of a below-average with an above-average column)."""
-        w = np.asarray(weights, dtype=np.float64)
+        for any pairing of a below-average with an above-average column). Kept per process by the weights'
+        digest: engines of one run (planner, executor) build each table once."""
+        w = np.ascontiguousarray(weights, dtype=np.float64)
         if w.ndim != 2 or w.shape[1] == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w.sum(axis=1) <= 0):
             raise SpecError(f"invalid weight matrix of shape {w.shape}", "every row needs non-negative weights with a positive sum")
+        digest = (w.shape, hashlib.blake2b(w.tobytes(), digest_size=16).digest())
+        if digest not in _BUILT:
+            if len(_BUILT) > 64:
+                _BUILT.clear()
+            _BUILT[digest] = cls._vectorized(w)
+        return _BUILT[digest]
+
+    @classmethod
+    def _vectorized(cls, w: np.ndarray) -> "AliasGroups":
         groups, k = w.shape
         scaled = w * (k / w.sum(axis=1, keepdims=True))
         prob = np.ones((groups, k))
         alias = np.tile(np.arange(k, dtype=np.int64), (groups, 1))
-        done = np.zeros((groups, k), dtype=bool)
+        smallest = scaled.copy()  # scaled, with columns already paired at +inf
+        largest = scaled.copy()  # scaled, with columns already paired at -inf
         rows = np.arange(groups)
         for _ in range(k - 1):
-            small = np.where(done, np.inf, scaled).argmin(axis=1)
-            big_of = np.where(done, -np.inf, scaled)
-            big_of[rows, small] = -np.inf
-            big = big_of.argmax(axis=1)
+            small = smallest.argmin(axis=1)
+            largest[rows, small] = -np.inf
+            big = largest.argmax(axis=1)
             s = scaled[rows, small]
             prob[rows, small] = np.minimum(s, 1.0)
             alias[rows, small] = big
             scaled[rows, big] -= 1.0 - s
-            done[rows, small] = True
+            smallest[rows, small] = np.inf
+            smallest[rows, big] = largest[rows, big] = scaled[rows, big]
         sizes = np.full(groups, k, dtype=np.uint64)
         return cls(sizes, np.arange(groups, dtype=np.int64) * k, prob.ravel(), alias.ravel(), k)
+
+
+_BUILT: dict[tuple, AliasGroups] = {}

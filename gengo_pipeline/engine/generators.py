@@ -127,8 +127,15 @@ def group_lookup(by, mapping: dict[str, float], default: float) -> np.ndarray:
 
 def group_codes(by, groups: list[str]) -> np.ndarray:
     """The index of each row's group value in `groups` (-1 when absent), for int arrays or string Series."""
-    codes = {g: float(i) for i, g in enumerate(groups)}
-    return group_lookup(by, codes, -1.0).astype(np.int64)
+    if isinstance(by, pl.Series):
+        codes = {g: float(i) for i, g in enumerate(groups)}
+        return group_lookup(by, codes, -1.0).astype(np.int64)
+    by = np.asarray(by, dtype=np.int64)  # group_lookup's table, in integers
+    lut = np.full(int(by.max(initial=0)) + 1, -1, dtype=np.int64)
+    for i, g in enumerate(groups):
+        if 0 <= int(g) < len(lut):
+            lut[int(g)] = i
+    return lut[by]
 
 
 def row_groups(gen: Generator, ctx: "RowContext", column: str, groups: list[str]) -> np.ndarray:
@@ -255,7 +262,15 @@ class LogNormalMoney(Generator):
         by: str | None = None
         medians: dict[str, Num] = {}
         sigmas: dict[str, Num] = {}
-        normal: Literal["box_muller", "table"] = "box_muller"  # "table": rng.normal_table, no log/cos (prices read per line)
+        # "table": the log-normal factor read from a table of exp(sigma x normal quantiles), no log, cos or exp per
+        # row (prices are recomputed for every order line); one sigma only
+        normal: Literal["box_muller", "table"] = "box_muller"
+
+    def setup(self):
+        if self.cfg.normal == "table":
+            if self.cfg.sigmas:
+                raise SpecError(f"{self.table.name}.{self.column}: normal 'table' takes one sigma", "drop sigmas or use box_muller")
+            self.factors = np.exp(self.p(self.cfg.sigma) * rng.normal_quantiles())
 
     def __call__(self, ctx):
         c = self.cfg
@@ -263,11 +278,13 @@ class LogNormalMoney(Generator):
         if c.by:
             by = ctx.get(c.by)
             median = group_lookup(by, {g: self.p(m) for g, m in c.medians.items()}, self.p(c.median))
-            sigma = group_lookup(by, {g: self.p(v) for g, v in c.sigmas.items()}, self.p(c.sigma))
         else:
-            median, sigma = np.full(n, self.p(c.median)), np.full(n, self.p(c.sigma))
-        z = rng.normal_table(ctx.key(), ctx.rows) if c.normal == "table" else ctx.normal()
-        amount = median * np.exp(sigma * z)
+            median = np.full(n, self.p(c.median))
+        if c.normal == "table":
+            amount = median * rng.quantile(ctx.key(), ctx.rows, self.factors)
+        else:
+            sigma = group_lookup(by, {g: self.p(v) for g, v in c.sigmas.items()}, self.p(c.sigma)) if c.by and c.sigmas else self.p(c.sigma)
+            amount = median * np.exp(sigma * ctx.normal())
         amount = np.clip(amount, self.p(c.min), self.p(c.max))
         return np.rint(amount * 100.0).astype(np.int64)
 
@@ -347,11 +364,17 @@ class Cycle(Generator):
 
 @generator("bernoulli")
 class Bernoulli(Generator):
+    """True with probability p; with `times`, p times that column's value (a day factor), at most `max_p`."""
+
     class Cfg(Generator.Cfg):
         p: Num
+        times: str | None = None
+        max_p: Num = 1.0
 
     def __call__(self, ctx):
-        return ctx.uniform() < self.p(self.cfg.p)
+        if self.cfg.times is None:
+            return ctx.uniform() < self.p(self.cfg.p)
+        return ctx.uniform() < np.minimum(self.p(self.cfg.p) * np.asarray(ctx.get(self.cfg.times)), self.p(self.cfg.max_p))
 
 
 @generator("choice_by")
@@ -433,7 +456,9 @@ class ChoiceFactors(Generator):
                     if part not in self.domains.setdefault(c, []):
                         self.domains[c].append(part)
         self.by = list(self.domains)
-        sizes = [len(self.domains[c]) + 1 for c in self.by]  # + 1: values that no factor lists
+        # + 1: a slot for values no factor lists, unless the column's generator tells all its values and they are listed
+        self.other = [not set(known_values(self.table.generator(c)) or [None]) <= set(self.domains[c]) for c in self.by]
+        sizes = [len(self.domains[c]) + int(o) for c, o in zip(self.by, self.other)]
         if int(np.prod(sizes)) * k > self.MAX_CELLS:
             raise SpecError(f"{self.table.name}.{self.column}: {int(np.prod(sizes)):,} combinations of {self.by} are too many",
                             "give the factors fewer columns or values")
@@ -455,14 +480,41 @@ class ChoiceFactors(Generator):
             raise SpecError(f"{self.table.name}.{self.column}: `where` needs numeric values", "drop `where` or use numbers")
 
     def _combination(self, ctx, columns: list[tuple[str, str, int]]) -> np.ndarray:
-        """Sum of (code of column in its domain) x stride over (by column, column of ctx's table, stride)."""
+        """Sum of (code of column in its domain) x stride over (by column, column of ctx's table, stride).
+        Columns that are label_parts of one categorical column (a segment's region, sex and age band) are
+        summed once over that column's few labels and read with one lookup."""
         group = np.zeros(len(ctx.rows), dtype=np.int64)
+        parts: dict[str, list[tuple[str, str, int]]] = {}
         for by, column, stride in columns:
+            gen = ctx.table.generator(column)
+            if isinstance(gen, LabelPart):
+                parts.setdefault(gen.cfg.of, []).append((by, column, stride))
+                continue
             code = row_groups(self, ctx, column, self.domains[by])
             if len(code) and code.min() < 0:
-                code = np.where(code < 0, len(self.domains[by]), code)
-            group += code * stride if stride != 1 else code
+                code = self._other(by, code)
+            if len(code) and code[0] == code[-1] and code.min() == code.max():  # one value in the batch (the month)
+                group += int(code[0]) * stride
+            else:
+                group += code * stride if stride != 1 else code
+        for source, cols in parts.items():
+            key = ("parts", ctx.table.name, source, tuple(cols))
+            memo = self.__dict__.setdefault("_part_sums", {})
+            if key not in memo:
+                lut = 0
+                for by, column, stride in cols:
+                    gen = ctx.table.generator(column)
+                    code = group_codes(gen.labels, self.domains[by])
+                    lut = lut + (self._other(by, code) if code.min() < 0 else code)[gen.of_label] * stride
+                memo[key] = lut
+            group += memo[key][ctx.codes(source)[0]]
         return group
+
+    def _other(self, by: str, code: np.ndarray) -> np.ndarray:
+        """Codes with the values no factor lists (-1) moved to the column's extra slot."""
+        if not self.other[self.by.index(by)]:
+            raise SpecError(f"{self.table.name}.{self.column}: {by} takes a value no factor lists", "report this as a bug")
+        return np.where(code < 0, len(self.domains[by]), code)
 
     def codes(self, ctx, at: np.ndarray | slice = slice(None)):
         # columns read from the parent row (the customer's traits on an order's lines) are coded once per parent
@@ -487,6 +539,20 @@ class ChoiceFactors(Generator):
         return out
 
 
+def known_values(gen: Generator) -> list[str] | None:
+    """Every value a column can take, as text, when its generator can tell (labels, a list of numbers, months,
+    a parent's such column); None otherwise."""
+    if isinstance(gen, ParentAttr):
+        return known_values(gen.parent.generator(gen.cfg.column))
+    if isinstance(gen, Month):
+        return [str(m) for m in range(1, 13)]
+    if gen.categorical:
+        return gen.labels.to_list()
+    if gen.numbers is not None and gen.numbers.dtype.kind in "iu":
+        return [str(v) for v in gen.numbers.tolist()]
+    return None
+
+
 @generator("day_factor")
 class DayFactor(Generator):
     """The yearly shape of the row's day as a number, written as a flow volume's seasonality: monthly factors
@@ -495,9 +561,14 @@ class DayFactor(Generator):
     class Cfg(Generator.Cfg):
         monthly: list[float] = [1.0] * 12
         peaks: list[tuple[int, int, float, float]] = []
+        at_least: float | None = None  # then 1 where the factor is at least this, else 0 (a peak-day flag)
 
     def __call__(self, ctx):
-        return per_day(ctx.day, lambda days: seasonal_factor(dates_of(self.engine.origin, days), self.cfg.monthly, self.cfg.peaks))
+        def factor(days):
+            f = seasonal_factor(dates_of(self.engine.origin, days), self.cfg.monthly, self.cfg.peaks)
+            return f if self.cfg.at_least is None else (f >= self.cfg.at_least).astype(np.int64)
+
+        return per_day(ctx.day, factor)
 
 
 @generator("month")
@@ -1016,10 +1087,20 @@ class TimestampIntraday(Generator):
 MICROS_PER_BIN = 15 * 60_000_000  # UTC offsets are whole quarter hours
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def utc_offset_minutes(zone: str, epoch_day: int) -> int:
-    """The zone's UTC offset at 12:00 UTC of the day (daylight saving time included), in minutes."""
-    noon = dt.datetime(1970, 1, 1, 12, tzinfo=dt.timezone.utc) + dt.timedelta(days=int(epoch_day))
+    """The zone's UTC offset at 12:00 UTC of the day (daylight saving time included), in minutes. A month whose
+    first and last days agree has no switch (zones switch at most once a month): one answer for all its days."""
+    day = np.datetime64(int(epoch_day), "D")
+    first = int(day.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64))
+    last = int((day.astype("datetime64[M]") + 1).astype("datetime64[D]").astype(np.int64)) - 1
+    start, end = _noon_offset(zone, first), _noon_offset(zone, last)
+    return start if start == end else _noon_offset(zone, int(epoch_day))
+
+
+@lru_cache(maxsize=4096)
+def _noon_offset(zone: str, epoch_day: int) -> int:
+    noon = dt.datetime(1970, 1, 1, 12, tzinfo=dt.timezone.utc) + dt.timedelta(days=epoch_day)
     return int(noon.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() // 60)
 
 

@@ -263,9 +263,10 @@ MODEL = Model.model_validate({
                 {"name": "unit_price", "type": "money", "doc": "the product's price on the order day", "gen": {
                     "kind": "attr", "via": "product_id", "table": PRODUCTS, "column": "base_price"}},
                 {"name": "promo", "type": "float64", "hidden": True, "gen": {"kind": "day_factor", "peaks": tastes.PROMO_PEAKS}},
-                {"name": "discount_u", "type": "float64", "hidden": True, "gen": {"kind": "uniform"}},
-                {"name": "discounted", "type": "bool", "hidden": True, "gen": {"kind": "derive", "expr": "discount_u < min(discount_share * promo, 0.9)"}},
-                {"name": "deep", "type": "int64", "hidden": True, "gen": {"kind": "derive", "expr": f"int(promo >= {tastes.DEEP_AT})"}},
+                {"name": "discounted", "type": "bool", "hidden": True, "gen": {
+                    "kind": "bernoulli", "p": "$discount_share", "times": "promo", "max_p": 0.9}},
+                {"name": "deep", "type": "int64", "hidden": True, "doc": "1 on deep-discount days",
+                 "gen": {"kind": "day_factor", "peaks": tastes.PROMO_PEAKS, "at_least": tastes.DEEP_AT}},
                 {"name": "discount", "type": "decimal(4,2)", "doc": "0 on 70% of lines (fewer on promotion peaks), else 0.05-0.50 "
                  "(mode 0.10; deeper on the peaks)", "gen": tastes.discount_choice("deep", where="discounted")},
                 {"name": "line_total", "type": "money", "doc": "round(quantity x unit_price x (1 - discount), 2)", "gen": {
