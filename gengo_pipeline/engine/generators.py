@@ -610,7 +610,8 @@ class _Layout(Generator):
         order = np.argsort(rng.bits(self.engine.key(self.table.name, self.column, "layout"), np.arange(slots)), kind="stable")
         self.slots, self.counts = slots, counts
         self.pattern = np.repeat(np.arange(len(counts)), counts)[order]
-        self.positions = np.argsort(self.pattern, kind="stable")  # slots of group 0 in order, then group 1, ...
+        # slots of group 0 in order, then group 1, ... (int16 keys: numpy's stable sort is then a radix sort)
+        self.positions = np.argsort(self.pattern.astype(np.int16 if len(counts) < 32768 else np.int64), kind="stable")
         self.first = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self._keys = self.pattern[self.positions] * slots + self.positions  # sorted: (group, slot)
         self._inverse = 1.0 / np.maximum(counts, 1)
@@ -842,16 +843,17 @@ class VocabLayout(_Layout, _VocabGen):
         mass = np.bincount(group, weights=v.weights, minlength=len(labels))
         owner_mass = {o: mass[owner[entry] == o].sum() for o in set(owner[entry].tolist())}
         weights = np.asarray([self.p(self.cfg.weights.get(o, 0.0)) * m / owner_mass[o] for o, m in zip(owner[entry].tolist(), mass)])
-        self.entry = entry
+        self.entry = entry  # an entry of each vocabulary group
+        self.vocab_groups = len(labels)
         for dim in self.cfg.times:  # the product with each further dimension, vocabulary groups outermost
             values, w = _weighted(dim, self.p)
             labels = [f"{a}|{b}" for a in labels for b in values]
             weights = (weights[:, None] * w[None, :]).ravel()
-            self.entry = np.repeat(self.entry, len(values))
+        self.within = len(labels) // self.vocab_groups  # group = vocabulary group x within + the other values' index
         self._build(labels, weights, self.cfg.slots)
 
-    def field_of_groups(self, name: str) -> list[str]:
-        """A vocabulary field's value for each group (a field its entries share, e.g. the time zone)."""
+    def field_of_vocab_groups(self, name: str) -> list[str]:
+        """A vocabulary field's value for each vocabulary group (a field its entries share, e.g. the time zone)."""
         return self.v.field(name).gather(self.entry).to_list()
 
 
@@ -1106,7 +1108,8 @@ def _noon_offset(zone: str, epoch_day: int) -> int:
 
 class _ZoneMix:
     """One day's mix of time zones: per quarter hour of the UTC day, each zone's weight (its share times the
-    local-hour curve at that moment), the UTC density (their sum) and alias tables of the zone given the time."""
+    local-hour curve at that moment), the UTC density (their sum) and alias tables of the zone given the time
+    (a zone here is a vocabulary group of the layout: its other values do not depend on the time)."""
 
     def __init__(self, shares: np.ndarray, hours: np.ndarray, offsets: tuple[int, ...]) -> None:
         local = (np.arange(96)[None, :] * 15 + np.asarray(offsets)[:, None]) % 1440 // 60  # zone x UTC quarter hour
@@ -1143,8 +1146,11 @@ class TimestampZoned(Generator):
         if not isinstance(self.layout, VocabLayout):
             raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table}.{self.cfg.column} is not a vocab_layout column",
                             "point timestamp_zoned at the zone layout of the parent")
-        self.zones = tuple(self.layout.field_of_groups(self.cfg.field))
-        self.shares = self.layout.counts / self.layout.slots
+        self.zones = tuple(self.layout.field_of_vocab_groups(self.cfg.field))
+        counts = self.layout.counts.reshape(len(self.zones), self.layout.within)
+        self.shares = counts.sum(axis=1) / self.layout.slots
+        # within a zone, the rest of the group (sex, age band) by its slots, whatever the time
+        self.within = AliasGroups.from_weights(np.where(counts.sum(axis=1, keepdims=True) > 0, counts, 1))
         self.knots = np.arange(97, dtype=np.float64) * MICROS_PER_BIN
         self._mixes: dict[tuple[int, ...], _ZoneMix] = {}
 
@@ -1198,10 +1204,10 @@ class ZoneOfTime(Generator):
         t = np.asarray(ctx.get(self.cfg.timestamp), dtype=np.int64)
         quarter = (t % MICROS_PER_DAY) // MICROS_PER_BIN
         random = ctx.bits()
-        out = np.empty(len(t), dtype=np.int64)
+        zone = np.empty(len(t), dtype=np.int64)
         for d, at in _day_runs(ctx.day):
-            out[at] = self.ts.mix(d).zone.sample(random[at], quarter[at])
-        return out
+            zone[at] = self.ts.mix(d).zone.sample(random[at], quarter[at])
+        return zone * self.ts.layout.within + self.ts.within.sample(ctx.bits("within"), zone)
 
 
 # ------------------------------------------------------------------ references between tables
