@@ -97,7 +97,7 @@ class AliasGroups:
         group = np.asarray(group)
         if self.width:
             return np.uint64(self.width), group * self.width
-        if len(group) and group[0] == group[-1] and group.min() == group.max():
+        if len(group) and group[0] == group[-1] == group[len(group) // 2] and group.min() == group.max():
             g = int(group[0])
             return self.sizes[g], int(self.offsets[g])
         return self.sizes[group], self.offsets[group]

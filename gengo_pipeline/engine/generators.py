@@ -607,13 +607,9 @@ class _Layout(Generator):
         share = w / w.sum() * slots
         counts = np.floor(share).astype(np.int64)
         counts[np.argsort(-(share - counts), kind="stable")[: slots - int(counts.sum())]] += 1
-        order = np.argsort(rng.bits(self.engine.key(self.table.name, self.column, "layout"), np.arange(slots)), kind="stable")
         self.slots, self.counts = slots, counts
-        self.pattern = np.repeat(np.arange(len(counts)), counts)[order]
-        # slots of group 0 in order, then group 1, ... (int16 keys: numpy's stable sort is then a radix sort)
-        self.positions = np.argsort(self.pattern.astype(np.int16 if len(counts) < 32768 else np.int64), kind="stable")
+        self.pattern, self.positions, self._keys = _slot_layout(self.engine.key(self.table.name, self.column, "layout"), tuple(counts))
         self.first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        self._keys = self.pattern[self.positions] * slots + self.positions  # sorted: (group, slot)
         self._inverse = 1.0 / np.maximum(counts, 1)
         self.values = list(labels)
         _set_choices(self, self.values)
@@ -645,6 +641,22 @@ class _Layout(Generator):
         # j // count by a float reciprocal (exact: j + 0.5 is at least 0.5 / count away from a multiple)
         q = ((j + 0.5) * self._inverse[group]).astype(np.int64)
         return q * self.slots + self.positions[self.first[group] + j - q * self.counts[group]]
+
+
+@lru_cache(maxsize=32)
+def _slot_layout(key: np.uint64, counts: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group of each slot, slots sorted by group then slot, their sort keys group x slots + slot) of a seeded
+    layout: one per process and layout, whatever the number of engines (the planner makes several)."""
+    slots = int(sum(counts))
+    order = np.argsort(rng.bits(key, np.arange(slots)), kind="stable")
+    pattern = np.repeat(np.arange(len(counts)), counts)[order]
+    # int16 keys: numpy's stable sort is then a radix sort
+    positions = np.argsort(pattern.astype(np.int16 if len(counts) < 32768 else np.int64), kind="stable")
+    for a in (pattern, positions):
+        a.flags.writeable = False
+    keys = pattern[positions] * slots + positions
+    keys.flags.writeable = False
+    return pattern, positions, keys
 
 
 @generator("layout")
@@ -1161,15 +1173,23 @@ class TimestampZoned(Generator):
             self._mixes[offsets] = _ZoneMix(self.shares, self.hours, offsets)
         return self._mixes[offsets]
 
+    def quantiles(self, ctx) -> list[tuple[int, slice | np.ndarray, np.ndarray]]:
+        """(day, its rows, their stratified quantiles of the day's UTC density): row i of n gets (i + u_i) / n.
+        The zone column reads them too, so an order's line needs no timestamp to know its customer's zone."""
+        shared_key = ("timestamp_zoned", self.column)
+        if shared_key not in ctx.shared:
+            u = rng.uniform(self.engine.key(self.table.name, self.column, ""), ctx.rows)  # this column's stream
+            vol = self.table.volume
+            runs = []
+            for d, at in _day_runs(ctx.day):
+                start = vol._cum[d]
+                runs.append((d, at, (ctx.rows[at] - start + u[at]) / max(vol._cum[d + 1] - start, 1)))
+            ctx.shared[shared_key] = runs
+        return ctx.shared[shared_key]
+
     def __call__(self, ctx):
-        u = ctx.uniform()
-        vol = self.table.volume
-        day = ctx.day
         out = np.empty(len(ctx.rows), dtype=np.int64)
-        for d, at in _day_runs(day):
-            start = vol._cum[d]
-            n = vol._cum[d + 1] - start
-            q = (ctx.rows[at] - start + u[at]) / max(n, 1)
+        for d, at, q in self.quantiles(ctx):
             micros = np.interp(q, self.mix(d).cdf, self.knots)
             micros = np.minimum(micros // 1_000_000 * 1_000_000, MICROS_PER_DAY - 1_000_000)
             out[at] = (d + self.engine.origin_epoch_day) * MICROS_PER_DAY + micros.astype(np.int64)
@@ -1201,12 +1221,12 @@ class ZoneOfTime(Generator):
         self.categorical = True
 
     def codes(self, ctx):
-        t = np.asarray(ctx.get(self.cfg.timestamp), dtype=np.int64)
-        quarter = (t % MICROS_PER_DAY) // MICROS_PER_BIN
         random = ctx.bits()
-        zone = np.empty(len(t), dtype=np.int64)
-        for d, at in _day_runs(ctx.day):
-            zone[at] = self.ts.mix(d).zone.sample(random[at], quarter[at])
+        zone = np.empty(len(ctx.rows), dtype=np.int64)
+        for d, at, q in self.ts.quantiles(ctx):  # the quarter hour of the row's time, from its quantile
+            mix = self.ts.mix(d)
+            quarter = np.clip(np.searchsorted(mix.cdf, q, side="right") - 1, 0, 95)
+            zone[at] = mix.zone.sample(random[at], quarter)
         return zone * self.ts.layout.within + self.ts.within.sample(ctx.bits("within"), zone)
 
 
