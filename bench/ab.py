@@ -82,6 +82,10 @@ def main() -> int:
               f"after wall {med['after']['wall']:.2f} s cpu {med['after']['cpu']:.2f} s")
         print(f"after/before: MB per cpu-s {ratio(lambda r: r['bytes'] / r['cpu']):.3f}, rows per cpu-s "
               f"{ratio(lambda r: r['rows'] / r['cpu']):.3f}, MB/s (wall) {ratio(lambda r: r['bytes'] / r['wall']):.3f}")
+        # each round's two runs ran back to back: their ratio sees the same machine load
+        paired = sorted((a["bytes"] / a["cpu"]) / (b["bytes"] / b["cpu"]) for a, b in zip(runs["after"], runs["before"]))
+        print(f"paired rounds, MB per cpu-s after/before: median {statistics.median(paired):.3f} "
+              f"(from {paired[0]:.3f} to {paired[-1]:.3f})")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

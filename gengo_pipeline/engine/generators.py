@@ -50,7 +50,8 @@ class Generator:
     numbers: np.ndarray | None = None
 
     class Cfg(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+        # schemas are built on first use: a process pays only for the generator kinds its model uses
+        model_config = ConfigDict(extra="forbid", defer_build=True)
 
     def __init__(self, cfg: dict, table: "TableRuntime", column: str) -> None:
         self.table = table
@@ -413,7 +414,7 @@ class ChoiceBy(Generator):
 class ChoiceFactor(BaseModel):
     """One factor of a `choice_factors` column (see there)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     by: str | list[str]
     table: dict[str, list[Num]]
     strength: Num = 1.0
@@ -1439,7 +1440,9 @@ class CohortRef(_GroupedRef):
 
     def __call__(self, ctx):
         group, live = self._groups(ctx)
-        u_cohort, u_rank = ctx.uniform("cohort"), ctx.uniform()
+        word = ctx.bits()  # two uniforms of 32 bits from one word: the cohort and the rank within it
+        u_cohort = (word >> np.uint64(32)).astype(np.float64) * (1.0 / 4294967296.0)
+        u_rank = (word & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
         row = np.empty(len(group), dtype=np.int64)
         for d, at in _day_runs(ctx.day):
             c = self.cohorts(d)
@@ -1605,7 +1608,7 @@ class Custom(Generator):
     """A registered vectorized function "module:function"(ctx, **args) for domain logic (price paths, schedules)."""
 
     class Cfg(Generator.Cfg):
-        model_config = ConfigDict(extra="allow")
+        model_config = ConfigDict(extra="allow", defer_build=True)
         fn: str
 
     def setup(self):
