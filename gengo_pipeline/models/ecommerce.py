@@ -57,6 +57,14 @@ PRODUCT_OF_LINE = {"table": PRODUCTS, "as": "p", "on": "p.product_id = s.product
 CATEGORY_OF_LINE = [PRODUCT_OF_LINE, {"table": "dim_product_categories", "as": "k", "on": "k.category_id = p.category_id"}]
 AGE_BAND_SQL = "CASE " + " ".join(f"WHEN (c.signup_date - c.birth_date) < {round(b[2] * 365.25 + b[3] * 365.25)} THEN '{b[0]}'"
                                   for b in tastes.AGE_BANDS[:-1]) + f" ELSE '{tastes.AGE_BANDS[-1][0]}' END"
+
+
+def category_claim(name: str, x: str, x_label: str, joins: list[dict], doc: str, **args) -> dict:
+    """An `association` claim between the SQL expression `x` and a line's category."""
+    return {"name": name, "table": ITEMS, "check": "association", "doc": doc,
+            "args": {"x": x, "y": "k.category_name", "x_label": x_label, "y_label": "category", "joins": [*joins, *CATEGORY_OF_LINE], **args}}
+
+
 BLACK_FRIDAY_WEEKEND = f"s.date BETWEEN {tastes.black_friday_sql('s.date')} AND {tastes.black_friday_sql('s.date')} + 3"
 OFF_PEAK = f"NOT {tastes.peak_days_sql('s.date', tastes.PROMO_PEAKS, 4)}"
 ADJECTIVES = ["Classic", "Premium", "Eco", "Smart", "Compact", "Deluxe", "Ultra", "Essential", "Pro", "Vintage", "Modern",
@@ -296,27 +304,22 @@ MODEL = Model.model_validate({
          "args": {"column": "customer_id", "top_fraction": 0.01, "expected": 0.09, "precision": 0.2},
          "doc": "the top 1% of customers place about 9% of orders"},
         # who buys what: associations with a line's category (Cramér's V) and where the model claims none
-        {"name": "category_by_region", "table": ITEMS, "check": "association",
-         "args": {"x": "a.region", "y": "k.category_name", "x_label": "region", "y_label": "category", "min_v": 0.02, "joins": [ORDER_OF_LINE, SHIP_TO_OF_LINE, *CATEGORY_OF_LINE]},
-         "doc": "a line's category depends on the customer's region (shipping address)"},
-        {"name": "category_by_month", "table": ITEMS, "check": "association",
-         "args": {"x": "month(s.date)", "y": "k.category_name", "x_label": "month", "y_label": "category", "min_v": 0.03, "min_levels": 6, "joins": CATEGORY_OF_LINE},
-         "doc": "a line's category depends on the month (holidays, seasons; needs six months)"},
-        {"name": "category_by_sex", "table": ITEMS, "check": "association",
-         "args": {"x": "c.gender", "y": "k.category_name", "x_label": "gender", "y_label": "category", "min_v": 0.15, "joins": [ORDER_OF_LINE, CUSTOMER_OF_LINE, *CATEGORY_OF_LINE]},
-         "doc": "a line's category depends on the customer's sex"},
-        {"name": "category_by_age", "table": ITEMS, "check": "association",
-         "args": {"x": AGE_BAND_SQL, "y": "k.category_name", "x_label": "age band at sign-up", "y_label": "category", "min_v": 0.05, "joins": [ORDER_OF_LINE, CUSTOMER_OF_LINE, *CATEGORY_OF_LINE]},
-         "doc": "a line's category depends on the customer's age band at sign-up"},
+        category_claim("category_by_region", "a.region", "region", [ORDER_OF_LINE, SHIP_TO_OF_LINE], min_v=0.02,
+                       doc="a line's category depends on the customer's region (shipping address)"),
+        category_claim("category_by_month", "month(s.date)", "month", [], min_v=0.03, min_levels=6,
+                       doc="a line's category depends on the month (holidays, seasons; needs six months)"),
+        category_claim("category_by_sex", "c.gender", "gender", [ORDER_OF_LINE, CUSTOMER_OF_LINE], min_v=0.15,
+                       doc="a line's category depends on the customer's sex"),
+        category_claim("category_by_age", AGE_BAND_SQL, "age band at sign-up", [ORDER_OF_LINE, CUSTOMER_OF_LINE], min_v=0.05,
+                       doc="a line's category depends on the customer's age band at sign-up"),
         {"name": "basket_coherence", "table": ITEMS, "check": "association",
          "args": {"x": "k.category_name", "y": "kn.category_name", "x_label": "category of a line", "y_label": "category of the next line", "min_v": 0.07, "joins": [
              {"table": ITEMS, "as": "n", "on": "n.order_id = s.order_id AND n.order_item_id = s.order_item_id + 1", "same_days": True},
              *CATEGORY_OF_LINE, {"table": PRODUCTS, "as": "pn", "on": "pn.product_id = n.product_id"},
              {"table": "dim_product_categories", "as": "kn", "on": "kn.category_id = pn.category_id"}]},
          "doc": "consecutive lines of one order favour the same and related categories"},
-        {"name": "category_not_by_weekday", "table": ITEMS, "check": "association",
-         "args": {"x": "isodow(s.date)", "y": "k.category_name", "x_label": "weekday (1 = Monday)", "y_label": "category", "max_v": 0.01, "one_per": "s.order_id", "joins": CATEGORY_OF_LINE},
-         "doc": "no association: the weekday does not change what is bought (first line of each order)"},
+        category_claim("category_not_by_weekday", "isodow(s.date)", "weekday (1 = Monday)", [], max_v=0.01, one_per="s.order_id",
+                       doc="no association: the weekday does not change what is bought (first line of each order)"),
         {"name": "toys_in_december", "table": ITEMS, "check": "share_ratio",
          "args": {"condition": "p.category_id = 6", "numerator": "month(s.date) = 12", "denominator": "month(s.date) BETWEEN 2 AND 10",
                   "min_ratio": 1.6, "joins": [PRODUCT_OF_LINE]},

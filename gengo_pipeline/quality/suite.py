@@ -6,7 +6,7 @@ Everything is derived from the model description, nothing is per model:
 - primary key: non-null, unique and dense. Keys are 1..N in day order, so per partition DuckDB gives
   count, distinct, min and max; the partitions chain (min = previous max + 1) and the first starts at 1,
   which together prove "unique with min 1, max N and count N" without holding the keys;
-- foreign keys (from generators ref / parent_key / child_ref / attr): each value lies in [1, N_D], N_D the
+- foreign keys (from generators ref / ref_in_group / ref_cohort / parent_key / child_ref): each value lies in [1, N_D], N_D the
   parent's last key as of the row's day (the next parent partition's first key - 1, or the parent's last
   key on or before D) - with the parent's density, this proves the parent row exists on that day;
 - composite references by DuckDB anti-join (child_ref: the address is the ordering customer's and has the
