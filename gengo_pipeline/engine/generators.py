@@ -21,6 +21,7 @@ from . import rng
 from .alias import AliasGroups, AliasTable
 from ..errors import SpecError
 from .calendar import dates_of, seasonal_factor
+from .expr import Expression, ExpressionError
 from .spec import Num
 from .vocab import Vocab, builtin
 
@@ -292,31 +293,24 @@ class LogNormalMoney(Generator):
 
 @generator("derive")
 class Derive(Generator):
-    """A numpy expression over the row's other columns, e.g. "round(quantity * unit_price * (100 - discount) / 100)".
+    """An expression over the row's other columns, e.g. "round(quantity * unit_price * (100 - discount) / 100)",
+    in the safe language of `expr` (checked at load: no attributes, dunders or calls but the helpers).
 
-    Names are columns of the same row; `day` (day index), `epoch_day` and the helpers below are also defined.
+    Names are columns of the same row, the model's parameters, `day` (day index), `epoch_day` and `snapshot_day`.
     """
 
     class Cfg(Generator.Cfg):
         expr: str
 
-    HELPERS: ClassVar[dict[str, Callable]] = {
-        "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),  # half away from zero, as SQL rounds money
-        "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
-        "max": np.maximum, "where": np.where, "clip": np.clip, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
-        "int": lambda x: np.asarray(x).astype(np.int64),
-    }
-
     def setup(self):
         try:
-            self.code = compile(self.cfg.expr, f"<{self.table.name}.{self.column}>", "eval")
-        except SyntaxError as e:
-            raise SpecError(f"{self.table.name}.{self.column}: bad expression {self.cfg.expr!r} ({e.msg})", "fix the derive expression") from None
-        self.names = [n for n in self.code.co_names if n not in self.HELPERS]
+            self.expression = Expression(self.cfg.expr)
+        except ExpressionError as e:
+            raise SpecError(f"{self.table.name}.{self.column}: {e}", "fix the derive expression") from None
 
     def __call__(self, ctx):
-        scope: dict[str, Any] = dict(self.HELPERS)
-        for name in self.names:
+        scope: dict[str, Any] = {}
+        for name in self.expression.names:
             if name == "day":
                 scope[name] = ctx.day
             elif name == "epoch_day":
@@ -328,7 +322,7 @@ class Derive(Generator):
             else:
                 v = ctx.get(name)
                 scope[name] = v.to_numpy() if isinstance(v, pl.Series) else v
-        out = eval(self.code, {"__builtins__": {}}, scope)  # noqa: S307 - model expressions, no builtins
+        out = self.expression.evaluate(scope)
         return np.broadcast_to(np.asarray(out), ctx.rows.shape).copy()
 
 

@@ -11,6 +11,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from .expr import ROW_NAMES, Expression
+
 Num = Union[float, str]  # a number or "$param"
 
 # Model, table and column names become folder names and SQL identifiers: a letter or underscore, then
@@ -131,6 +133,19 @@ class Column(_Spec):
     hidden: bool = False  # computed for other columns, not written
     doc: str = ""
 
+    @model_validator(mode="after")
+    def _safe_expression(self) -> "Column":
+        if self.gen.get("kind") == "derive" and isinstance(self.gen.get("expr"), str):
+            Expression(self.gen["expr"])  # refuses anything outside the language, naming it and where
+        return self
+
+    @property
+    def expression(self) -> Expression | None:
+        """A derive column's checked expression (None for other generators)."""
+        if self.gen.get("kind") == "derive" and isinstance(self.gen.get("expr"), str):
+            return Expression(self.gen["expr"])
+        return None
+
 
 class Distribution(_Spec):
     """A distribution the model claims, checked by the validation suite."""
@@ -191,6 +206,18 @@ class Model(_Spec):
     @model_validator(mode="after")
     def _unique_tables(self) -> "Model":
         _unique("table", [t.name for t in self.tables], f"model {self.name}")
+        return self
+
+    @model_validator(mode="after")
+    def _expression_names(self) -> "Model":
+        """A derive expression reads only its row's columns, the model's parameters and the row names."""
+        for t in self.tables:
+            known = {c.name for c in t.columns} | set(self.params) | set(ROW_NAMES)
+            for c in t.columns:
+                unknown = [n for n in (c.expression.names if c.expression else ()) if n not in known]
+                if unknown:
+                    raise ValueError(f"tables[{t.name!r}].columns[{c.name!r}].gen.expr: unknown name {unknown[0]!r} in "
+                                     f"{c.gen['expr']!r}; use a column of {t.name}, a parameter or one of {', '.join(ROW_NAMES)}")
         return self
 
     def table(self, name: str) -> Table:
