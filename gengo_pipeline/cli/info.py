@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from rich.console import Console
 from rich.table import Table
 
-from ..models import builtin_models
+from ..models import builtin_models, resolve
+from ..models.files import dumps
 from .common import add_plan_flags, settings_from
 
 
@@ -14,8 +16,13 @@ def register(sub) -> None:
     p = sub.add_parser("plan", help="print the dates, scale and row counts a run would produce, writing nothing")
     add_plan_flags(p)
     p.set_defaults(func=cmd_plan)
-    m = sub.add_parser("models", help="list the models and their tables")
+    m = sub.add_parser("models", help="list the models and their tables; `models show MODEL` prints one as a model file")
     m.set_defaults(func=cmd_models)
+    show = m.add_subparsers(dest="action", metavar="ACTION").add_parser(
+        "show", help="print a model as a file that `gengo gen --model FILE` reproduces byte for byte")
+    show.add_argument("model", help="a model name, alias or model file")
+    show.add_argument("--format", choices=("yaml", "toml", "json"), default="yaml", help="the file format (default yaml)")
+    show.set_defaults(func=cmd_models_show)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -47,4 +54,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     for m in builtin_models().values():
         t.add_row(m.name, ", ".join(m.aliases), ", ".join(x.name for x in m.tables))
     Console().print(t)
+    return 0
+
+
+def cmd_models_show(args: argparse.Namespace) -> int:
+    sys.stdout.write(dumps(resolve(args.model).model_dump(mode="json"), args.format))
     return 0

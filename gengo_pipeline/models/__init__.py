@@ -1,15 +1,14 @@
-"""The model registry: built-in models by name and alias, plus user models from a JSON or TOML file."""
+"""The model registry: built-in models by name and alias, plus user models from a YAML, TOML or JSON file."""
 from __future__ import annotations
 
 import importlib
-import json
-import tomllib
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import UnknownModelError
 from ..engine.spec import Model
+from .files import FORMATS, format_of, loads
 
 BUILTIN = {"ecommerce": "ecommerce", "financial": "financial", "medical": "medical", "ecommerce-ds": "ecommerce_ds"}  # model name -> module under gengo_pipeline.models
 
@@ -23,7 +22,7 @@ def _builtin(name: str) -> Model:
 
 
 def resolve(name: str) -> Model:
-    """A model by name, alias (case-insensitive) or path to a .json/.toml model description."""
+    """A model by name, alias (case-insensitive) or path to a .yaml/.toml/.json model description."""
     key = name.strip().lower()
     if key in BUILTIN:  # by name: load only that model (the others take about 0.1 s to build)
         return _builtin(key)
@@ -31,9 +30,9 @@ def resolve(name: str) -> Model:
         if key == model.name or key in model.aliases:
             return model
     path = Path(name)
-    if path.suffix in (".json", ".toml") and path.is_file():
+    if format_of(path) and path.is_file():
         try:
-            data = json.loads(path.read_text()) if path.suffix == ".json" else tomllib.loads(path.read_text())
+            data = loads(path.read_text(), format_of(path))
             return Model.model_validate(data)
         except ValidationError as e:
             raise UnknownModelError(f"model file {path} is not a valid model description ({_where(e, data)})",
@@ -42,7 +41,7 @@ def resolve(name: str) -> Model:
             raise UnknownModelError(f"model file {path} is not a valid model description ({str(e).splitlines()[0]})",
                                     "fix the file; `gengo models` lists the built-in models") from None
     known = ", ".join(f"{m.name} ({', '.join(m.aliases)})" for m in builtin_models().values())
-    raise UnknownModelError(f"unknown model {name!r}", f"use one of: {known}, or a path to a model .json/.toml file")
+    raise UnknownModelError(f"unknown model {name!r}", f"use one of: {known}, or a path to a model {'/'.join(FORMATS)} file")
 
 
 def _where(error: ValidationError, data) -> str:
