@@ -57,3 +57,42 @@ def test_a_malformed_model_file_names_the_file_and_the_field(tmp_path: Path, cap
     err = capsys.readouterr().err
     assert str(path) in err and "while parsing" in err and len(err.strip().splitlines()) == 1
 
+
+
+def test_the_json_schema_accepts_the_builtin_models_and_types_each_generator(capsys):
+    import jsonschema
+
+    assert main(["schema"]) == 0
+    validator = jsonschema.Draft202012Validator(json.loads(capsys.readouterr().out))
+    for name in ("ecommerce", "financial", "medical"):  # ecommerce-ds's 646 columns take jsonschema 5 s: the same kinds
+        data = resolve(name).model_dump(mode="json")
+        assert not list(validator.iter_errors(data)), name
+    data = {"name": "tiny", "tables": [{"name": "t", "volume": {"kind": "static", "rows": 5}, "columns": [{}]}]}
+    for bad in ({"kind": "unifrm"}, {"kind": "uniform", "lo": 1}, {"kind": "uniform_int", "low": 1},
+                {"kind": "derive", "expr": 3}, {"low": 1}):
+        data["tables"][0]["columns"][0] = {"name": "x", "type": "float64", "gen": bad}
+        errors = list(validator.iter_errors(data))
+        assert errors and all(list(e.absolute_path)[:5] == ["tables", 0, "columns", 0, "gen"] for e in errors), bad
+    data["tables"][0]["columns"][0]["gen"] = {"kind": "uniform_int", "low": 1, "high": "$top"}
+    assert not list(validator.iter_errors(data))
+
+
+@pytest.mark.parametrize("gen, problem", [
+    ({"kind": "uniform", "lo": 1}, "gen: bad uniform generator (lo: Extra inputs are not permitted)"),
+    ({"kind": "uniform_int", "low": 1}, "gen: bad uniform_int generator (high: Field required)"),
+    ({"kind": "normal", "mean": 1, "sd": [2]}, "gen: bad normal generator (sd."),
+    ({"kind": "unifrm"}, "gen: unknown generator kind 'unifrm'; use one of attr, bernoulli"),
+    ({"low": 1}, "gen: unknown generator kind None"),
+    ({"kind": "derive", "expr": "x.__class__"}, "gen: bad derive generator (expr: attribute access 'x.__class__'"),
+])
+def test_every_generator_field_is_checked_at_load(tmp_path: Path, gen: dict, problem: str):
+    from gengo_pipeline.errors import UnknownModelError
+
+    data = {"name": "tiny", "tables": [{"name": "t", "partitioned": False, "volume": {"kind": "static", "rows": 5},
+                                        "columns": [{"name": "id", "type": "int64", "gen": {"kind": "key"}},
+                                                    {"name": "x", "type": "float64", "gen": gen}]}]}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UnknownModelError) as e:
+        resolve(str(path))
+    assert f"model file {path} is not a valid model description (tables['t'].columns['x'].{problem}" in str(e.value)

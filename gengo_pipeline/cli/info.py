@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from rich.console import Console
@@ -23,6 +24,8 @@ def register(sub) -> None:
     show.add_argument("model", help="a model name, alias or model file")
     show.add_argument("--format", choices=("yaml", "toml", "json"), default="yaml", help="the file format (default yaml)")
     show.set_defaults(func=cmd_models_show)
+    s = sub.add_parser("schema", help="print the JSON Schema of model files (for an editor checking a model as it is written)")
+    s.set_defaults(func=cmd_schema)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -59,4 +62,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_models_show(args: argparse.Namespace) -> int:
     sys.stdout.write(dumps(resolve(args.model).model_dump(mode="json"), args.format))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from ..engine.spec import model_json_schema
+
+    sys.stdout.write(json.dumps(model_json_schema(), indent=1) + "\n")
     return 0

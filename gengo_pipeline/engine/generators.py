@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from . import rng
 from .alias import AliasGroups, AliasTable
 from ..errors import SpecError
 from .calendar import dates_of, seasonal_factor
-from .expr import Expression, ExpressionError
+from .expr import Expression
 from .spec import Num
 from .vocab import Vocab, builtin
 
@@ -59,11 +59,9 @@ class Generator:
         self.engine = table.engine
         self.column = column
         try:
-            self.cfg = self.Cfg(**{k: v for k, v in cfg.items() if k != "kind"})
-        except ValidationError as e:
-            first = e.errors()[0]
-            raise SpecError(f"{table.name}.{column}: bad {self.kind} generator ({'.'.join(map(str, first['loc']))}: {first['msg']})",
-                            "fix the model description") from None
+            self.cfg = parse_config(cfg)
+        except ValueError as e:
+            raise SpecError(f"{table.name}.{column}: {e}", "fix the model description") from None
         self.setup()
 
     def setup(self) -> None:
@@ -86,6 +84,37 @@ class Generator:
     def plain_text(self) -> bool:
         """Proven never to need CSV quoting (see `plain`): only categorical generators can tell."""
         return self.categorical and plain(self.labels.to_list())
+
+
+def parse_config(cfg: dict) -> BaseModel:
+    """A column's `gen` dict as its generator's typed config; ValueError naming the field when it is not one.
+    The model checks every column with it at load (spec.Column), the engine again when it builds the generator."""
+    kind = cfg.get("kind")
+    if kind not in GENERATORS:
+        raise ValueError(f"unknown generator kind {kind!r}; use one of {', '.join(sorted(GENERATORS))}")
+    cls = GENERATORS[kind]
+    try:
+        return cls.Cfg(**{k: v for k, v in cfg.items() if k != "kind"})
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise ValueError(f"bad {kind} generator ({'.'.join(map(str, first['loc'])) or 'gen'}: {first['msg'].removeprefix('Value error, ')})") from None
+
+
+def config_json_schema() -> dict:
+    """The JSON Schema of a column's `gen`: a union of every registered generator's config, told apart by `kind`."""
+    from typing import Annotated, Union
+
+    from pydantic import Field, TypeAdapter, create_model
+
+    kinds = sorted(GENERATORS)
+    configs = [create_model(f"generator_{kind}", __base__=GENERATORS[kind].Cfg, kind=(Literal[kind], ...),
+                            __doc__=(GENERATORS[kind].__doc__ or "").strip() or None) for kind in kinds]
+    union = TypeAdapter(Annotated[Union[tuple(configs)], Field(discriminator="kind")]).json_schema(ref_template="#/$defs/{model}")
+    # `kind` picks the one config to check (if/then) rather than trying all of them (oneOf): validators and
+    # editors then report the fields of that generator, and check a large model in a fraction of the time
+    return {"$defs": union["$defs"], "type": "object", "required": ["kind"], "properties": {"kind": {"enum": kinds}},
+            "allOf": [{"if": {"properties": {"kind": {"const": kind}}}, "then": {"$ref": union["discriminator"]["mapping"][kind]}}
+                      for kind in kinds]}
 
 
 def create(cfg: dict, table: "TableRuntime", column: str) -> Generator:
@@ -302,11 +331,14 @@ class Derive(Generator):
     class Cfg(Generator.Cfg):
         expr: str
 
+        @field_validator("expr")
+        @classmethod
+        def _in_the_language(cls, expr: str) -> str:
+            Expression(expr)  # an ExpressionError (a ValueError) names what is refused and where
+            return expr
+
     def setup(self):
-        try:
-            self.expression = Expression(self.cfg.expr)
-        except ExpressionError as e:
-            raise SpecError(f"{self.table.name}.{self.column}: {e}", "fix the derive expression") from None
+        self.expression = Expression(self.cfg.expr)
 
     def __call__(self, ctx):
         scope: dict[str, Any] = {}

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .expr import ROW_NAMES, Expression
 
@@ -133,11 +133,15 @@ class Column(_Spec):
     hidden: bool = False  # computed for other columns, not written
     doc: str = ""
 
-    @model_validator(mode="after")
-    def _safe_expression(self) -> "Column":
-        if self.gen.get("kind") == "derive" and isinstance(self.gen.get("expr"), str):
-            Expression(self.gen["expr"])  # refuses anything outside the language, naming it and where
-        return self
+    @field_validator("gen")
+    @classmethod
+    def _typed(cls, gen: dict) -> dict:
+        """Every field of the generator checked at load against its typed config (a derive expression against
+        the safe language); the dict stays as written, so a model prints back as it was given."""
+        from .generators import parse_config  # the generator registry imports this module
+
+        parse_config(gen)
+        return gen
 
     @property
     def expression(self) -> Expression | None:
@@ -225,3 +229,18 @@ class Model(_Spec):
             if t.name == name:
                 return t
         raise KeyError(name)
+
+
+def model_json_schema() -> dict:
+    """The JSON Schema of a model file (`gengo schema`): the model's fields, with each column's `gen` typed by the
+    generator registry (one config per `kind`), so an editor can check a model file as it is written."""
+    from .generators import config_json_schema
+
+    schema = Model.model_json_schema()
+    gen = config_json_schema()
+    schema["$defs"].update(gen.pop("$defs"))
+    schema["$defs"]["generator"] = gen
+    column = schema["$defs"]["Column"]["properties"]
+    column["gen"] = {"$ref": "#/$defs/generator", "description": "the generator computing the column, by `kind`"}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
