@@ -8,7 +8,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from ..models import builtin_models, resolve
+from ..models import builtin_models, model_origin, resolve
 from ..models.files import dumps
 from .common import add_plan_flags, settings_from
 
@@ -52,10 +52,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     t = Table()
-    for c in ("model", "aliases", "tables"):
+    for c in ("model", "aliases", "origin", "tables"):
         t.add_column(c)
-    for m in builtin_models().values():
-        t.add_row(m.name, ", ".join(m.aliases), ", ".join(x.name for x in m.tables))
+    for name, m in builtin_models().items():
+        t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(x.name for x in m.tables))
     Console().print(t)
     return 0
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from . import rng
 from .alias import AliasGroups, AliasTable
 from ..errors import SpecError
+from ..registry import Registry
 from .calendar import dates_of, seasonal_factor
 from .expr import Expression
 from .spec import Num
@@ -29,14 +30,18 @@ if TYPE_CHECKING:
     from .runtime import RowContext, TableRuntime
 
 MICROS_PER_DAY = 86_400_000_000
-GENERATORS: dict[str, type["Generator"]] = {}
+def _adopt(kind: str, cls: type["Generator"]) -> type["Generator"]:
+    cls.kind = kind
+    return cls
+
+
+# generator kinds: the ones below, and those plugins declare as `gengo.generators` entry points (a Generator class)
+GENERATORS: Registry[type["Generator"]] = Registry("gengo.generators", adopt=_adopt)
 
 
 def generator(kind: str):
     def deco(cls):
-        cls.kind = kind
-        GENERATORS[kind] = cls
-        return cls
+        return GENERATORS.add(kind, _adopt(kind, cls))
 
     return deco
 

@@ -3,28 +3,49 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Callable
 
 from pydantic import ValidationError
 
 from ..errors import UnknownModelError
+from ..registry import Registry
 from ..engine.spec import Model
 from .files import FORMATS, format_of, loads
 
 BUILTIN = {"ecommerce": "ecommerce", "financial": "financial", "medical": "medical", "ecommerce-ds": "ecommerce_ds"}  # model name -> module under gengo_pipeline.models
 
 
+def _loader(name: str, obj) -> Callable[[], Model]:
+    """A plugin's `gengo.models` entry point names a Model or a function returning one."""
+    return obj if callable(obj) and not isinstance(obj, Model) else (lambda: obj)
+
+
+MODELS: Registry[Callable[[], Model]] = Registry("gengo.models", adopt=_loader)
+for _name, _module in BUILTIN.items():
+    MODELS.add(_name, lambda m=_module: importlib.import_module(f"{__name__}.{m}").MODEL)
+
+
 def builtin_models() -> dict[str, Model]:
-    return {name: _builtin(name) for name in BUILTIN}
+    """Every installed model by name: the ones gengo ships, then those plugins add (`model_origin` tells which)."""
+    return {name: _builtin(name) for name in MODELS}
+
+
+def model_origin(name: str) -> str:
+    """"built-in", or the plugin distribution and version that declared the model."""
+    return MODELS.origin(name)
 
 
 def _builtin(name: str) -> Model:
-    return importlib.import_module(f"{__name__}.{BUILTIN[name]}").MODEL
+    model = MODELS[name]()
+    if not isinstance(model, Model):
+        raise UnknownModelError(f"plugin model {name} ({MODELS.origin(name)}) is not a gengo Model", "fix or uninstall the plugin")
+    return model
 
 
 def resolve(name: str) -> Model:
     """A model by name, alias (case-insensitive) or path to a .yaml/.toml/.json model description."""
     key = name.strip().lower()
-    if key in BUILTIN:  # by name: load only that model (the others take about 0.1 s to build)
+    if key in BUILTIN or key in MODELS:  # by name: load only that model (the others take about 0.1 s to build)
         return _builtin(key)
     for model in builtin_models().values():
         if key == model.name or key in model.aliases:
