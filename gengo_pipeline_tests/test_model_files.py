@@ -96,3 +96,34 @@ def test_every_generator_field_is_checked_at_load(tmp_path: Path, gen: dict, pro
     with pytest.raises(UnknownModelError) as e:
         resolve(str(path))
     assert f"model file {path} is not a valid model description (tables['t'].columns['x'].{problem}" in str(e.value)
+
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "model-guide.md"
+
+
+def test_the_guides_model_generates_and_validates_and_its_error_is_the_one_shown(tmp_path: Path, capsys):
+    import re
+
+    text = GUIDE.read_text()
+    model = tmp_path / "tiny-shop.yaml"
+    model.write_text(re.search(r"```yaml\n(.*?)```", text, re.S).group(1))
+    out = tmp_path / "data"
+    gengo("gen", "--model", str(model), "--days", "7", "--format", "parquet", "--out", str(out), "--no-progress")
+    report = tmp_path / "report.json"
+    assert main(["validate", "--input", str(out / "tiny-shop"), "--model", str(model), "--json", str(report)]) == 0
+    results = json.loads(report.read_text())["results"]
+    assert all(r["status"] == "pass" for r in results) and len(results) > 30
+    checks = {(r["table"], r["check"], r["column"]) for r in results}
+    assert {("orders", "one item in a quarter of the orders", "quantity"), ("orders", "totals add up", "total = quantity * unit_price")} <= checks
+    assert {c for t, _, c in checks if t == "orders"} >= {"customer_id", "product_id"}  # the foreign keys, by anti-join
+
+    broken = tmp_path / "broken.yaml"  # the rule is checked: a total off by a cent fails it
+    broken.write_text(model.read_text().replace('"total = quantity * unit_price"', '"total = quantity * unit_price + 0.01"'))
+    assert main(["validate", "--input", str(out / "tiny-shop"), "--model", str(broken)]) == 1
+    assert "totals add up" in capsys.readouterr().err
+
+    broken.write_text(model.read_text().replace("low: 1, high: 4", "low: 1"))
+    assert main(["gen", "--model", str(broken), "--days", "1", "--out", str(tmp_path / "none")]) == 2
+    shown = re.search(r"gengo: error: model file tiny-shop.yaml (.*?); \.\.\.", text).group(1)
+    assert f"gengo: error: model file {broken} {shown}" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
