@@ -99,8 +99,9 @@ def address(p: str, small: str | None = None, gmt: bool = True) -> list[dict]:
         C(f"{p}_street_name", STR, tmpl(f"{{{p}__name1}} {{{p}__name2}}")),
         C(f"{p}_street_type", STR, dchoice("street_type")),
         C(f"{p}_suite_number", STR, fn("suite")),
-        H(f"{p}__city", fn("city_index", small=small)),
-        H(f"{p}__county", fn("county_index", small=small)),
+        # no `small: null` in the model's data: a TOML model file cannot hold it
+        H(f"{p}__city", fn("city_index", **({"small": small} if small else {}))),
+        H(f"{p}__county", fn("county_index", **({"small": small} if small else {}))),
         C(f"{p}_city", STR, fn("city_name", of=f"{p}__city")),
         C(f"{p}_county", STR, fn("county_field", of=f"{p}__county", field="county")),
         C(f"{p}_state", STR, fn("county_field", of=f"{p}__county", field="st")),

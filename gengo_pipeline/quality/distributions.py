@@ -28,6 +28,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..registry import Registry
+
 Z = 4.0
 
 
@@ -69,12 +71,18 @@ class Kind:
     doc: str
 
 
-KINDS: dict[str, Kind] = {}
+def _kind(name: str, fn: Callable[..., Outcome], severity: str = "warn") -> Kind:
+    return Kind(name, fn, severity, (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+
+
+# check kinds: the ones below, and those plugins declare as `gengo.checks` entry points (a function, or one
+# their module decorates with `register`)
+KINDS: Registry[Kind] = Registry("gengo.checks", adopt=_kind)
 
 
 def register(name: str, severity: str = "warn"):
     def deco(fn):
-        KINDS[name] = Kind(name, fn, severity, (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+        KINDS.add(name, _kind(name, fn, severity))
         return fn
 
     return deco
@@ -109,7 +117,7 @@ def binomial_se(p: float, n: int) -> float:
 
 def run(kind: str, ctx: DistContext, args: dict) -> Outcome:
     if kind not in KINDS:
-        return Outcome(False, detail=f"unknown check kind {kind!r}; register it in gengo_pipeline/quality/distributions.py "
+        return Outcome(False, detail=f"unknown check kind {kind!r}; register it in gengo_pipeline/quality/distributions.py or a plugin "
                                      f"(known: {', '.join(sorted(KINDS))})")
     try:
         return KINDS[kind].fn(ctx, **args)
