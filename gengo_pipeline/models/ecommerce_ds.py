@@ -343,6 +343,9 @@ MODEL = Model.model_validate({
     "scale_factor": True,
     "origin": dt.date(1998, 1, 1),
     "days": WINDOW_DAYS,
+    # facts in month=YYYY-MM folders: a warehouse loads a month of a fact per file set (72 partitions over
+    # TPC-DS's window instead of 2,191 days of small files); queries read a table folder as TPC-DS's table
+    "partition_by": "month",
     "params": {
         "sales_first_day": 1,              # sales from the day after the origin (1998-01-02) ...
         "sales_days": SALES_DAYS,          # ... for dsdgen's 1,827 days

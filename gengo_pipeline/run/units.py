@@ -68,7 +68,7 @@ class UnitFiles:
         options = encode_options(settings, rt)
         try:
             for fmt in unit.formats:
-                upload = storage.create(part_key(fmt, unit.table, date, unit.part), stage, settings.checksum)
+                upload = storage.create(part_key(fmt, unit.table, date, unit.part, settings.partition_by or "day"), stage, settings.checksum)
                 self.uploads.append((fmt, upload))
                 self.encoders.append(encoder(fmt, upload, rt.schema, options))
         except BaseException:
