@@ -282,9 +282,9 @@ def _return_rules(p: str, amt: str, credit: str) -> str:
 
 
 DISTRIBUTIONS = [
-    {"name": "store_december_peak", "table": "store_sales", "check": "month_peak", "args": {"column": "date", "peak_month": 12},
+    {"name": "store_december_peak", "table": "store_sales", "check": "month_peak", "args": {"column": "ss_sold_date_sk", "peak_month": 12},
      "doc": "December has the most store sale lines per day (the TPC-DS calendar's sales weights)"},
-    {"name": "web_december_peak", "table": "web_sales", "check": "month_peak", "args": {"column": "date", "peak_month": 12},
+    {"name": "web_december_peak", "table": "web_sales", "check": "month_peak", "args": {"column": "ws_sold_date_sk", "peak_month": 12},
      "doc": "December has the most web sale lines per day"},
     {"name": "quantity_uniform", "table": "store_sales", "check": "mean_between", "args": {"column": "ss_quantity", "min": 49.5, "max": 51.5},
      "doc": "quantities are uniform on 1..100 as in TPC-DS (mean 50.5)"},
