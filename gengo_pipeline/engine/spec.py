@@ -204,6 +204,8 @@ class Model(_Spec):
     # the default window when the settings give none: first day and number of days
     origin: dt.date | None = None
     days: int | None = None
+    # the folders of its partitioned tables (day, month or none), in `gengo gen` and as its Dagster partitions
+    partition_by: Literal["day", "month", "none"] = "day"
     # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
     privacy: dict = Field(default_factory=dict)
 

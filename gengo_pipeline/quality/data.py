@@ -131,7 +131,9 @@ def raw_reader(files: list[Path], fmt: str, table: Table) -> str:
 
 
 def date_of_file_sql() -> str:
-    return "TRY_CAST(regexp_extract(__file, 'date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS DATE)"
+    """A part file's partition date from its path: a day's date, or a month's first day."""
+    return ("coalesce(TRY_CAST(regexp_extract(__file, '/date=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1) AS DATE), "
+            "TRY_CAST(regexp_extract(__file, '/month=([0-9]{4}-[0-9]{2})/', 1) || '-01' AS DATE))")
 
 
 def typed_select(fmt: str, table: Table, cast: bool = True) -> str:

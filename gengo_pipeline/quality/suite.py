@@ -154,7 +154,7 @@ def _values(items: list) -> list:
     return [i[0] if isinstance(i, (list, tuple)) else i for i in items]
 
 
-def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | None:
+def allowed_rule(col: Column, table: Table, params: dict, by: str = "day") -> tuple[str, str] | None:
     """(SQL condition every non-null value meets, description) from the column's generator, or None."""
     g = _gen(col)
     kind = g.get("kind")
@@ -204,9 +204,11 @@ def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | N
         if kind == "lognormal_money":
             lo, hi = _num(g.get("min", 0.5), params), _num(g.get("max", 100_000.0), params)
             return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind == "day_date" and table.partitioned:
+        if kind in ("day_date", "timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "month":
+            return f"date_trunc('month', CAST({c} AS DATE)) = __date", "in its partition's month"
+        if kind == "day_date" and table.partitioned and by == "day":
             return f"{c} = __date", "equal to its partition's date"
-        if kind in ("timestamp_intraday", "timestamp_zoned") and table.partitioned:
+        if kind in ("timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "day":
             return f"CAST({c} AS DATE) = __date", "on its partition's day"
     except (KeyError, TypeError, ValueError):
         return None
@@ -249,6 +251,7 @@ class Suite:
         self.root = self.storage.url
         self.fmt, self.files = list_files(self.storage, self.manifest, model, fmt)
         self.dates = dates
+        self.by = self.manifest.partition_by  # a partition date is a day, or a month's first day
         self.only = set(tables) if tables else None
         self.run_distributions = distributions
         self.run_integrity = integrity  # False: only the distribution claims (on the readable files)
@@ -434,7 +437,9 @@ class Suite:
             if not parent.partitioned:
                 n = vol.cum(1)
                 return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": n}), n
-            days = np.asarray([(d - self.origin).days + offset for d in real], dtype=np.int64)
+            # a month's rows reference parents alive by the month's last day
+            ends = [_month_end(d) if self.by == "month" else d for d in real]
+            days = np.asarray([(d - self.origin).days + offset for d in ends], dtype=np.int64)
             live = [int(x) for x in vol.live(np.maximum(days, 0))] if len(days) else []
             return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": live}), (max(live) if live else 0)
         if not parent.partitioned:
@@ -510,7 +515,7 @@ class Suite:
             selects.append(f"count(*) FILTER (WHERE {q(col)} IS NULL OR {q(col)} < 1 OR {q(col)} > {bound}) AS {m}")
             self.rules[m] = ("fk", col, f"values not a {parent} key as of their day (outside 1..N_D, N_D = {parent}'s last key that day)")
         for c in table.output_columns:
-            rule = allowed_rule(c, table, self.params)
+            rule = allowed_rule(c, table, self.params, self.by)
             if rule:
                 m = f"allowed__{_ident(c.name)}"
                 selects.append(f"count(*) FILTER (WHERE {q(c.name)} IS NOT NULL AND NOT coalesce({rule[0]}, false)) AS {m}")
@@ -568,6 +573,7 @@ class Suite:
         # Parquet schema
         if self.fmt == "parquet":
             wrong = {f: v for f, v in self.type_files.get(name, {}).items() if any(str(p) == f for _, p in files)}
+            dated = {str(p): d for d, p in files}
             by_col: dict[str, list] = {}
             for f, cols in wrong.items():
                 for col, declared, found in cols:
@@ -578,7 +584,7 @@ class Suite:
                 self._result(CheckResult(name, "type", c.name, "error", not hits, bad_rows=rows,
                                          message=(f"{rows:,} rows in {len(hits)} file(s) stored as {hits[0][2]}, declared {c.type}" if hits
                                                   else f"stored as {c.type}"),
-                                         partitions=sorted({Path(f).parent.name.replace('date=', '') for f, _, _ in hits})))
+                                         partitions=sorted({str(dated[f]) for f, _, _ in hits if dated.get(f)})))
         if frame is None or len(frame) == 0:
             return
         frame = frame.copy()
@@ -719,6 +725,10 @@ def _bounds(stats: pd.DataFrame, dates: list[dt.date]) -> list[int | None]:
         before = [r[3] for r in rows if r[0] <= d]
         out.append(max(before) if before else None)
     return out
+
+
+def _month_end(d: dt.date) -> dt.date:
+    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def _as_date(d) -> dt.date | None:

@@ -82,6 +82,8 @@ class GengoSettings(BaseSettings):
     scale: float | None = Field(None, gt=0)
     scale_factor: float | None = Field(None, gt=0, description="TPC-DS scale factor (models whose scale is one: ecommerce-ds)")
     snapshot: dt.date | None = None
+    partition_by: Literal["day", "month", "none"] | None = Field(
+        None, description="folders of partitioned tables: date=YYYY-MM-DD, month=YYYY-MM or none (default: the model's)")
     horizon: dt.date | None = Field(None, description="Dagster: the last day partition (default origin + 3 months - 1 day)")
     chunk_rows: int = Field(131_072, ge=1_000)
     rows_per_file: int = Field(2_000_000, ge=1_000)

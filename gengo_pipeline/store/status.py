@@ -89,7 +89,7 @@ def dataset_status(storage: Storage, verify: bool = False) -> DatasetStatus:
             ok = True
             for fmt in want["formats"]:
                 for p in range(want["parts"]):
-                    key = part_key(fmt, table, day, p)
+                    key = part_key(fmt, table, day, p, manifest.partition_by)
                     entry = manifest.files.get(key)
                     why = "never written" if entry is None else verify_file(storage, entry) if verify else (
                         None if (s := storage.stat(key)) is not None and s.size == entry["bytes"] else
@@ -107,15 +107,18 @@ def dataset_status(storage: Storage, verify: bool = False) -> DatasetStatus:
     return DatasetStatus(storage.url, manifest, tables, unknown_files(storage, manifest), writer)
 
 
-def date_ranges(dates: list[str]) -> str:
-    """'2024-01-03..2024-01-05, 2024-02-01': consecutive days joined ("" is a static table's partition)."""
+def date_ranges(dates: list[str], by: str = "day") -> str:
+    """'2024-01-03..2024-01-05, 2024-02-01': consecutive days joined ("" is a static table's partition);
+    by month, consecutive months: '1998-01..1998-12'."""
     runs: list[list[dt.date]] = []
     for d in sorted(dt.date.fromisoformat(x) for x in dates if x):
-        if runs and d == runs[-1][-1] + dt.timedelta(days=1):
+        last = runs[-1][-1] if runs else None
+        if last and d == (last + dt.timedelta(days=1) if by == "day" else (last + dt.timedelta(days=32)).replace(day=1)):
             runs[-1].append(d)
         else:
             runs.append([d])
-    text = [r[0].isoformat() if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs]
+    name = (lambda d: f"{d:%Y-%m}") if by == "month" else dt.date.isoformat
+    text = [name(r[0]) if len(r) == 1 else f"{name(r[0])}..{name(r[-1])}" for r in runs]
     return ", ".join(text + (["static"] if "" in dates else []))
 
 
