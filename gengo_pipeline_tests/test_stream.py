@@ -1,0 +1,223 @@
+"""`gengo stream`: event order, stream equals batch, offsets that resume exactly, pacing, sinks, bad input."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from gengo_pipeline.cli.main import main as gengo_main
+from gengo_pipeline.models import resolve
+from gengo_pipeline.run.plan import make_engine
+from gengo_pipeline.run.settings import load_settings
+from gengo_pipeline.stream.merge import EventStream
+from gengo_pipeline.stream.offset import Offset
+from gengo_pipeline.stream.pacing import Pacer
+from gengo_pipeline.stream.runner import run_stream
+from gengo_pipeline.stream.sinks import open_sink
+
+from .conftest import REPO
+
+SCALE = 0.05
+DAY = "2024-01-02"
+
+
+def events_of(model: str, scale: float = SCALE, day: int = 1, days: int = 1, tables=None, offset=None,
+              max_events=None, seed: int = 42, scale_factor: bool = False):
+    """(events, the offset after them) of a stream run in-process to a stdout sink held in memory."""
+    m = resolve(model)
+    settings = load_settings(seed=seed, scale=scale, origin=m.origin) if m.origin else load_settings(seed=seed, scale=scale)
+    stream = EventStream(make_engine(m, settings, scale), tables)
+    start = offset or stream.start(day)
+    out = io.BytesIO()
+    first = stream.engine.day_of_date(start.date)
+    result = run_stream(stream, start, open_sink("stdout", {"stdout": out}), Pacer(), first + days if days else None, max_events)
+    return out.getvalue().decode().splitlines(), result
+
+
+def batch_rows(tmp: Path, model: str, fmt: str, *extra: str) -> dict[str, list[dict]]:
+    """Every table of a `gengo gen` run, its rows as dicts (JSON Lines) per table."""
+    assert gengo_main(["gen", "-m", model, "--format", "json", "--workers", "1", "--out", str(tmp), "--no-progress", *extra]) == 0
+    root = tmp / resolve(model).name / "json"
+    return {t.name: [json.loads(line) for f in sorted(t.rglob("*.jsonl")) for line in f.read_text().splitlines()]
+            for t in sorted(root.iterdir())}
+
+
+def fk_columns(model) -> dict[str, list[tuple[str, str]]]:
+    """Per table, (column, parent table) of the columns the engine computes as references."""
+    out = {}
+    for t in model.tables:
+        cols = []
+        for c in t.columns:
+            kind = c.gen.get("kind")
+            if kind in ("ref", "child_ref") and not c.hidden:
+                cols.append((c.name, c.gen["table"]))
+            elif kind == "parent_key":
+                cols.append((c.name, t.volume.parent))
+        out[t.name] = cols
+    return out
+
+
+def assert_ordered_and_parents_first(model, events: list[dict]) -> None:
+    keys = {t.name: t.key for t in model.tables}
+    refs = fk_columns(model)
+    emitted = {t: {e["data"][keys[t]] for e in events if e["table"] == t} for t in keys if keys[t]}
+    seen: dict[str, set] = {t: set() for t in keys}
+    last = ""
+    for e in events:
+        assert e["ts"] >= last, f"event time went back: {last} then {e}"
+        last = e["ts"]
+        for col, parent in refs[e["table"]]:
+            v = e["data"][col]
+            if v is not None and v in emitted.get(parent, ()):
+                assert v in seen[parent], f"{e['table']}.{col}={v} came before its {parent} row"
+        if keys[e["table"]]:
+            seen[e["table"]].add(e["data"][keys[e["table"]]])
+
+
+def test_one_day_streamed_equals_that_days_batch_files_in_event_time_order(tmp_path: Path):
+    lines, result = events_of("ecommerce", day=1)
+    events = [json.loads(x) for x in lines]
+    batch = batch_rows(tmp_path, "ecommerce", "json", "--start", DAY, "--days", "1", "--scale", str(SCALE))
+    model = resolve("ecommerce")
+    keys = {t.name: t.key for t in model.tables}
+    assert {e["op"] for e in events} == {"insert"}
+    for table, rows in batch.items():
+        streamed = sorted((e["data"] for e in events if e["table"] == table), key=lambda r: r[keys[table]])
+        assert streamed == sorted(rows, key=lambda r: r[keys[table]]), table
+        assert streamed, table
+    assert sum(len(r) for r in batch.values()) == len(events) == result.events
+    assert_ordered_and_parents_first(model, events)
+    orders = [e for e in events if e["table"] == "fact_orders_header"]
+    assert [e["ts"] for e in orders] == [e["data"]["order_timestamp"] for e in orders]  # the order's own time
+    assert str(result.offset).startswith("ecommerce:2024-01-03:")  # the next day's start
+
+
+@pytest.mark.parametrize("model,tables,scale,day", [
+    ("financial", None, 0.05, 3),
+    ("medical", None, 0.05, 2),
+    ("ecommerce-ds", ["store_sales", "store_returns", "catalog_sales", "catalog_returns", "web_sales", "inventory"], 0.01, 200),
+])
+def test_every_model_streams_in_order_with_parents_first(model, tables, scale, day):
+    m = resolve(model)
+    lines, result = events_of(model, scale=scale, day=day, tables=tables)
+    events = [json.loads(x) for x in lines]
+    assert len(events) == result.events > 0
+    by_table = Counter(e["table"] for e in events)
+    engine = make_engine(m, load_settings(scale=scale, **({"origin": m.origin} if m.origin else {})), scale)
+    for t in tables or [t.name for t in m.tables]:
+        rt = engine.table(t)
+        expected = rt.volume.cum(1) if not rt.spec.partitioned else np.subtract(*rt.volume.day_range(day)[::-1])
+        assert by_table.get(t, 0) == expected, t
+    assert_ordered_and_parents_first(m, events)
+
+
+def test_an_offset_at_any_point_resumes_with_no_gap_and_no_duplicate():
+    whole, end = events_of("ecommerce", day=0, days=2)
+    rng = np.random.default_rng(7)
+    for cut in sorted(rng.integers(1, len(whole) - 1, size=3)) + [len(whole) - 1]:
+        head, mid = events_of("ecommerce", day=0, days=2, max_events=int(cut))
+        tail, last = events_of("ecommerce", offset=mid.offset, days=2 - (mid.offset.date - dt.date(2024, 1, 1)).days)
+        assert head + tail == whole, cut
+        assert str(last.offset) == str(end.offset)
+
+
+def test_offsets_of_other_settings_are_refused_in_one_line(capsys):
+    _, r = events_of("ecommerce", day=0, max_events=5)
+    for argv, needle in [
+        (["-m", "financial", "--from-offset", str(r.offset)], "offset of model ecommerce"),
+        (["-m", "ecommerce", "--seed", "7", "--from-offset", str(r.offset)], "other settings"),
+        (["-m", "ecommerce", "--scale", str(SCALE), "--tables", "dim_customers", "--from-offset", str(r.offset)], "other settings"),
+        (["-m", "ecommerce", "--from-offset", "nonsense"], "not a stream offset"),
+        (["-m", "ecommerce", "--rate", "-5"], "--rate must be 0 or more"),
+        (["-m", "ecommerce", "--sink", "kafka:localhost"], "unknown sink"),
+        (["-m", "ecommerce", "--tables", "nope"], "no table 'nope'"),
+        (["-m", "ecommerce", "--duration", "soon"], "cannot read --duration"),
+    ]:
+        code = gengo_main(["stream", *argv, "--max-events", "1"])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "", argv
+        assert len(err.strip().splitlines()) == 1 and needle in err and "Traceback" not in err, (argv, err)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> bool:
+        self.now += seconds
+        return False
+
+
+def test_rate_is_a_token_bucket_and_speed_follows_event_time():
+    clock = FakeClock()
+    pacer = Pacer(rate=2000, duration=10.0, wait=clock.wait, clock=clock)
+    sent = 0
+    while (n := pacer.take(np.zeros(64))):
+        sent += n
+        clock.now += 0.0003 * n  # the sink takes a while
+    assert abs(sent - 20_000) <= 0.02 * 20_000
+    clock = FakeClock()
+    pacer = Pacer(speed=60.0, wait=clock.wait, clock=clock)
+    times = np.arange(0, 3600, 60, dtype=np.int64) * 1_000_000  # an event a minute for an hour
+    pacer.start_at(0)
+    emitted = []
+    i = 0
+    while i < len(times):
+        n = pacer.take(times[i:])
+        emitted += [clock.now - 100.0] * n
+        i += n
+    assert np.allclose(emitted, np.arange(60), atol=0.01)  # one a second at 60x
+
+
+def stream_proc(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gengo_pipeline.cli.main", "stream", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=REPO)
+
+
+def test_rate_counts_and_sigint_prints_the_offset_a_resume_continues_from():
+    rated = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--rate", "2000", "--duration", "1.5s")
+    out, err = rated.communicate(timeout=60)
+    assert rated.returncode == 0, err
+    assert abs(len(out.splitlines()) - 3000) <= 60, (len(out.splitlines()), err)
+    whole, _ = events_of("ecommerce", day=0, days=1)
+    proc = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--days", "1", "--rate", "400")
+    head = [proc.stdout.readline() for _ in range(int(np.random.default_rng().integers(50, 400)))]
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.stdout.read(), proc.stderr.read()  # the same buffered reader: what it read ahead is kept
+    assert proc.wait(timeout=30) == 130, err
+    offset = err.decode().split("--from-offset ")[-1].split()[0]
+    tail = subprocess.run([sys.executable, "-m", "gengo_pipeline.cli.main", "stream", "-m", "ecommerce", "--scale", str(SCALE),
+                           "--days", "1", "--from-offset", offset], capture_output=True, cwd=REPO, check=True).stdout
+    got = (b"".join(head) + rest + tail).decode().splitlines()
+    assert got == whole
+
+
+def test_file_sink_commits_rotating_files_that_equal_the_batch(tmp_path: Path):
+    out = tmp_path / "sink"
+    assert gengo_main(["stream", "-m", "ecommerce", "--scale", str(SCALE), "--days", "2", "--sink", f"file:{out}",
+                       "--format", "parquet", "--rotate-rows", "700"]) == 0
+    batch = tmp_path / "batch"
+    assert gengo_main(["gen", "-m", "ecommerce", "--scale", str(SCALE), "--days", "2", "--format", "parquet", "--workers", "1",
+                       "--out", str(batch), "--no-progress"]) == 0
+    model = resolve("ecommerce")
+    items = list((out / "parquet" / "fact_order_items").rglob("*.parquet"))
+    assert len(items) > 2  # rotated
+    for t in model.tables:
+        streamed = pl.read_parquet(out / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+        written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+        assert streamed.equals(written), t.name
+    assert not list((out / "_gengo" / "staging").rglob("*"))  # nothing left staged
+    state = json.loads((out / "_gengo" / "stream.json").read_text())
+    assert state["offset"].startswith("ecommerce:2024-01-03:")
