@@ -45,6 +45,8 @@ def run_stream(stream: EventStream, start: Offset, sink: Sink, pacer: Pacer, end
                 if n == 0:
                     break
                 b = a + n if max_events is None else min(a + n, a + max_events - events)
+                if (room := sink.room()) is not None:
+                    b = min(b, a + room)
                 for p, part in enumerate(block.parts):
                     rows[part.table] = part.lo + block.rows_before(p, b)
                 after = stream.offset(block.day, rows)

@@ -30,6 +30,10 @@ class Sink:
         """Events [a, b) of `block`; `after` is the offset that follows them."""
         raise NotImplementedError
 
+    def room(self) -> int | None:
+        """At most how many events the next write may hold (a file sink: up to its next rotation); None: any."""
+        return None
+
     def close(self) -> None:
         """Deliver everything written (the stream ends or stops)."""
 

@@ -64,6 +64,9 @@ class FileSink(Sink):
         if self.pending >= self.rotate_rows or time.monotonic() - self.opened_at >= self.rotate_seconds:
             self._rotate(after)
 
+    def room(self) -> int:
+        return max(1, self.rotate_rows - self.pending)
+
     def _file(self, table: str, block):
         if table not in self.open_files:
             i = self.stream.tables.index(table)
@@ -102,5 +105,6 @@ class FileSink(Sink):
 
     def _release(self) -> None:
         if self.lock is not None:
+            self.storage.remove_prefix(STAGE)
             self.lock.release()
             self.lock = None
