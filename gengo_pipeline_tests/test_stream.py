@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from gengo_pipeline.stream.runner import run_stream
 from gengo_pipeline.stream.sinks import open_sink
 
 from .conftest import REPO
+from .pg_server import PostgresServer
 
 SCALE = 0.05
 DAY = "2024-01-02"
@@ -219,3 +221,44 @@ def test_file_sink_commits_rotating_files_that_equal_the_batch(tmp_path: Path):
     assert not list((out / "_gengo" / "staging").rglob("*"))  # nothing left staged
     state = json.loads((out / "_gengo" / "stream.json").read_text())
     assert state["offset"].startswith("ecommerce:2024-01-03:")
+
+
+def test_postgres_holds_the_batch_exactly_once_across_a_five_second_server_outage(tmp_path: Path):
+    server = PostgresServer()
+    server.start()
+    try:
+        sink = f"postgres:{server.dsn}"
+        args = ["-m", "ecommerce", "--scale", str(SCALE), "--days", "2"]
+        proc = stream_proc(*args, "--rate", "300", "--sink", sink)
+        deadline = time.monotonic() + 60
+        while not server.query("SELECT to_regclass('_gengo_stream') IS NOT NULL")[0][0] or not server.query(
+                "SELECT count(*) FROM _gengo_stream")[0][0]:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
+            time.sleep(0.05)
+        server.stop("immediate")  # mid-stream: the write in flight is lost with its connection
+        time.sleep(5)
+        server.start()
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert server.query("SELECT events FROM _gengo_stream")[0][0] == int(err.decode().split(" events")[0].split()[-1].replace(",", ""))
+
+        batch = tmp_path / "batch"
+        assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        model = resolve("ecommerce")
+        for t in model.tables:
+            written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+            assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
+            for col, parent in fk_columns(model)[t.name]:
+                pkey = model.table(parent).key
+                orphans = server.query(f'SELECT count(*) FROM "{t.name}" c LEFT JOIN "{parent}" p ON c."{col}" = p."{pkey}" '
+                                       f'WHERE c."{col}" IS NOT NULL AND p."{pkey}" IS NULL')[0][0]
+                assert orphans == 0, (t.name, col)
+
+        again = gengo_main(["stream", *args, "--sink", sink])  # from the start again: refused, nothing doubled
+        assert again == 2
+        assert gengo_main(["stream", *args[:4], "--days", "1", "--from-offset", "sink", "--sink", sink]) == 0
+        third = resolve("ecommerce").table("fact_orders_header")
+        engine = make_engine(model, load_settings(scale=SCALE), SCALE)
+        assert server.query(f'SELECT count(*) FROM "{third.name}"')[0][0] == engine.table(third.name).volume.cum(3)
+    finally:
+        server.close()

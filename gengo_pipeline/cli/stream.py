@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import sys
 
-from ..errors import Interrupted, UsageError
+from ..errors import GengoError, Interrupted, UsageError
 from ..run.control import CONTROL
 from .common import _int, add_plan_flags, settings_from
 
@@ -58,8 +58,11 @@ def register(sub) -> None:
     pace.add_argument("--rate", type=_rate, default=0.0, help="events per second (token bucket); 0: unthrottled (default)")
     pace.add_argument("--speed", type=_speed, help="replay event time this many times faster than real time: 60x")
     pace.add_argument("--realtime", action="store_true", help="emit each event when its time comes (= --speed 1x)")
-    p.add_argument("--from-offset", dest="from_offset", help="resume after this offset (as a stopped stream printed it)")
-    p.add_argument("--sink", default="stdout", help="stdout (JSON Lines, the default) or file:DIR")
+    p.add_argument("--from-offset", dest="from_offset",
+                   help="resume after this offset (as a stopped stream printed it); `sink`: the offset the sink recorded")
+    p.add_argument("--sink", default="stdout", help="stdout (JSON Lines, the default), file:DIR or postgres:DSN")
+    p.add_argument("--retry-seconds", type=float, default=120.0, dest="retry_seconds",
+                   help="postgres, http: how long to retry while the server is away")
     p.add_argument("--batch-rows", type=_int, default=16_384, dest="batch_rows", help="rows generated per table per batch")
     p.add_argument("--rotate-rows", type=_int, default=1_000_000, dest="rotate_rows", help="file sink: commit files every N events")
     p.add_argument("--rotate-seconds", type=float, default=60.0, dest="rotate_seconds", help="file sink: ... or every S seconds")
@@ -98,9 +101,16 @@ def cmd_stream(args: argparse.Namespace) -> int:
     tables = [t for t in args.tables.replace(" ", "").split(",") if t] if args.tables else None
     stream = EventStream(engine, tables, args.batch_rows)
     options = {"format": settings.format_list[0] if args.formats else "jsonl", "rotate_rows": args.rotate_rows,
-               "rotate_seconds": args.rotate_seconds, "settings": settings}
+               "rotate_seconds": args.rotate_seconds, "settings": settings, "retry_seconds": args.retry_seconds,
+               "wait": control.cancel.wait}
     sink = open_sink(args.sink, options)
-    if args.from_offset:
+    if args.from_offset == "sink":
+        stored = sink.stored_offset(stream)
+        if stored is None:
+            raise UsageError(f"{args.sink} holds no stream yet", "start it without --from-offset")
+        start = Offset.parse(stored)
+        stream.position(start)
+    elif args.from_offset:
         start = Offset.parse(args.from_offset)
         stream.position(start)  # refused now if another model or other settings printed it
     else:
@@ -117,6 +127,10 @@ def cmd_stream(args: argparse.Namespace) -> int:
     control.executing = True  # from here a signal stops the stream after the write in progress
     try:
         result = run_stream(stream, start, sink, pacer, end_day, args.max_events, control.cancel)
+    except GengoError:
+        if sink.committed is not None and sink.committed != start:
+            print(f"gengo: delivered up to offset {sink.committed}", file=sys.stderr)
+        raise
     finally:
         control.executing = False
     print(f"gengo: {result.events:,} events; next offset: {result.offset}", file=sys.stderr)

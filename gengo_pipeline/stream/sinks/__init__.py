@@ -30,6 +30,10 @@ class Sink:
         """Events [a, b) of `block`; `after` is the offset that follows them."""
         raise NotImplementedError
 
+    def stored_offset(self, stream: "EventStream") -> str | None:
+        """The offset the sink recorded with what it delivered (`--from-offset sink`); None: nothing recorded."""
+        raise UsageError(f"the {self.scheme} sink records no offset", "pass the offset the stream printed")
+
     def room(self) -> int | None:
         """At most how many events the next write may hold (a file sink: up to its next rotation); None: any."""
         return None
@@ -43,9 +47,10 @@ class Sink:
 
 def _sinks() -> dict[str, type[Sink]]:
     from .files import FileSink
+    from .postgres import PostgresSink
     from .stdout import StdoutSink
 
-    return {s.scheme: s for s in (StdoutSink, FileSink)}
+    return {s.scheme: s for s in (StdoutSink, FileSink, PostgresSink)}
 
 
 def open_sink(text: str, options: dict | None = None) -> Sink:

@@ -14,6 +14,7 @@ import os
 import socket
 import time
 
+from ...errors import UsageError
 from ...formats import encoder
 from ...run.plan import encode_options
 from ...run.settings import GengoSettings
@@ -30,8 +31,6 @@ class FileSink(Sink):
 
     def __init__(self, target: str, options: dict) -> None:
         super().__init__(target, options)
-        from ...errors import UsageError
-
         if not target:
             raise UsageError("--sink file needs a folder", "write it as file:DIR")
         self.fmt = options.get("format", "jsonl")
@@ -52,6 +51,11 @@ class FileSink(Sink):
         self.position = start  # the offset after the last event written (committed or not)
         self.lock = self.storage.lock(LOCK, {"pid": os.getpid(), "host": socket.gethostname(), "run_id": "stream"})
         self.storage.remove_prefix(STAGE)  # a killed stream's unfinished files: never published, dropped
+        stored = self.stored_offset(stream)
+        if stored is not None and stored != str(start):
+            self._release()
+            raise UsageError(f"{self.target} already holds a stream up to offset {stored}",
+                             "resume with --from-offset sink, or stream to another folder")
 
     def write(self, block, a, b, after) -> None:
         if self.day is not None and block.day != self.day:
@@ -63,6 +67,10 @@ class FileSink(Sink):
         self.position = after
         if self.pending >= self.rotate_rows or time.monotonic() - self.opened_at >= self.rotate_seconds:
             self._rotate(after)
+
+    def stored_offset(self, stream) -> str | None:
+        data = self.storage.read(STATE)
+        return json.loads(data)["offset"] if data else None
 
     def room(self) -> int:
         return max(1, self.rotate_rows - self.pending)
