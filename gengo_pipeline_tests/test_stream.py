@@ -7,8 +7,10 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -262,3 +264,34 @@ def test_postgres_holds_the_batch_exactly_once_across_a_five_second_server_outag
         assert server.query(f'SELECT count(*) FROM "{third.name}"')[0][0] == engine.table(third.name).volume.cum(3)
     finally:
         server.close()
+
+
+def test_http_sink_posts_json_lines_batches_and_retries_a_failing_receiver():
+    received, answers = [], iter([503, 503, 200, 429] + [200] * 1000)
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            code = next(answers)
+            if code == 200:
+                received.append((self.headers["Gengo-Offset"], int(self.headers["Gengo-Events"]), body))
+            self.send_response(code)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        whole, end = events_of("ecommerce", day=0, max_events=2500)
+        m = resolve("ecommerce")
+        stream = EventStream(make_engine(m, load_settings(scale=SCALE), SCALE))
+        sink = open_sink(f"http://127.0.0.1:{server.server_address[1]}/events", {"batch_events": 1000, "linger_seconds": 3600, "retry_seconds": 30})
+        result = run_stream(stream, stream.start(0), sink, Pacer(), None, 2500)
+    finally:
+        server.shutdown()
+    assert [n for _, n, _ in received] == [1000, 1000, 500]
+    assert b"".join(body for _, _, body in received).decode().splitlines() == whole
+    assert received[-1][0] == str(result.offset) == str(end.offset)

@@ -60,7 +60,7 @@ def register(sub) -> None:
     pace.add_argument("--realtime", action="store_true", help="emit each event when its time comes (= --speed 1x)")
     p.add_argument("--from-offset", dest="from_offset",
                    help="resume after this offset (as a stopped stream printed it); `sink`: the offset the sink recorded")
-    p.add_argument("--sink", default="stdout", help="stdout (JSON Lines, the default), file:DIR or postgres:DSN")
+    p.add_argument("--sink", default="stdout", help="stdout (JSON Lines, the default), file:DIR, postgres:DSN or http://HOST/PATH")
     p.add_argument("--retry-seconds", type=float, default=120.0, dest="retry_seconds",
                    help="postgres, http: how long to retry while the server is away")
     p.add_argument("--batch-rows", type=_int, default=16_384, dest="batch_rows", help="rows generated per table per batch")

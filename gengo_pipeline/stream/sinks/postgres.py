@@ -13,7 +13,7 @@ import io
 from ...engine.runtime import decimal_of
 from ...errors import OutputError, UsageError
 from ...formats.text import text_ready
-from . import Sink
+from . import BatchingSink
 from .retry import with_backoff
 
 OFFSETS = "_gengo_stream"
@@ -30,7 +30,7 @@ def column_type(type_name: str) -> str:
     return f"numeric({dec[0]},{dec[1]})" if dec else TYPES[type_name]
 
 
-class PostgresSink(Sink):
+class PostgresSink(BatchingSink):
     scheme = "postgres"
 
     def __init__(self, target: str, options: dict) -> None:
@@ -44,7 +44,6 @@ class PostgresSink(Sink):
         self.psycopg = psycopg
         self.retry_seconds = float(options.get("retry_seconds", 120.0))
         self.wait = options.get("wait")
-        self.batch = int(options.get("batch_events", 50_000))
         self.conn = None
 
     # ---------------------------------------------------------------- connection
@@ -112,15 +111,18 @@ class PostgresSink(Sink):
         conn.commit()
         return stored
 
-    def room(self) -> int:
-        return self.batch
-
-    def write(self, block, a, b, after) -> None:
-        payload = []
+    def encode(self, block, a, b) -> list[tuple[str, list[str], bytes]]:
+        out = []
         for table, frame in block.slices(a, b):
             buf = io.BytesIO()
             text_ready(frame).write_csv(buf, include_header=False)
-            payload.append((table, list(frame.columns), buf.getvalue()))
+            out.append((table, list(frame.columns), buf.getvalue()))
+        return out
+
+    def deliver(self, pending: list, events: int, after) -> None:
+        payload: dict[str, tuple[list[str], list[bytes]]] = {}
+        for table, cols, data in (item for piece in pending for item in piece):
+            payload.setdefault(table, (cols, []))[1].append(data)
         before = str(self.committed)
 
         def apply(conn):
@@ -132,20 +134,23 @@ class PostgresSink(Sink):
                 if stored not in (None, before):
                     raise OutputError(f"PostgreSQL holds this stream at offset {stored}, not {before}",
                                       "another stream writes the same tables: stop it")
-                for table, cols, data in payload:
+                for table, (cols, chunks) in payload.items():
                     names = ", ".join(map(_ident, cols))
                     with cur.copy(f"COPY {_ident(table)} ({names}) FROM STDIN (FORMAT csv)") as copy:
-                        copy.write(data)
+                        for data in chunks:
+                            copy.write(data)
                 cur.execute(f'INSERT INTO {OFFSETS} (stream, "offset", events) VALUES (%s, %s, %s) '
                             f'ON CONFLICT (stream) DO UPDATE SET "offset" = excluded."offset", '
-                            f'events = {OFFSETS}.events + excluded.events, updated = now()', (self.key, str(after), b - a))
+                            f'events = {OFFSETS}.events + excluded.events, updated = now()', (self.key, str(after), events))
             conn.commit()
 
         self._retrying(apply, f"writing to PostgreSQL at {self._where()}")
-        self.committed = after
 
     def close(self) -> None:
-        self._drop()
+        try:
+            self.flush()
+        finally:
+            self._drop()
 
     def abort(self) -> None:
         self._drop()
