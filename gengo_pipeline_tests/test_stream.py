@@ -285,7 +285,7 @@ def test_http_sink_posts_json_lines_batches_and_retries_a_failing_receiver():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        whole, end = events_of("ecommerce", day=0, max_events=2500)
+        whole, end = events_of("ecommerce", day=0, days=None, max_events=2500)
         m = resolve("ecommerce")
         stream = EventStream(make_engine(m, load_settings(scale=SCALE), SCALE))
         sink = open_sink(f"http://127.0.0.1:{server.server_address[1]}/events", {"batch_events": 1000, "linger_seconds": 3600, "retry_seconds": 30})
