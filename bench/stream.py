@@ -67,7 +67,7 @@ def main() -> None:
     try:
         for r in range(args.rounds):
             shutil.rmtree(scratch / "out", ignore_errors=True)
-            server.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            server.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
             cmds = {
                 "gen json (peer)": [*GENGO, "gen", *window, "--format", "json", "--workers", "1", "--out", str(scratch / "out" / "gen"), "--no-progress"],
                 "stdout": [*GENGO, "stream", *window],

@@ -59,6 +59,12 @@ class PostgresServer:
             pass
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(sql)
+
     def query(self, sql: str) -> list[tuple]:
         import psycopg
 
