@@ -4,7 +4,8 @@
   00:00:00, so a row may reference any row that exists on its day (the engine's refs draw among them);
 - a child table (per_parent volume): its parent's event time (the parent is emitted first: its table ranks
   before the child's);
-- a table with a sorted intraday timestamp (ecommerce's order_timestamp): that column;
+- a table with a timestamp that increases with the row within a day (`Generator.increasing_in_day`:
+  ecommerce's order_timestamp): that column;
 - any other table: its rows spread evenly over their day in key order (whole seconds).
 
 Within a (table, day) the event times never decrease with the row index, so a day of a table is already
@@ -49,7 +50,8 @@ class EventClock:
         self.rules: dict[str, tuple[str, str | None]] = {}
         for t in model.tables:
             kind = t.volume.kind
-            sorted_ts = [c.name for c in t.columns if c.gen.get("kind") == "timestamp_intraday" and c.gen.get("sorted", True)]
+            sorted_ts = [c.name for c in t.columns if c.type == "timestamp" and t.partitioned
+                         and engine.table(t.name).generator(c.name).increasing_in_day]
             if kind in ("static", "population") or not t.partitioned:
                 self.rules[t.name] = ("midnight", None)
             elif kind == "per_parent":
