@@ -42,7 +42,9 @@ def rss_over(seconds: float, window: list[str]) -> list[tuple[float, float]]:
     ps, start, out = psutil.Process(proc.pid), time.monotonic(), []
     while proc.poll() is None:
         try:
-            out.append((time.monotonic() - start, ps.memory_info().rss / 1e6))
+            rss = ps.memory_info().rss
+            if rss:  # 0 while the child is still being set up
+                out.append((time.monotonic() - start, rss / 1e6))
         except psutil.Error:
             break
         time.sleep(1.0)
@@ -101,7 +103,8 @@ def main() -> None:
 {load_after[0]:.1f} after; {args.rounds} alternating rounds, medians). Window: ecommerce `--scale {args.scale:g} --start
 2024-01-02 --days {args.days}`, {events:,} events (rows); wall time includes start-up (about 1 s of imports), so the
 CPU column (events per second of user+sys time) is the steadier figure on a shared machine. The peer is `gengo gen`
-of the same window as JSON Lines with one worker: `vs gen` is its wall time over the stream's.
+of the same window as JSON Lines with one worker: `vs gen` is its wall time over the stream's. PostgreSQL's own
+server CPU is not counted (it is not a child of the stream).
 
 | sink | events/s (wall) | events/s (CPU) | vs gen | peak RSS MB |
 |---|---|---|---|---|
