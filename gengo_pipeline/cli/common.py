@@ -24,12 +24,12 @@ def _int(text: str) -> int:
         raise UsageError(f"expected a whole number, got {text!r}", "give an integer such as 42") from None
 
 
-def add_plan_flags(p: argparse.ArgumentParser) -> None:
+def add_plan_flags(p: argparse.ArgumentParser, start=_date, start_help="first day to generate, YYYY-MM-DD (default: the origin)") -> None:
     p.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model .json/.toml file")
     p.add_argument("-s", "--size", help="target size of the first format, e.g. 200MB, 1GB (default 100MB)")
     p.add_argument("-f", "--format", dest="formats", help="csv, parquet, json; comma-separated for several (default parquet)")
     p.add_argument("--seed", type=_int, help="random seed (default 42)")
-    p.add_argument("--start", type=_date, help="first day to generate, YYYY-MM-DD (default: the origin)")
+    p.add_argument("--start", type=start, help=start_help)
     p.add_argument("--days", type=_int, help="number of days to generate")
     p.add_argument("--scale", type=float, help="daily volume scale (a plan prints the one it chose)")
     p.add_argument("--scale-factor", type=float, dest="scale_factor",

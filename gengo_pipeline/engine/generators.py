@@ -54,6 +54,9 @@ class Generator:
     categorical: bool = False
     labels: pl.Series
     numbers: np.ndarray | None = None
+    # True for a timestamp on the row's day that never decreases with the row index within a day: the row's
+    # event time in a stream (gengo_pipeline/stream/clock.py)
+    increasing_in_day: bool = False
 
     class Cfg(BaseModel):
         # schemas are built on first use: a process pays only for the generator kinds its model uses
@@ -1163,6 +1166,10 @@ class TimestampIntraday(Generator):
         hours: list[float]
         sorted: bool = True
 
+    @property
+    def increasing_in_day(self) -> bool:
+        return self.cfg.sorted
+
     def setup(self):
         w = np.asarray(self.cfg.hours, dtype=np.float64)
         if len(w) != 24 or w.min() < 0 or w.sum() <= 0:
@@ -1228,6 +1235,8 @@ class TimestampZoned(Generator):
     timestamp_intraday). A `zone_of_time` column then draws each row's zone given its time, which makes every
     zone's local hours follow `hours` exactly.
     """
+
+    increasing_in_day = True  # stratified quantiles of the day's density, in row order
 
     class Cfg(Generator.Cfg):
         hours: list[float]
