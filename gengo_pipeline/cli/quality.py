@@ -66,7 +66,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         unknown = [t for t in args.table if t not in {x.name for x in model.tables}]
         if unknown:
             raise UsageError(f"unknown table(s) {', '.join(unknown)} for model {model.name}", f"use one of {', '.join(t.name for t in model.tables)}")
-    report = validate(Path(args.input), model, fmt=fmt, tables=args.table, memory_limit=args.memory_limit)
+    report = validate(args.input, model, fmt=fmt, tables=args.table, memory_limit=args.memory_limit)
     out = Console(width=max(Console().width, 160))
     t = Table(title=f"{model.name} ({report.fmt}) at {report.root}: {sum(report.rows.values()):,} rows checked in {report.seconds:.1f} s")
     for col in ("table", "check", "column", "result", "bad rows", "detail"):

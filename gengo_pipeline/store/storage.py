@@ -422,7 +422,13 @@ def _read_holder(path: Path) -> dict:
         return {}
 
 
-STORAGES: dict[str, Callable[[str], Storage]] = {"file": LocalStorage}
+def _s3(url: str) -> Storage:
+    from .s3 import S3Storage  # boto3 loads only when an s3:// URL is used
+
+    return S3Storage(url)
+
+
+STORAGES: dict[str, Callable[[str], Storage]] = {"file": LocalStorage, "s3": _s3}
 
 
 def open_storage(url: str | Path) -> Storage:
