@@ -95,9 +95,12 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from ..quality.profile import profile, write_html, write_report
 
     prof = profile(args.input, memory_limit=args.memory_limit)
-    base = Path(args.input.split("*")[0] or ".")
-    into_dataset = args.report is None and (base / MANIFEST).is_file()
-    report = args.report or (base if base.is_dir() else base.parent) / "profile.html"
+    url = "://" in args.input
+    if url:
+        from ..store.status import locate
+    base = locate(args.input).url if url else Path(args.input.split("*")[0] or ".")
+    into_dataset = args.report is None and (url or (base / MANIFEST).is_file())
+    report = args.report or (None if url else (base if base.is_dir() else base.parent) / "profile.html")
     out = Console(width=max(Console().width, 140))
     t = Table(title=f"profile of {args.input} ({prof.seconds:.1f} s)")
     for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):

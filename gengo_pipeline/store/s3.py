@@ -301,6 +301,13 @@ class S3Storage(Storage):
         except ValueError:
             return {}, got["ETag"]
 
+    def reader_path(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def attach(self, con) -> None:
+        """DuckDB reads s3:// through pyarrow's filesystem (its httpfs extension is not needed)."""
+        con.register_filesystem(fsspec_filesystem(self))
+
     def check_writable(self, create: bool = False) -> None:
         """The endpoint answers, the credentials are accepted and the bucket exists (nothing is written)."""
         with self._errors("open", ""):
@@ -439,3 +446,18 @@ def arrow_filesystem(storage: S3Storage):
             options.update(access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token)
         _ARROW[key] = pafs.S3FileSystem(**options)
     return _ARROW[key]
+
+
+def fsspec_filesystem(storage: S3Storage):
+    """The arrow filesystem as an fsspec one for the protocol s3 (what DuckDB's register_filesystem takes)."""
+    from fsspec.implementations.arrow import ArrowFSWrapper
+
+    class S3Files(ArrowFSWrapper):
+        protocol = "s3"
+
+        @classmethod
+        def _strip_protocol(cls, path):
+            path = str(path)
+            return path.split("://", 1)[1] if "://" in path else path
+
+    return S3Files(arrow_filesystem(storage))
