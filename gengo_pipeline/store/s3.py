@@ -101,7 +101,8 @@ class S3Storage(Storage):
         except OutputError:
             raise
         except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError) as e:
-            raise OutputError(f"cannot reach the S3 endpoint {getattr(e, 'kwargs', {}).get('endpoint_url', self.endpoint or 'of AWS')}",
+            endpoint = self._client.meta.endpoint_url if self._client is not None else self.endpoint
+            raise OutputError(f"cannot reach the S3 endpoint {endpoint} ({type(e).__name__})",
                               f"start the server, or set {ENDPOINT_ENV} / AWS_ENDPOINT_URL to its address") from None
         except bx.NoCredentialsError:
             raise OutputError(f"no AWS credentials found to {doing} {what}", CREDENTIALS_FIX) from None
@@ -310,8 +311,8 @@ class S3Storage(Storage):
 
     def check_writable(self, create: bool = False) -> None:
         """The endpoint answers, the credentials are accepted and the bucket exists (nothing is written)."""
-        with self._errors("open", ""):
-            self.client.head_bucket(Bucket=self.bucket)
+        with self._errors("open", ""):  # a listing, not a HEAD: its error has a body naming the cause
+            self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
 
 
 class _Lease:

@@ -431,7 +431,11 @@ def _read_holder(path: Path) -> dict:
 
 
 def _s3(url: str) -> Storage:
-    from .s3 import S3Storage  # boto3 loads only when an s3:// URL is used
+    try:
+        import boto3  # noqa: F401 - loaded only when an s3:// URL is used
+    except ModuleNotFoundError:
+        raise OutputError(f"{url}: writing to S3 needs boto3", "pip install 'gengo-pipeline[s3]'") from None
+    from .s3 import S3Storage
 
     return S3Storage(url)
 
