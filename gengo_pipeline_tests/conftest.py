@@ -96,3 +96,15 @@ def ecommerce_small(tmp_path_factory) -> Path:
     gengo("gen", "--model", "ecommerce", "--size", "8MB", "--format", "parquet,csv,json", "--seed", "7",
           "--out", str(out), "--days", "35", "--no-progress")
     return out
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A SeaweedFS S3 gateway on 127.0.0.1, one per test session (see seaweed.py)."""
+    from . import seaweed
+
+    server = seaweed.start(tmp_path_factory.mktemp("seaweed"))
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -26,7 +25,8 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
-    p.add_argument("-o", "--out", type=Path, help="output root (default ./data); the dataset is <out>/<model>")
+    p.add_argument("-o", "--out", help="output root: a folder (default ./data) or s3://BUCKET/PREFIX; the dataset is <out>/<model>")
+    p.add_argument("--s3-endpoint", dest="s3_endpoint", help="endpoint of an S3-compatible server (default: AWS_ENDPOINT_URL, else AWS)")
     p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
     p.add_argument("--no-pin", dest="pin_workers", action="store_false", default=None,
                    help="let the OS move workers between cores (default: one core each when workers = cores)")
@@ -48,7 +48,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
-                                    checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout)
+                                    checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout,
+                                    s3_endpoint=args.s3_endpoint)
     storage = open_storage(join(settings.out, model.name))
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)

@@ -11,11 +11,11 @@
 
 import datetime as dt
 import warnings
-from pathlib import Path
 
 import dagster as dg
 
 from ..engine.spec import Model, Table
+from ..store.storage import join
 from .keys import asset_key, group_name
 from .partitions import days_of, key_of, model_settings, partitions_for, window
 from .resources import GengoResource
@@ -30,11 +30,11 @@ def _days(context: dg.AssetCheckExecutionContext) -> list[str]:
     return list(context.partition_keys) if context.has_partition_key_range else []
 
 
-def _where(gengo: GengoResource, model: Model) -> tuple[Path, str, dict, dt.date]:
+def _where(gengo: GengoResource, model: Model) -> tuple[str, str, dict, dt.date]:
     s = model_settings(model, gengo.settings())
     fmts = s.format_list
     fmt = next((f for f in READ_ORDER if f in fmts), fmts[0])
-    return Path(s.out) / model.name, fmt, s.model_params(model.name), s.origin
+    return join(s.out, model.name), fmt, s.model_params(model.name), s.origin  # a folder or an s3:// URL
 
 
 def check_results(gengo: GengoResource, model: Model, table: Table, dates, distributions: bool):

@@ -113,7 +113,7 @@ def list_files(storage: Storage, manifest: Manifest, model: Model, fmt: str | No
         f = manifest.files[key]
         if f["format"] != fmt or f["table"] not in out or storage.stat(key) is None:
             continue
-        out[f["table"]].files.append((dt.date.fromisoformat(f["date"]) if f["date"] else None, storage.local_path(key)))
+        out[f["table"]].files.append((dt.date.fromisoformat(f["date"]) if f["date"] else None, storage.reader_path(key)))
     return fmt, out
 
 

@@ -259,9 +259,11 @@ class Suite:
         ident = self.manifest.identity
         self.params = {**model.params, **(ident.get("params") or {}), **(params or {})}
         self.origin = origin or (dt.date.fromisoformat(ident["origin"]) if ident.get("origin") else DEFAULT_ORIGIN)
-        self.manifest_rows = {str(self.storage.local_path(k)): f.get("rows") for k, f in self.manifest.files.items()}
+        self.manifest_rows = {self.storage.reader_path(k): f.get("rows") for k, f in self.manifest.files.items()}
+        self.key_of = {self.storage.reader_path(k): k for k in self.manifest.files}  # reader path -> storage key
         self.tmp = tempfile.mkdtemp(prefix="gengo-validate-")
         self.con = duckdb.connect()
+        self.storage.attach(self.con)
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{self.tmp}'")
         self.con.execute("SET preserve_insertion_order = false")
@@ -351,16 +353,16 @@ class Suite:
                     typed[str(p)] = wrong
         else:
             for p in paths:
-                size = p.stat().st_size
+                size = self.storage.stat(self.key_of[str(p)]).size
                 if size == 0:
                     if self.fmt == "csv":
                         bad[str(p)] = ("empty file: not even a header line", 0)
                     continue
-                with open(p, "rb") as fh:
+                with self.storage.open(self.key_of[str(p)]) as fh:
                     fh.seek(size - 1)
                     last = fh.read(1)
                 if last != b"\n":
-                    bad[str(p)] = ("truncated: the last line is cut off", _data_lines(p, self.fmt))
+                    bad[str(p)] = ("truncated: the last line is cut off", self._data_lines(p))
         for d, p in files:
             if str(p) in bad or str(p) in typed:
                 self.quarantined.setdefault(table.name, set()).add(d)
@@ -376,13 +378,17 @@ class Suite:
             try:  # hash(t) of whole rows: every column of every row is decoded
                 self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {raw_reader([p], self.fmt, table)} t").fetchall()
             except duckdb.Error as e:
-                rows = self._file_rows(str(p)) if self.fmt == "parquet" else _data_lines(p, self.fmt)
+                rows = self._file_rows(str(p)) if self.fmt == "parquet" else self._data_lines(p)
                 bad[str(p)] = (_first_line(e), rows)
                 self.quarantined.setdefault(table.name, set()).add(d)
                 found = True
         return found
 
     # ---------------------------------------------------------------- views
+
+    def _data_lines(self, p) -> int:
+        with self.storage.open(self.key_of[str(p)]) as fh:
+            return _data_lines(fh, self.fmt)
 
     def _good(self, table: str, p: Path) -> bool:
         return str(p) not in self.bad_files.get(table, {}) and str(p) not in self.type_files.get(table, {})
@@ -753,17 +759,13 @@ def _first_line(e: Exception) -> str:
     return text[0][:200] if text else type(e).__name__
 
 
-def _data_lines(path: Path, fmt: str) -> int:
-    n = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            n += chunk.count(b"\n")
-    size = path.stat().st_size
-    if size:
-        with open(path, "rb") as fh:
-            fh.seek(size - 1)
-            if fh.read(1) != b"\n":
-                n += 1
+def _data_lines(fh, fmt: str) -> int:
+    n, last = 0, b"\n"
+    while chunk := fh.read(1 << 22):
+        n += chunk.count(b"\n")
+        last = chunk[-1:]
+    if last != b"\n":
+        n += 1
     return max(0, n - (1 if fmt == "csv" else 0))
 
 

@@ -61,8 +61,8 @@ def locate(input: str | Path, model: str | None = None) -> Storage:
         if is_dataset(inner):
             return inner
     local = Path(str(input))
-    if local.is_dir():
-        found = sorted(p.parent.name for p in local.glob(f"*/{MANIFEST}"))
+    if local.is_dir() or "://" in str(input):
+        found = _datasets_below(input, local)
         if len(found) == 1 and model is None:
             return open_storage(join(input, found[0]))
         if len(found) > 1:
@@ -70,6 +70,16 @@ def locate(input: str | Path, model: str | None = None) -> Storage:
     elif not local.exists() and "://" not in str(input):
         raise InputError(f"input {input} does not exist", "give a dataset folder written by `gengo gen`, e.g. data/ecommerce")
     raise InputError(f"no gengo dataset (no {MANIFEST}) at {input}", "give a dataset folder written by `gengo gen`, e.g. data/ecommerce")
+
+
+def _datasets_below(input: str | Path, local: Path) -> list[str]:
+    """The datasets directly below an --out: any folder with a manifest on a disk; on an object store (no
+    folders to walk) the built-in models' names."""
+    if "://" not in str(input):
+        return sorted(p.parent.name for p in local.glob(f"*/{MANIFEST}"))
+    from ..models import BUILTIN
+
+    return [name for name in sorted(BUILTIN) if open_storage(join(input, name)).stat(MANIFEST) is not None]
 
 
 def dataset_status(storage: Storage, verify: bool = False) -> DatasetStatus:
