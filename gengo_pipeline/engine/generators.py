@@ -1573,6 +1573,27 @@ class Attr(Generator):
         return ctx.shared[shared_key].get(self.cfg.column)
 
 
+@generator("same")
+class Same(Generator):
+    """The value of another column of the same row: a renamed column (schema evolution) keeps its values."""
+
+    class Cfg(Generator.Cfg):
+        column: str
+
+    def setup(self):
+        src = self.table.generator(self.cfg.column)
+        if src.categorical:
+            self.categorical, self.labels = True, src.labels
+
+    def codes(self, ctx):
+        return ctx.codes(self.cfg.column)[0]
+
+    def __call__(self, ctx):
+        if self.categorical:
+            return super().__call__(ctx)
+        return ctx.get(self.cfg.column)
+
+
 @generator("parent_attr")
 class ParentAttr(Generator):
     """An attribute of this row's parent row (child tables): the order's timestamp on its items.

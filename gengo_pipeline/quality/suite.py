@@ -36,7 +36,7 @@ from ..engine.spec import Column, Model, Table
 from . import distributions as dist
 from ..store.dataset import verify_file
 from ..store.layout import parse_part_key
-from .data import (date_of_file_sql, find_dataset, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
+from .data import (date_of_file_sql, duck_type, find_dataset, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
                    typed_select)
 from .gx import expect_zero
 
@@ -245,8 +245,13 @@ class Suite:
 
     def __init__(self, root: Path, model: Model, fmt: str | None = None, dates: tuple[dt.date, dt.date] | None = None,
                  params: dict | None = None, origin: dt.date | None = None, memory_limit: str = "512MB",
-                 tables: list[str] | None = None, distributions: bool = True, engine=None, integrity: bool = True) -> None:
+                 tables: list[str] | None = None, distributions: bool = True, engine=None, integrity: bool = True,
+                 table_at=None, since: dt.date | None = None) -> None:
         self.model = model
+        # an evolving dataset: (table, partition date) -> the table as that partition's schema version wrote it,
+        # so files of other versions (a parent's, a joined table's) are read and probed with their own columns
+        self.table_at = table_at
+        self.since = since  # claims read no partition before it (an evolving dataset: the version's first date)
         self.storage, self.manifest = find_dataset(root, model)
         self.root = self.storage.url
         self.fmt, self.files = list_files(self.storage, self.manifest, model, fmt)
@@ -339,14 +344,13 @@ class Suite:
                                                  f"FROM parquet_schema({sql_list([p])})").fetchall()
                     except duckdb.Error as e:
                         bad[str(p)] = (_first_line(e), self.manifest_rows.get(str(p)) or 0)
-            declared = {c.name: c.type for c in table.output_columns}
             seen: dict[str, dict[str, str]] = {}
             for fname, name, ptype, conv, scale, prec, logical in rows:
-                if name in declared:
-                    seen.setdefault(fname, {})[name] = parquet_type(ptype, conv, scale, prec, logical)
-            for p in paths:
+                seen.setdefault(fname, {})[name] = parquet_type(ptype, conv, scale, prec, logical)
+            for d, p in files:
                 if str(p) in bad:
                     continue
+                declared = {c.name: c.type for c in self._table_at(table, d).output_columns}
                 cols = seen.get(str(p), {})
                 wrong = [(c, t, cols.get(c, "missing")) for c, t in declared.items() if not same_type(t, cols.get(c, "missing"))]
                 if wrong:
@@ -376,7 +380,7 @@ class Suite:
             if str(p) in bad:
                 continue
             try:  # hash(t) of whole rows: every column of every row is decoded
-                self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {raw_reader([p], self.fmt, table)} t").fetchall()
+                self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {self._reader([(d, p)], table)} t").fetchall()
             except duckdb.Error as e:
                 rows = self._file_rows(str(p)) if self.fmt == "parquet" else self._data_lines(p)
                 bad[str(p)] = (_first_line(e), rows)
@@ -385,6 +389,35 @@ class Suite:
         return found
 
     # ---------------------------------------------------------------- views
+
+    def _table_at(self, table: Table, d: dt.date | None) -> Table:
+        return self.table_at(table.name, d) if self.table_at is not None else table
+
+    def _reader(self, files, table: Table) -> str:
+        """The files' raw rows (data.raw_reader); in an evolving dataset, files of each schema version read with
+        that version's columns and stacked by name, the columns this version has and theirs lacks as NULL."""
+        paths = [p for _, p in files]
+        if self.table_at is None or not paths:
+            return raw_reader(paths, self.fmt, table)
+        if self.fmt == "parquet":  # Parquet files carry their schema (union_by_name): add what none of them has
+            try:
+                have = {r[0] for r in self.con.execute(f"SELECT DISTINCT name FROM parquet_schema({sql_list(paths)})").fetchall()}
+            except duckdb.Error:  # an unreadable file: the caller's error path finds it
+                return raw_reader(paths, self.fmt, table)
+            missing = "".join(f", NULL::{duck_type(c.type)} AS {q(c.name)}" for c in table.output_columns if c.name not in have)
+            return f"(SELECT *{missing} FROM {raw_reader(paths, self.fmt, table)})" if missing else raw_reader(paths, self.fmt, table)
+        groups: dict[tuple, tuple[Table, list]] = {}
+        for d, p in files:
+            t = self._table_at(table, d)
+            groups.setdefault(tuple(c.name for c in t.output_columns), (t, []))[1].append(p)
+        mine = tuple(c.name for c in table.output_columns)
+        if list(groups) == [mine]:
+            return raw_reader(paths, self.fmt, table)
+        parts = []
+        for names, (t, ps) in groups.items():
+            missing = "".join(f", NULL::VARCHAR AS {q(c.name)}" for c in table.output_columns if c.name not in names)
+            parts.append(f"SELECT *{missing} FROM {raw_reader(ps, self.fmt, t)}")
+        return "(" + " UNION ALL BY NAME ".join(parts) + ")"
 
     def _data_lines(self, p) -> int:
         with self.storage.open(self.key_of[str(p)]) as fh:
@@ -402,7 +435,7 @@ class Suite:
             return None
         name = name or f"v_{_ident(table.name)}"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {q(name)} AS SELECT {typed_select(self.fmt, table)} "
-                         f"FROM {raw_reader([p for _, p in files], self.fmt, table)}")
+                         f"FROM {self._reader(files, table)}")
         return name
 
     # ---------------------------------------------------------------- key statistics and foreign-key bounds
@@ -425,7 +458,7 @@ class Suite:
         if not files:
             return pd.DataFrame(columns=["date", "n", "kmin", "kmax"])
         sql = (f"SELECT {date_of_file_sql()} AS date, count(*) AS n, min(k) AS kmin, max(k) AS kmax FROM "
-               f"(SELECT TRY_CAST({q(parent.key)} AS BIGINT) AS k, __file FROM {raw_reader([p for _, p in files], self.fmt, parent)}) "
+               f"(SELECT TRY_CAST({q(parent.key)} AS BIGINT) AS k, __file FROM {self._reader(files, parent)}) "
                f"GROUP BY 1 ORDER BY 1")
         try:
             return self.con.execute(sql).df()
@@ -530,7 +563,7 @@ class Suite:
         if not good:
             return pd.DataFrame(), set()
         raw_cols = ", ".join(f"{q(c.name)} AS {q(c.name + '__raw')}" for c in table.output_columns if text and c.type != "string")
-        inner = f"SELECT {typed_select(self.fmt, table)}{', ' + raw_cols if raw_cols else ''} FROM {raw_reader([p for _, p in good], self.fmt, table)}"
+        inner = f"SELECT {typed_select(self.fmt, table)}{', ' + raw_cols if raw_cols else ''} FROM {self._reader(good, table)}"
         sql = f"SELECT s.__date AS date, {', '.join(selects)} FROM ({inner}) s {' '.join(joins)} GROUP BY s.__date ORDER BY s.__date NULLS FIRST"
         try:
             frame = self.con.execute(sql).df()
@@ -664,6 +697,8 @@ class Suite:
         if not claims:
             return
         wlo = (hi - dt.timedelta(days=DIST_WINDOW_DAYS - 1)) if (hi and table.partitioned) else None
+        if self.since is not None and table.partitioned and (wlo is None or wlo < self.since):
+            wlo = self.since
         rel = self.view(table, wlo, hi, name=f"d_{_ident(table.name)}")
         for claim in claims:
             views = {}
@@ -710,7 +745,52 @@ class Suite:
 
 def validate(input: Path, model: Model, fmt: str | None = None, dates: tuple[dt.date, dt.date] | None = None,
              tables: list[str] | None = None, **kw) -> Report:
-    return Suite(input, model, fmt=fmt, dates=dates, tables=tables, **kw).run()
+    """The dataset's checks, each partition against the schema version it was written at (its manifest says)."""
+    _, manifest = find_dataset(input, model)
+    ident = manifest.identity
+    start = ident.get("schema_version")
+    if start in model.version_numbers and start != model.schema_version:  # written with --schema-version
+        model = model.at_version(start)
+    if not ident.get("evolve"):
+        return Suite(input, model, fmt=fmt, dates=dates, tables=tables, **kw).run()
+    return _validate_versions(input, model, manifest, fmt, dates, tables, **kw)
+
+
+def _validate_versions(input, model: Model, manifest, fmt, dates, tables, **kw) -> Report:
+    """An evolving dataset (--evolve): one suite per schema version over its partitions' dates, with that
+    version's model; static tables (written once, at the last version) with the last one."""
+    switches = sorted((dt.date.fromisoformat(d), int(v)) for v, d in manifest.identity["evolve"].items())
+    last = switches[-1][1]
+    known = sorted(dt.date.fromisoformat(d) for parts in manifest.expected.values() for d in parts if d)
+    if not known:
+        return Suite(input, model.at_version(last), fmt=fmt, dates=dates, tables=tables, **kw).run()
+    lo, hi = dates or (known[0], known[-1])
+    spans = [(model.schema_version, lo, switches[0][0] - dt.timedelta(days=1))]
+    spans += [(v, d, (switches[i + 1][0] - dt.timedelta(days=1)) if i + 1 < len(switches) else hi) for i, (d, v) in enumerate(switches)]
+    spans = [(v, max(a, lo), min(b, hi)) for v, a, b in spans if max(a, lo) <= min(b, hi)]
+    wanted = set(tables) if tables else {t.name for t in model.tables}
+    results, rows, seconds, report = [], {}, 0.0, None
+    from ..engine.evolve import version_on
+
+    versions = {v: model.at_version(v, static_version=last) for v in [model.schema_version] + [v for _, v in switches]}
+
+    def table_at(name: str, d: dt.date | None) -> Table:
+        return versions[version_on(model, switches, d)].table(name)
+
+    for i, (version, a, b) in enumerate(spans):
+        m = versions[version]
+        only = [t.name for t in m.tables if t.name in wanted and (t.partitioned or i == len(spans) - 1)]
+        if not only:
+            continue
+        report = Suite(input, m, fmt=fmt, dates=(a, b), tables=only, table_at=table_at, since=a, **kw).run()
+        for r in report.results:
+            r.message = f"[schema version {version}, {a} .. {b}] {r.message}"
+        results += report.results
+        seconds += report.seconds
+        for t, n in report.rows.items():
+            rows[t] = rows.get(t, 0) + n
+    return Report(model.name, report.root if report else Path(str(input)), report.fmt if report else fmt or "parquet",
+                  results, seconds, rows)
 
 
 # ---------------------------------------------------------------- helpers

@@ -44,7 +44,8 @@ def _model_text(model: Model) -> str:
 def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date) -> Engine:
     key = (_model_text(model), settings.seed, scale, snapshot, tuple(sorted(settings.model_params(model.name).items())), settings.origin)
     if key not in _ENGINES:
-        _ENGINES.clear()
+        if len(_ENGINES) >= 4:  # an evolving dataset alternates between its versions' engines
+            _ENGINES.pop(next(iter(_ENGINES)))
         _ENGINES[key] = make_engine(model, settings, scale, snapshot)
     return _ENGINES[key]
 
@@ -160,6 +161,10 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     `overlap_writes`: write on a second thread (when the run leaves a core spare)."""
     started = time.perf_counter()
     cancel = cancel or process_pool.cancel_event
+    if unit.version is not None:  # --evolve: the partition's version, static tables at the dataset's last
+        from ..engine.evolve import parse_evolve
+
+        model = model.at_version(unit.version, static_version=max(parse_evolve(settings.evolve)))
     engine = _engine(model, settings, scale, snapshot)
     rt = engine.table(unit.table)
     date = None if unit.day is None else engine.date_of_day(unit.day)
@@ -183,7 +188,7 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
         files.abort()
         raise
     return {"table": unit.table, "day": unit.day, "date": date.isoformat() if date else None, "part": unit.part,
-            "rows": unit.rows, "files": staged, "seconds": time.perf_counter() - started}
+            "rows": unit.rows, "files": staged, "schema_version": model.schema_version, "seconds": time.perf_counter() - started}
 
 
 def run_units(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, url: str, stage: str,
