@@ -168,7 +168,8 @@ def at_version(model: "Model", version: int, static_version: int | None = None) 
     if key not in _CACHE:  # the model object is kept with its result, so its id is never reused
         doc = _migrated(model, version)
         doc["versions"] = [v.model_dump() for v in model.versions if v.version > version]
-        if static_version is not None:
+        if static_version is not None:  # a model to write partitions with, not to migrate further
+            doc["versions"] = []
             static = {t.name: t for t in at_version(model, static_version).tables if not t.partitioned}
             doc["tables"] = [static[t["name"]].model_dump() if t["name"] in static else t for t in doc["tables"]]
         try:
