@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model and a check
+PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model, a check, a calendar, a volume, a sink
 
 
 def pytest_sessionstart(session) -> None:
@@ -23,10 +23,18 @@ def pytest_sessionstart(session) -> None:
 
     if hasattr(session.config, "workerinput"):
         return
+    import tomllib
+
+    want = tomllib.loads((PLUGIN / "pyproject.toml").read_text())["project"]["version"]
     try:
-        distribution("gengo-example-plugin")
+        have = distribution("gengo-example-plugin").version
     except PackageNotFoundError:
+        have = None
+    if have != want:  # missing, or an older version with fewer entry points
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(PLUGIN)], check=True)
+        import importlib
+
+        importlib.invalidate_caches()
 
 
 def gengo(*args: str, env: dict | None = None, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:

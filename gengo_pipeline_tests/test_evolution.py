@@ -158,3 +158,15 @@ def test_validate_checks_each_partition_against_its_version(tmp_path: Path):
     assert any("fact_orders_header.sales_channel: type: [schema version 3, 2024-01-03 .. 2024-01-04]" in f and "missing" in f for f in failed)
     assert any("fact_order_items.line_amount: type" in f and "missing" in f for f in failed)
     assert any("fact_order_items.discount: type" in f and "stored as decimal(4,2), declared decimal(6,2)" in f for f in failed)
+
+
+def test_a_renamed_column_keeps_its_generators_checks():
+    """Its generator (`same`) says whose values it repeats: validation applies that column's rule to it."""
+    from gengo_pipeline.quality.suite import allowed_rule
+
+    m = resolve("medical")
+    v3 = m.at_version(3)
+    old, new = m.table("dim_patients"), v3.table("dim_patients")
+    before = allowed_rule(old.column("gender"), old, m.params)
+    after = allowed_rule(new.column("sex_at_birth"), new, v3.params)
+    assert before is not None and after == (before[0].replace('"gender"', '"sex_at_birth"'), before[1])

@@ -62,7 +62,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     for name, m in builtin_models().items():
         t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(map(str, m.version_numbers)),
                   ", ".join(x.name for x in m.tables))
-    Console().print(t)
+    Console(width=max(Console().width, 160)).print(t)
     return 0
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..engine.deps import dependency_order
+from ..engine.generators import GENERATORS
 from ..engine.runtime import decimal_of
 from ..errors import InputError
 from ..engine.spec import Column, Model, Table
@@ -98,49 +100,60 @@ def _gen(col: Column) -> dict:
     return col.gen or {}
 
 
+def _kind(col: Column):
+    """The column's generator class: it describes what the column holds (engine/generators.py)."""
+    return GENERATORS.get(_gen(col).get("kind"))
+
+
+def _source(table: Table, col: Column):
+    """The generator class behind a column, through copies (`same`: a renamed column is its source's)."""
+    cls = _kind(col)
+    seen = {col.name}
+    while cls is not None and (src := cls.same_as(_gen(col))) is not None and src not in seen:
+        seen.add(src)
+        col = table.column(src)
+        cls = _kind(col)
+    return cls if cls is not None else GENERATORS["const"]
+
+
 def foreign_keys(model: Model, table: Table) -> list[tuple[str, str, int]]:
-    """(column, parent table, day offset) for every output column that references a keyed table."""
+    """(column, parent table, day offset) for every output column whose generator says it holds a keyed table's keys."""
     out = []
     for c in table.output_columns:
-        g = _gen(c)
-        kind = g.get("kind")
-        parent = None
-        if kind in ("ref", "child_ref", "ref_in_group", "ref_cohort"):
-            parent = g.get("table")
-        elif kind == "parent_key":
-            parent = getattr(table.volume, "parent", None)
-        if parent and any(t.name == parent and t.key for t in model.tables):
-            out.append((c.name, parent, int(g.get("day_offset", 0) or 0)))
-    # the column an attr reads through (via) is a foreign key too, even if generated another way
+        cls = _kind(c)
+        fk = cls.foreign_key(_gen(c), table) if cls is not None else None
+        if fk and any(t.name == fk[0] and t.key for t in model.tables):
+            out.append((c.name, fk[0], fk[1]))
     return out
 
 
 def composite_refs(model: Model, table: Table) -> list[dict]:
-    """Anti-join specs derived from child_ref and attr generators."""
+    """Anti-join specs from the generators that say their value agrees with another table's row (Match)."""
     out = []
     cols = {c.name: c for c in table.columns}
     for c in table.output_columns:
-        g = _gen(c)
-        if g.get("kind") == "child_ref":
-            child = model.table(g["table"])
-            parent_col = next((x.name for x in child.columns if _gen(x).get("kind") == "parent_key"), None)
-            via = g.get("via")
-            if parent_col is None or via not in cols or cols[via].hidden or not child.key:
+        cls = _kind(c)
+        m = cls.matches(_gen(c)) if cls is not None else None
+        if m is None or m.via not in cols or cols[m.via].hidden:
+            continue
+        if m.kind == "child":
+            child = model.table(m.table)
+            parent_col = next((x.name for x in child.columns if (k := _kind(x)) is not None and k.holds_parent_key), None)
+            if parent_col is None or not child.key:
                 continue
-            conds = [f"t.{q(child.key)} = s.{q(c.name)}", f"t.{q(parent_col)} = s.{q(via)}"]
-            for wc, allowed in (g.get("where") or {}).items():
+            conds = [f"t.{q(child.key)} = s.{q(c.name)}", f"t.{q(parent_col)} = s.{q(m.via)}"]
+            for wc, allowed in m.where.items():
                 conds.append(f"CAST(t.{q(wc)} AS VARCHAR) IN ({', '.join(dist.lit(str(a)) for a in allowed)})")
-            desc = f"{child.name} row {child.key} = {c.name} with {parent_col} = {via}" + \
-                   "".join(f" and {wc} in {list(a)}" for wc, a in (g.get("where") or {}).items())
+            desc = f"{child.name} row {child.key} = {c.name} with {parent_col} = {m.via}" + \
+                   "".join(f" and {wc} in {list(a)}" for wc, a in m.where.items())
             out.append({"column": c.name, "table": child.name, "on": conds, "desc": desc, "skey": c.name, "tkey": child.key})
-        elif g.get("kind") == "attr":
-            parent = model.table(g["table"])
-            via = g.get("via")
-            if via not in cols or cols[via].hidden or not parent.key or parent.column(g["column"]).hidden:
+        elif m.kind == "attr":
+            parent = model.table(m.table)
+            if not parent.key or parent.column(m.column).hidden:
                 continue
-            conds = [f"t.{q(parent.key)} = s.{q(via)}", f"t.{q(g['column'])} = s.{q(c.name)}"]
-            out.append({"column": c.name, "table": parent.name, "on": conds, "skey": via, "tkey": parent.key,
-                        "desc": f"{c.name} equals {parent.name}.{g['column']} of its {via}"})
+            conds = [f"t.{q(parent.key)} = s.{q(m.via)}", f"t.{q(m.column)} = s.{q(c.name)}"]
+            out.append({"column": c.name, "table": parent.name, "on": conds, "skey": m.via, "tkey": parent.key,
+                        "desc": f"{c.name} equals {parent.name}.{m.column} of its {m.via}"})
     return out
 
 
@@ -150,91 +163,51 @@ def _num(value, params: dict) -> float:
     return float(value)
 
 
-def _values(items: list) -> list:
-    return [i[0] if isinstance(i, (list, tuple)) else i for i in items]
-
-
 def allowed_rule(col: Column, table: Table, params: dict, by: str = "day") -> tuple[str, str] | None:
-    """(SQL condition every non-null value meets, description) from the column's generator, or None."""
+    """(SQL condition every non-null value meets, description) from what the column's generator allows, or None."""
+    cls = _kind(col)
+    if cls is None:
+        return None
     g = _gen(col)
-    kind = g.get("kind")
     c = q(col.name)
-
     dec = decimal_of(col.type)
     unit = 10 ** dec[1] if dec else 1  # generators make decimals as scaled integers (cents)
-
-    def in_set(vals: list) -> tuple[str, str]:
-        vals = list(dict.fromkeys(vals))
+    try:
+        source = cls.same_as(g)
+        if source is not None:  # a copy of another column (a rename): that column's rule, under this name
+            return allowed_rule(col.model_copy(update={"gen": table.column(source).gen}), table, params, by)
+        a = cls.allowed(g, lambda v: _num(v, params))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if a is None:
+        return None
+    if a.on_day:
+        if not table.partitioned:
+            return None
+        if by == "month":
+            return f"date_trunc('month', CAST({c} AS DATE)) = __date", "in its partition's month"
+        if by == "day":
+            return (f"{c} = __date", "equal to its partition's date") if a.on_day == "date" and col.type == "date" else \
+                (f"CAST({c} AS DATE) = __date", "on its partition's day")
+        return None
+    if a.values is not None:
+        vals = list(dict.fromkeys(a.values))
         if col.type == "string":
             return f"{c} IN ({', '.join(dist.lit(str(v)) for v in vals)})", f"one of {vals[:12]}{' ...' if len(vals) > 12 else ''}"
         if dec:
             vals = [v / unit for v in vals]
         return f"{c} IN ({', '.join(repr(float(v)) if col.type == 'float64' or dec else str(v) for v in vals)})", f"one of {vals[:12]}"
-
-    try:
-        if kind in ("choice", "cycle", "layout"):
-            return in_set(_values(g["values"]))
-        if kind == "choice_factors":
-            return in_set(_values(g["values"]) + ([g.get("otherwise", 0.0)] if g.get("where") else []))
-        if kind == "choice_by":
-            vals = [v for opts in g["options"].values() for v in _values(opts)] + _values(g.get("default") or [])
-            return in_set(vals)
-        if kind == "by_slot":
-            return in_set([v for variants in g["patterns"].values() for _, row in variants for v in row])
-        if kind == "status_by_age":
-            return in_set([v for _, opts in g["buckets"] for v in _values(opts)])
-        if kind == "const" and not isinstance(g.get("value"), bool):
-            return in_set([g["value"]])
-        if kind in ("uniform_int", "uniform"):
-            lo, hi = _num(g.get("low", 0.0), params) / unit, _num(g.get("high", 1.0), params) / unit
-            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind == "normal" and (g.get("min") is not None or g.get("max") is not None):
-            conds = []
-            if g.get("min") is not None:
-                conds.append(f"{c} >= {_num(g['min'], params) / unit!r}")
-            if g.get("max") is not None:
-                conds.append(f"{c} <= {_num(g['max'], params) / unit!r}")
-            return " AND ".join(conds), f"in [{g.get('min')}, {g.get('max')}]"
-        if kind == "binned":  # a learned histogram: values inside its outer edges
-            lo, hi = float(g["edges"][0]), float(g["edges"][-1])
-            if col.type == "date":  # edges in epoch days
-                lo_d, hi_d = (dt.date(1970, 1, 1) + dt.timedelta(days=int(x)) for x in (lo, hi))
-                return f"{c} BETWEEN DATE '{lo_d}' AND DATE '{hi_d}'", f"in [{lo_d}, {hi_d}]"
-            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind == "lognormal_money":
-            lo, hi = _num(g.get("min", 0.5), params), _num(g.get("max", 100_000.0), params)
-            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind in ("day_date", "timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "month":
-            return f"date_trunc('month', CAST({c} AS DATE)) = __date", "in its partition's month"
-        if kind == "day_date" and table.partitioned and by == "day":
-            return f"{c} = __date", "equal to its partition's date"
-        if kind in ("timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "day":
-            return f"CAST({c} AS DATE) = __date", "on its partition's day"
-    except (KeyError, TypeError, ValueError):
-        return None
-    return None
-
-
-def dependency_order(model: Model) -> list[Table]:
-    deps: dict[str, set[str]] = {}
-    for t in model.tables:
-        d = {p for _, p, _ in foreign_keys(model, t)} | {r["table"] for r in composite_refs(model, t)}
-        parent = getattr(t.volume, "parent", None)
-        if parent:
-            d.add(parent)
-        deps[t.name] = d - {t.name}
-    order, done = [], set()
-    while len(order) < len(model.tables):
-        progress = False
-        for t in model.tables:
-            if t.name not in done and deps[t.name] <= done:
-                order.append(t)
-                done.add(t.name)
-                progress = True
-        if not progress:  # a cycle: keep declaration order for the rest
-            order += [t for t in model.tables if t.name not in done]
-            break
-    return order
+    lo, hi = a.low, a.high
+    if a.scaled:
+        lo, hi = (None if lo is None else lo / unit), (None if hi is None else hi / unit)
+    if col.type == "date":  # numbers of a date column are epoch days
+        lo_d, hi_d = (None if x is None else dt.date(1970, 1, 1) + dt.timedelta(days=int(x)) for x in (lo, hi))
+        conds = ([f"{c} >= DATE '{lo_d}'"] if lo_d else []) + ([f"{c} <= DATE '{hi_d}'"] if hi_d else [])
+        return " AND ".join(conds), f"in [{lo_d}, {hi_d}]"
+    if lo is not None and hi is not None:
+        return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
+    conds = ([f"{c} >= {lo!r}"] if lo is not None else []) + ([f"{c} <= {hi!r}"] if hi is not None else [])
+    return " AND ".join(conds), f"in [{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
 
 
 # ---------------------------------------------------------------- the run
@@ -630,7 +603,7 @@ class Suite:
         frame["date"] = [_as_date(d) for d in frame["date"]]
         in_scope = frame["date"].map(lambda d: d in checked_dates)
         key = table.key if table.key and "pk_min" in frame.columns else None
-        dense = bool(key) and table.column(key).gen.get("kind") == "key"  # 1..N; others (Julian dates) just unique
+        dense = bool(key) and _source(table, table.column(key)).dense_keys  # 1..N; others (Julian dates) just unique
         if key and not dense:
             frame["pk_dup"] = frame["pk_nn"] - frame["pk_distinct"]
             self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")

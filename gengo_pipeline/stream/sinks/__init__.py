@@ -1,6 +1,6 @@
 """Where a stream's events go. A sink is named `scheme[:target]` (`stdout`, `file:DIR`, `postgres:DSN`,
-`http://host/path`); `_sinks()` maps each scheme to its class, so a new sink is a new module registered
-here, not a branch in the stream loop.
+`http://host/path`); the SINKS registry maps each scheme to its class (gengo's, and plugins' `gengo.sinks` entry
+points), so a new sink is a new module registered there, not a branch in the stream loop.
 
 A sink receives events in stream order with the offset after them, and decides when they are delivered
 (committed): `committed` is the offset after the last delivered event, what a stopped stream resumes from.
@@ -10,7 +10,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from typing import Callable
+
 from ...errors import UsageError
+from ...registry import Registry
 
 if TYPE_CHECKING:
     from ..merge import Block, EventStream
@@ -88,19 +91,25 @@ class BatchingSink(Sink):
         self.flush()
 
 
-def _sinks() -> dict[str, type[Sink]]:
-    from .files import FileSink
-    from .http import HttpSink
-    from .postgres import PostgresSink
-    from .stdout import StdoutSink
+def _builtin(module: str, name: str):
+    def load() -> type[Sink]:  # a sink's module (a database driver, an HTTP client) is imported only when used
+        import importlib
 
-    return {scheme: s for s in (StdoutSink, FileSink, PostgresSink, HttpSink) for scheme in getattr(s, "schemes", (s.scheme,))}
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+    return load
+
+
+# sinks by scheme: gengo's, and those plugins add as `gengo.sinks` entry points (a Sink subclass, by scheme)
+SINKS: Registry[Callable[[], type[Sink]]] = Registry("gengo.sinks", adopt=lambda name, cls: (lambda: cls))
+for _scheme, _where in {"stdout": ("stdout", "StdoutSink"), "file": ("files", "FileSink"), "postgres": ("postgres", "PostgresSink"),
+                        "http": ("http", "HttpSink"), "https": ("http", "HttpSink")}.items():
+    SINKS.add(_scheme, _builtin(*_where))
 
 
 def open_sink(text: str, options: dict | None = None) -> Sink:
-    sinks = _sinks()
     scheme, _, target = text.partition(":")
-    cls = sinks.get(scheme)
-    if cls is None:
-        raise UsageError(f"unknown sink {text!r}", f"use one of {', '.join(s + (':TARGET' if s != 'stdout' else '') for s in sinks)}")
-    return cls(target, {**(options or {}), "scheme": scheme})
+    load = SINKS.get(scheme)
+    if load is None:
+        raise UsageError(f"unknown sink {text!r}", f"use one of {', '.join(s + (':TARGET' if s != 'stdout' else '') for s in SINKS.names())}")
+    return load()(target, {**(options or {}), "scheme": scheme})
