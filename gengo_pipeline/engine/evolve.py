@@ -155,6 +155,8 @@ _CACHE: dict[tuple[int, int, int | None], tuple["Model", "Model"]] = {}
 def at_version(model: "Model", version: int, static_version: int | None = None) -> "Model":
     """The model at `version`, its later versions still attached. `static_version`: its static tables (written
     once per dataset) at that version instead, as an evolving dataset writes them."""
+    from pydantic import ValidationError
+
     from .spec import Model
 
     if version not in model.version_numbers:
@@ -174,8 +176,11 @@ def at_version(model: "Model", version: int, static_version: int | None = None) 
             doc["tables"] = [static[t["name"]].model_dump() if t["name"] in static else t for t in doc["tables"]]
         try:
             _CACHE[key] = (model, Model.model_validate(doc))
-        except ValueError as e:
-            raise SpecError(f"model {model.name} at version {version}: {e}", "fix the model's versions") from None
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise SpecError(f"model {model.name} at version {version}: {where + ': ' if where else ''}"
+                            f"{first['msg'].removeprefix('Value error, ')}", "fix the model's versions") from None
     return _CACHE[key][1]
 
 
