@@ -170,3 +170,11 @@ def test_a_renamed_column_keeps_its_generators_checks():
     before = allowed_rule(old.column("gender"), old, m.params)
     after = allowed_rule(new.column("sex_at_birth"), new, v3.params)
     assert before is not None and after == (before[0].replace('"gender"', '"sex_at_birth"'), before[1])
+
+
+def test_a_stream_is_one_version():
+    proc = gengo("stream", "--model", "ecommerce", "--evolve", "3=2024-01-03", "--max-events", "1", check=False)
+    assert proc.returncode == 2 and "--schema-version N" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    out = gengo("stream", "--model", "ecommerce", "--schema-version", "3", "--tables", "fact_orders_header", "--max-events", "3").stdout
+    events = [json.loads(line) for line in out.splitlines()]
+    assert len(events) == 3 and all(e["data"]["sales_channel"] in ("web", "app", "phone") for e in events)

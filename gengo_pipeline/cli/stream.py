@@ -83,6 +83,8 @@ def cmd_stream(args: argparse.Namespace) -> int:
     if when is not None and when.tzinfo is not None:
         when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
     args.start = when.date() if when is not None else None
+    if args.evolve:
+        raise UsageError("gengo stream has no partitions to switch schema version on", "stream one version: --schema-version N")
     model, settings = settings_from(args)
     from ..run.plan import make_plan, with_model_window
 
