@@ -1,0 +1,190 @@
+"""Scale-out: a run split into parts (--parts N --part K) and the Dask runner (--cluster), against a local
+run of the same settings: the same bytes, a complete manifest, resumable after a SIGKILL. The Dask cluster is
+real: a `dask scheduler` and `dask worker` processes on 127.0.0.1, started and stopped by pid."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gengo_pipeline.cli.main import main
+from gengo_pipeline.run.settings import load_settings
+from gengo_pipeline.store.dataset import DatasetWriter
+from gengo_pipeline.store.storage import open_storage
+
+from .conftest import REPO, file_hashes, gengo
+from .dask_cluster import DaskCluster
+from .dagster_dev import free_port
+
+RUN = ["--model", "ecommerce", "--days", "10", "--scale", "0.3", "--format", "parquet,csv", "--seed", "3", "--no-progress"]
+SLOW = {"GENGO_CHUNK_ROWS": "1000", "GENGO_WORKERS": "1"}  # one unit per task and per batch: a run long enough to kill
+
+
+def _files(manifest: dict) -> dict[str, tuple]:
+    return {f["path"]: (f["table"], f["format"], f["date"], f["part"], f["rows"], f["bytes"], f["xxh3_128"]) for f in manifest["files"]}
+
+
+def _manifest(dataset: Path) -> dict:
+    return json.loads((dataset / "_manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def whole_run(tmp_path_factory) -> Path:
+    """The reference: the same settings in one local run."""
+    out = tmp_path_factory.mktemp("whole")
+    gengo("gen", *RUN, "--out", str(out), "--workers", "1")
+    return out / "ecommerce"
+
+
+def _spawn(*args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gengo_pipeline.cli.main", "gen", *RUN, *args], cwd=REPO,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _commits(dataset: Path) -> int:
+    return sum(p.read_text().count('"op":"commit"') for p in (dataset / "_gengo" / "journal").glob("*.jsonl"))
+
+
+def _same_dataset(got: Path, want: Path) -> None:
+    assert file_hashes(got) == file_hashes(want)  # every part file, byte for byte
+    mine, theirs = _manifest(got), _manifest(want)
+    assert _files(mine) == _files(theirs) and mine["expected"] == theirs["expected"]
+    assert mine["identity"] == theirs["identity"] and mine["tables"] == theirs["tables"]
+    assert not list((got / "_gengo").glob("journal/*")) and not list((got / "_gengo").glob("staging/*"))
+
+
+def test_three_parts_at_once_are_the_whole_run(whole_run, tmp_path):
+    out = tmp_path / "out"
+    procs = [_spawn("--out", str(out), "--parts", "3", "--part", str(k), env={"GENGO_WORKERS": "1"}) for k in (1, 2, 3)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    _same_dataset(out / "ecommerce", whole_run)
+    runs = _manifest(out / "ecommerce")["runs"]
+    assert sorted(r["part"] for r in runs) == ["1/3", "2/3", "3/3"] and {r["status"] for r in runs} == {"ok"}
+    shares = [{f["path"] for f in _manifest(out / "ecommerce")["files"] if f["run"] == r["run_id"]} for r in runs]
+    assert all(shares) and sum(map(len, shares)) == len(set().union(*shares))  # three disjoint, non-empty shares
+    assert "complete" in gengo("status", "--input", str(out / "ecommerce")).stderr
+
+
+def test_a_killed_part_is_merged_then_resumed_alone(whole_run, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    dataset = out / "ecommerce"
+    part = _spawn("--out", str(out), "--parts", "2", "--part", "1", env=SLOW)
+    try:
+        _poll(lambda: dataset.is_dir() and _commits(dataset) >= 2, part)
+    finally:
+        part.send_signal(signal.SIGKILL)
+        part.wait(timeout=30)
+    assert part.returncode == -signal.SIGKILL
+    assert main(["merge", "--input", str(dataset)]) == 0
+    merged = capsys.readouterr().out
+    assert "missing" in merged and ": complete" not in merged
+    committed = _files(_manifest(dataset))
+    assert committed and set(committed.items()) <= set(_files(_manifest(whole_run)).items())  # what it committed is right
+    for k, v in SLOW.items():
+        monkeypatch.setenv(k, v)
+    assert main(["gen", *RUN, "--out", str(out), "--parts", "2", "--part", "1", "--resume"]) == 0
+    assert f"resume: {len(committed):,} of" in capsys.readouterr().err  # only its share's missing files were written
+    assert main(["status", "--input", str(dataset)]) == 0
+    assert "missing" in capsys.readouterr().err  # part 2 has not run yet
+    assert main(["gen", *RUN, "--out", str(out), "--parts", "2", "--part", "2"]) == 0
+    _same_dataset(dataset, whole_run)
+
+
+def _poll(predicate, proc: subprocess.Popen, seconds: float = 120) -> None:
+    """Wait, polling often, until `predicate()` holds while `proc` still runs."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert proc.poll() is None, f"it ended ({proc.returncode}) before the moment to kill"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_parts_refuse_what_does_not_fit(tmp_path, capsys):
+    out = tmp_path / "out"
+    base = ["gen", *RUN, "--out", str(out), "--workers", "1"]
+    for extra, text in ((["--parts", "3", "--part", "4"], "--part 4 is not one of the 3 parts"),
+                        (["--parts", "3"], "--parts and --part go together"),
+                        (["--parts", "2", "--part", "1", "--overwrite"], "--overwrite cannot be combined with --parts")):
+        assert main([*base, *extra]) == 2
+        assert text in capsys.readouterr().err
+    assert not out.exists()
+    assert main([*base, "--days", "1", "--parts", "2", "--part", "1"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--days", "1", "--parts", "2", "--part", "2", "--seed", "4"]) == 1  # another identity
+    assert "other settings (seed 3 vs 4" in capsys.readouterr().err
+    # a part being written: a whole run (the one writer of the dataset) refuses, naming the part's run
+    settings = load_settings(parts=2, part=2)
+    with DatasetWriter(open_storage(out / "ecommerce"), None, part=settings.part_of) as part:
+        assert main([*base, "--days", "1"]) == 1
+        err = capsys.readouterr().err
+        assert "being written by another gengo run" in err and part.run_id in err
+    assert main([*base, "--days", "1"]) == 0  # and goes ahead once it ended
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    cluster = DaskCluster(tmp_path_factory.mktemp("dask"))
+    yield cluster
+    cluster.stop()
+
+
+def test_dask_cluster_of_one_and_two_workers_and_a_killed_worker_give_the_local_bytes(whole_run, dask_cluster, tmp_path,
+                                                                                          capsys, monkeypatch):
+    cluster = dask_cluster
+    cluster.add_workers(1)
+    one = tmp_path / "one"
+    assert main(["gen", *RUN, "--out", str(one), "--cluster", cluster.address]) == 0
+    _same_dataset(one / "ecommerce", whole_run)
+
+    cluster.add_workers(1)
+    two = tmp_path / "two"
+    capsys.readouterr()
+    assert main(["gen", *RUN, "--out", str(two), "--cluster", cluster.address]) == 0
+    assert "(2 worker threads)" in capsys.readouterr().err
+    _same_dataset(two / "ecommerce", whole_run)
+
+    # SIGKILL one of the two workers while it holds tasks: they are rescheduled on the other one
+    killed = tmp_path / "killed" / "ecommerce"
+    victim = cluster.workers[1]
+    address = cluster.worker_address(victim)
+    for k, v in SLOW.items():
+        monkeypatch.setenv(k, v)
+    kills = []
+
+    def kill_when_busy() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if killed.is_dir() and _commits(killed) >= 2 and cluster.client.processing().get(address):
+                kills.append(_commits(killed))
+                cluster.kill(victim)
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_when_busy)
+    killer.start()
+    assert main(["gen", *RUN, "--out", str(killed.parent), "--cluster", cluster.address]) == 0
+    killer.join()
+    assert kills and kills[0] < len(_manifest(killed)["files"]) // 2  # killed mid-run: most units were still to come
+    assert victim.returncode == -signal.SIGKILL and address not in cluster.client.scheduler_info(n_workers=-1)["workers"]
+    _same_dataset(killed, whole_run)
+
+
+def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    started = time.monotonic()
+    assert main(["gen", *RUN, "--out", str(out), "--cluster", f"tcp://127.0.0.1:{free_port()}"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gengo: error: cannot reach the Dask scheduler at tcp://127.0.0.1:") and "refused" in err
+    assert "start one (`dask scheduler`)" in err and "\n" not in err
+    assert main(["gen", *RUN, "--out", str(out), "--cluster", "localhost"]) == 2
+    assert "is not a Dask scheduler address; write it as tcp://HOST:PORT" in capsys.readouterr().err
+    assert not out.exists() and time.monotonic() - started < 30
