@@ -3,6 +3,7 @@ run of the same settings: the same bytes, a complete manifest, resumable after a
 real: a `dask scheduler` and `dask worker` processes on 127.0.0.1, started and stopped by pid."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -15,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from gengo_pipeline.cli.main import main
+from gengo_pipeline.defs.generate import generate_table
+from gengo_pipeline.defs.resources import GengoResource
+from gengo_pipeline.models import resolve
 from gengo_pipeline.run.settings import load_settings
 from gengo_pipeline.store.dataset import DatasetWriter
 from gengo_pipeline.store.storage import open_storage
@@ -176,6 +180,13 @@ def test_dask_cluster_of_one_and_two_workers_and_a_killed_worker_give_the_local_
     assert kills and kills[0] < len(_manifest(killed)["files"]) // 2  # killed mid-run: most units were still to come
     assert victim.returncode == -signal.SIGKILL and address not in cluster.client.scheduler_info(n_workers=-1)["workers"]
     _same_dataset(killed, whole_run)
+
+    # Dagster: a materialization runs its units on the cluster its resource names, with the CLI's bytes
+    resource = GengoResource(cluster=cluster.address, out=str(tmp_path / "dagster"), seed=3, scale=0.3, formats="parquet,csv")
+    result = generate_table(resolve("ecommerce"), "fact_order_items", resource.settings(), dt.date(2024, 1, 3), 2)
+    written = file_hashes(tmp_path / "dagster" / "ecommerce")
+    assert len(written) == len(result.files) == 4
+    assert written.items() <= file_hashes(whole_run).items()
 
 
 def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, capsys):

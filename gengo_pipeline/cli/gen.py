@@ -79,7 +79,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
         with control.holding_signals():
             from ..run.plan import make_plan
         control.raise_if_interrupted()
-        plan = make_plan(model, settings, pool.pool if pool else None)
+        plan = make_plan(model, settings, pool.pool if pool else runner.helper() if runner and _looks_big(settings) else None)
         control.raise_if_interrupted()
         result = _run(plan, args, console, pool, writer, control, runner)
     Console(width=None if sys.stdout.isatty() else 160).print(summary(result))

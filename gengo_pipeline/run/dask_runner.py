@@ -36,8 +36,12 @@ class DaskRunner(Runner):
 
     def __init__(self, address: str, connect_timeout: float = CONNECT_TIMEOUT_S) -> None:
         self.address = address
+        try:
+            from distributed import Client
+        except ModuleNotFoundError:
+            raise RunnerError("--cluster needs dask.distributed, which is not installed",
+                              "pip install 'gengo-pipeline[dask]' (on the workers too)") from None
         _probe(address, connect_timeout)  # a clear error, before distributed's own retries and teardown noise
-        from distributed import Client
 
         try:
             self.client = Client(address, timeout=connect_timeout, set_as_default=False)
@@ -46,6 +50,9 @@ class DaskRunner(Runner):
 
     def describe(self) -> str:
         return f"the Dask cluster at {self.address} ({self._threads()} worker threads)"
+
+    def helper(self):
+        return self.client.get_executor(pure=False)
 
     def _threads(self) -> int:
         return sum(w.get("nthreads", 1) for w in self.client.scheduler_info(n_workers=-1)["workers"].values())

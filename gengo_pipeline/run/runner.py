@@ -58,6 +58,10 @@ class Runner(ABC):
         """A few words for the run's header line and the manifest's run record."""
         return self.name
 
+    def helper(self):
+        """An Executor the planner may measure size samples on meanwhile (run.plan.make_plan), or None."""
+        return None
+
     def close(self) -> None:
         """Release what the runner holds (processes, a connection)."""
 

@@ -12,13 +12,14 @@ dropped. So the manifest always lists exactly the complete files, and `--resume`
 missing. Each commit bumps the dataset's version.
 
 Parts. A run split into parts (`--parts N --part K`) holds its part's own lock (`_gengo/parts/K-of-N.lock`)
-for the whole run and the dataset lock only for moments: to recover and check the identity when it opens,
-to record its start (creating the manifest, so that a part of other settings is refused), and to merge its
-journal, its manifest fragment, into the manifest when it ends. Parts of one run can so write at the same
-time, from separate processes or machines. Recovery leaves the journals and staging areas of live parts
-alone (a part is live while its lock is held); whoever recovers after a part ended (the next part to end,
-`gengo merge`, any gengo command) merges its fragment, so the manifest is complete once every part has
-committed. A run that is not split waits for no part: it refuses to start while a part is live.
+for the whole run and the dataset lock only for moments: to check the identity when it opens (against a view
+of the manifest with every part's fragment), to record its start (creating the manifest, so that a part of
+other settings is refused), and when it ends. Its journal is its manifest fragment. Parts of one run can so
+write at the same time, from separate processes or machines. The last part to end merges every fragment into
+the manifest, once (a manifest rewritten by each of 1,000 parts would cost 1,000 rewrites); a part killed, or
+one that could not get the lock, is merged by the next recovery (`gengo merge`, any gengo command). Recovery
+leaves the journals and staging areas of live parts alone (a part is live while its lock is held). A run
+that is not split refuses to start while a part is live.
 
 Overwrite. A run with `--overwrite` stages every file and publishes nothing until all units are done; then
 it writes the new manifest as a swap record (`_gengo/swap.json`), removes the old files the new dataset does
@@ -425,11 +426,15 @@ class DatasetWriter:
         else:
             self._lock = _take_lock(self.storage, part_lock(*self.part), _holder(self.run_id), self.lock_timeout, self.on_wait)
         try:
-            with self._dataset_lock() if self.part else contextlib.nullcontext():
+            if self.part is None:
                 live = live_parts(self.storage)
-                if self.part is None and live:
+                if live:
                     raise LockHeld(f"the dataset at {self.url} (a part of a run split into parts)", next(iter(live.values())))
                 self.manifest = recover(self.storage)
+            else:  # a view with every part's fragment: merging is left to the last part, once
+                with self._dataset_lock():
+                    _apply_swap(self.storage)
+                    self.manifest = _replay(self.storage, load(self.storage), publish=False)[0]
             if self.identity is not None:
                 self._check_identity()
         except BaseException:
@@ -564,10 +569,18 @@ class DatasetWriter:
         self._began = False
 
     def _merge(self) -> None:
-        """A part has ended: its fragment (journal) and those of parts that ended before go into the manifest."""
+        """A part has ended. The last one running merges every ended part's fragment (journal) into the manifest,
+        once; an earlier one leaves its fragment to it. Whether another part is still running is decided, and
+        this part's lock released, under the dataset lock: of parts ending together, the last one through it
+        sees none running and merges."""
         try:
             with self._dataset_lock():
-                self.manifest = recover(self.storage, own=self.run_id)
+                if not set(live_parts(self.storage)) - {self.run_id}:
+                    self.manifest = recover(self.storage, own=self.run_id)
+                else:  # not yet merged: what the manifest says so far
+                    self.manifest = load(self.storage) or self.manifest
+                self._lock.release()
+                self._lock = None
         except LockHeld as held:
             self.warn(f"part {self.part[0]} of {self.part[1]} is committed, but the manifest could not be updated: "
                       f"{held.problem}; `gengo merge` (or the next gengo command) merges it")
