@@ -125,7 +125,6 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, on_progress, tab
     release_memory()  # the planner's sample frames
     units = [Unit(u.table, u.day, u.part, u.lo, u.hi, fmts) for u in plan.units(tables)]
     dates = {d: engine.date_of_day(d) for d in {u.day for u in units if u.day is not None}} | {None: None}
-    keys = {u: [part_key(f, u.table, dates[u.day], u.part) for f in fmts] for u in units}
     expected: dict[str, dict[str, dict]] = {}  # table -> date -> parts and formats: what this run writes
     for table, day, _, _ in plan.partitions(engine, tables):  # empty days too: complete with no part
         d = engine.date_of_day(day) if day is not None else None
@@ -134,7 +133,7 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, on_progress, tab
         slot = expected[u.table][dates[u.day].isoformat() if dates[u.day] else ""]
         slot["parts"] = max(slot["parts"], u.part + 1)
     units = share(units, settings.parts, settings.part)  # a part declares the whole run's partitions, writes its share
-    keys = {u: keys[u] for u in units}
+    keys = {u: [part_key(f, u.table, dates[u.day], u.part) for f in fmts] for u in units}
     writer.preflight(k for ks in keys.values() for k in ks)
     skipped = 0
     if resume:

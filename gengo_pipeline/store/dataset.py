@@ -210,20 +210,21 @@ def _replay(storage: Storage, manifest: Manifest | None, publish: bool,
         elif manifest.fingerprint != begin["fingerprint"]:
             continue  # cannot happen under the lock; never mix identities
         manifest.add_expected(begin.get("expected", {}))
+        end = next((r for r in records if r.get("op") == "end"), None)
+        published = bool(end and end.get("published"))  # its writer saw every commit in place: no need to look
         for rec in records[1:]:
             if rec.get("op") != "commit":
                 continue
             version = manifest.version + 1
             for f in rec["files"]:
                 staged = Staged.from_dict(f["staged"])
-                found = storage.stat(f["path"])
-                if found is None or found.size != f["bytes"]:
+                found = None if published else storage.stat(f["path"])
+                if not published and (found is None or found.size != f["bytes"]):
                     if not (publish and storage.staged_exists(staged)):
                         continue
                     storage.publish(staged)  # recorded but not yet moved into place when the run died
                 manifest.files[f["path"]] = {k: v for k, v in f.items() if k != "staged"} | {"version": version}
             manifest.version = version
-        end = next((r for r in records if r.get("op") == "end"), None)
         run = {**begin["run"], "status": end["status"] if end else "interrupted",
                "finished": end["time"] if end else None}
         manifest.runs = [r for r in manifest.runs if r.get("run_id") != run["run_id"]] + [run]
@@ -406,6 +407,7 @@ class DatasetWriter:
         self._began = False
         self._fresh = False
         self._wrote = False  # a run began: its journal, manifest or files exist
+        self._unpublished = False  # a commit's files are being published (still, if that failed)
 
     @property
     def stage(self) -> str:
@@ -537,8 +539,10 @@ class DatasetWriter:
         self.storage.append(_journal_key(self.run_id), _dumps(
             {"op": "commit", "version": self.next.version, "files": entries}) + b"\n")
         if self.mode == "update":
+            self._unpublished = True
             for _, staged in files:
                 self.storage.publish(staged)
+            self._unpublished = False
         else:
             self.staged.extend(s.to_dict() for _, s in files)
         self.commits += 1
@@ -550,7 +554,8 @@ class DatasetWriter:
             return
         run = self.next.runs[-1]
         run.update(status=status, finished=_now())
-        self.storage.append(_journal_key(self.run_id), _dumps({"op": "end", "status": status, "time": _now()}) + b"\n")
+        self.storage.append(_journal_key(self.run_id), _dumps({"op": "end", "status": status, "time": _now(),
+                                                               "published": self.mode == "update" and not self._unpublished}) + b"\n")
         if self.part:
             self._merge()
         elif self.mode == "update":
