@@ -19,6 +19,9 @@ from gengo_pipeline.cli.main import main
 from gengo_pipeline.defs.generate import generate_table
 from gengo_pipeline.defs.resources import GengoResource
 from gengo_pipeline.models import resolve
+from gengo_pipeline.run.dask_runner import DaskRunner
+from gengo_pipeline.run.executor import execute
+from gengo_pipeline.run.plan import make_plan
 from gengo_pipeline.run.settings import load_settings
 from gengo_pipeline.store.dataset import DatasetWriter
 from gengo_pipeline.store.storage import open_storage
@@ -187,6 +190,14 @@ def test_dask_cluster_of_one_and_two_workers_and_a_killed_worker_give_the_local_
     written = file_hashes(tmp_path / "dagster" / "ecommerce")
     assert len(written) == len(result.files) == 4
     assert written.items() <= file_hashes(whole_run).items()
+
+    # the progress follows the tasks: every task's rows are reported once, as it completes
+    plan = make_plan(resolve("ecommerce"), load_settings(seed=3, scale=0.3, days=3, formats="parquet", out=tmp_path / "progress",
+                                                        chunk_rows=131_072))
+    seen: list[int] = []
+    with DaskRunner(cluster.address) as runner:
+        result = execute(plan, on_progress=seen.append, runner=runner)
+    assert sum(seen) == result.total_rows == sum(plan.rows.values()) and 1 < len(seen) < len(result.files)
 
 
 def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, capsys):
