@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -26,7 +25,8 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
-    p.add_argument("-o", "--out", type=Path, help="output root (default ./data); the dataset is <out>/<model>")
+    p.add_argument("-o", "--out", help="output root: a folder (default ./data) or s3://BUCKET/PREFIX; the dataset is <out>/<model>")
+    p.add_argument("--s3-endpoint", dest="s3_endpoint", help="endpoint of an S3-compatible server (default: AWS_ENDPOINT_URL, else AWS)")
     p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
     p.add_argument("--no-pin", dest="pin_workers", action="store_false", default=None,
                    help="let the OS move workers between cores (default: one core each when workers = cores)")
@@ -54,7 +54,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
     _check_parts(args)
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
                                     checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout,
-                                    parts=args.parts, part=args.part, cluster=args.cluster)
+                                    parts=args.parts, part=args.part, cluster=args.cluster, s3_endpoint=args.s3_endpoint)
     if args.overwrite and settings.part_of:
         raise UsageError("--overwrite cannot be combined with --parts", "replace the dataset in one run (or remove it), then generate the parts")
     storage = open_storage(join(settings.out, model.name))

@@ -67,7 +67,8 @@ def identity_of(plan: Plan) -> dict:
     return {"model": plan.model.name, "schema_version": plan.model.schema_version, "output_version": OUTPUT_VERSION,
             "seed": s.seed, "scale": plan.scale, "origin": plan.origin.isoformat(), "snapshot": plan.snapshot.isoformat(),
             "params": {k: float(v) for k, v in sorted({**plan.model.params, **s.model_params(plan.model.name)}.items())},
-            "compression": s.compression, "rows_per_file": s.rows_per_file, "row_group_rows": s.row_group_rows}
+            "compression": s.compression, "rows_per_file": s.rows_per_file, "row_group_rows": s.row_group_rows,
+            "partition_by": plan.partition_by}
 
 
 def writer_for(plan: Plan, mode: str = "update", run_id: str | None = None, warn: Warn | None = None,
@@ -133,7 +134,7 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, on_progress, tab
         slot = expected[u.table][dates[u.day].isoformat() if dates[u.day] else ""]
         slot["parts"] = max(slot["parts"], u.part + 1)
     units = share(units, settings.parts, settings.part)  # a part declares the whole run's partitions, writes its share
-    keys = {u: [part_key(f, u.table, dates[u.day], u.part) for f in fmts] for u in units}
+    keys = {u: [part_key(f, u.table, dates[u.day], u.part, plan.partition_by) for f in fmts] for u in units}
     writer.preflight(k for ks in keys.values() for k in ks)
     skipped = 0
     if resume:
