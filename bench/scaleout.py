@@ -5,6 +5,7 @@ section of bench/RESULTS.md.
 
     python bench/scaleout.py                       # ecommerce 0.3 GB Parquet, 3 rounds
     python bench/scaleout.py --size 1GB --rounds 5
+    python bench/scaleout.py --store-costs         # only the per-file store costs, local disk and S3 (SeaweedFS)
 """
 from __future__ import annotations
 
@@ -46,29 +47,70 @@ def task_round_trip(client, n: int = 400) -> float:
     return (time.perf_counter() - t) / n
 
 
-def store_costs(root: Path, n: int = 2000) -> dict[str, float]:
-    """Per file: a commit (journal record + publish), a part's merge of its fragment, manifest bytes."""
+def store_costs(url: str, n: int = 2000) -> dict[str, float]:
+    """Per file of a part of a run split into parts, on the storage at `url` (a path or s3://): staging a
+    small file (create, write, finish), a commit (journal record + publish), the part's merge of its fragment
+    into the manifest, manifest and journal bytes. Commits are timed for the first and the last tenth too:
+    on S3 the journal is rewritten whole at each commit, so a commit costs more as the journal grows."""
     from gengo_pipeline.store.dataset import CommittedFile, DatasetWriter
-    from gengo_pipeline.store.storage import open_storage
+    from gengo_pipeline.store.storage import join, open_storage
 
-    storage = open_storage(root / "ds")
+    storage = open_storage(join(url, "ds"))
     identity = {"model": "bench", "seed": 1}
     writer = DatasetWriter(storage, identity, part=(1, 2)).open()
     writer.begin({"t": {f"2024-01-{1 + i % 28:02d}": {"parts": 1, "formats": ["csv"]} for i in range(28)}}, {"start": "2024-01-01"})
     staged = []
+    t = time.perf_counter()
     for i in range(n):
         up = storage.create(f"csv/t/date=2024-01-01/part-{i:05d}.csv", writer.stage)
         up.write(b"x\n")
         staged.append(up.finish())
-    t = time.perf_counter()
+    stage = (time.perf_counter() - t) / n
+    each = []
     for i, s in enumerate(staged):
+        t = time.perf_counter()
         writer.commit([(CommittedFile(s.key, "t", "csv", "2024-01-01", i, 1, s.size, s.checksums), s)])
-    commit = (time.perf_counter() - t) / n
+        each.append(time.perf_counter() - t)
+    journal = sum(e.size for e in storage.list("_gengo/journal"))
     t = time.perf_counter()
     writer.finish("ok")  # a part: its journal is merged into the manifest under the dataset lock
     merge = (time.perf_counter() - t) / n
     writer.close()
-    return {"commit": commit, "merge": merge, "manifest_bytes": storage.stat("_manifest.json").size / n}
+    tenth = max(1, n // 10)
+    return {"stage": stage, "commit": sum(each) / n, "commit_first": sum(each[:tenth]) / tenth,
+            "commit_last": sum(each[-tenth:]) / tenth, "merge": merge, "journal_bytes": journal / n,
+            "manifest_bytes": storage.stat("_manifest.json").size / n, "files": n}
+
+
+def store_section(scratch: Path, n_local: int, n_s3: int) -> str:
+    """`--store-costs`: store_costs on the local disk and on a SeaweedFS S3 gateway started here."""
+    import boto3
+
+    from gengo_pipeline_tests import seaweed
+
+    started = dt.datetime.now(dt.timezone.utc)
+    load0 = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        local = store_costs(tmp, n_local)
+        server = seaweed.start(Path(tmp) / "seaweed")
+        try:
+            os.environ.update(server.env)
+            bucket = server.bucket("bench")
+            s3 = store_costs(f"s3://{bucket}", n_s3)
+            version = boto3.__version__
+        finally:
+            server.stop()
+    rows = ["| storage | files | stage a small file (ms) | commit, mean (ms) | first tenth | last tenth | merge (ms/file) "
+            "| journal B/file | manifest B/file |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, c in (("local disk", local), ("S3 (SeaweedFS, same machine)", s3)):
+        rows.append(f"| {name} | {c['files']:,} | {c['stage'] * 1e3:.2f} | {c['commit'] * 1e3:.2f} | {c['commit_first'] * 1e3:.2f} "
+                    f"| {c['commit_last'] * 1e3:.2f} | {c['merge'] * 1e3:.3f} | {c['journal_bytes']:.0f} | {c['manifest_bytes']:.0f} |")
+    return (f"`python bench/scaleout.py --store-costs` ({started:%Y-%m-%d %H:%M} UTC, boto3 {version}): one part of a run "
+            f"split into 2 (bench.scaleout.store_costs) stages 1-byte files, commits them one per commit, then ends "
+            f"(merging its fragment into the manifest). On S3 staging is a multipart upload (create, a marker object, one "
+            f"part) and a commit rewrites the part's journal whole (S3 has no append) and completes the upload; the last "
+            f"tenth's commits against the first tenth's show the journal's growth. Machine: {os.cpu_count()} cores, load "
+            f"average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end; the server shares the cores.\n\n" + "\n".join(rows))
 
 
 def planning_cost() -> tuple[float, int]:
@@ -91,8 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", default="parquet")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--scratch", type=Path, default=REPO / "bench" / "out")
+    p.add_argument("--store-costs", action="store_true", help="only the per-file store costs, local disk and S3 (SeaweedFS)")
+    p.add_argument("--files", type=int, default=1000, help="files for --store-costs on S3 (local: 2,000)")
     args = p.parse_args(argv)
     args.scratch.mkdir(parents=True, exist_ok=True)
+    if args.store_costs:
+        body = store_section(args.scratch, 2000, args.files)
+        write_section("Scale-out: per-file store costs, local disk and S3", body)
+        print(body)
+        return 0
     started = dt.datetime.now(dt.timezone.utc)
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(dir=args.scratch) as tmp:
@@ -115,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             task = task_round_trip(cluster.client)
         finally:
             cluster.stop()
-        store = store_costs(tmp)
+        store = store_costs(str(tmp))
     per_unit, units = planning_cost()
     med = {k: statistics.median(v) for k, v in times.items()}
     tiny_med = {k: statistics.median(v) for k, v in tiny_times.items()}

@@ -24,9 +24,9 @@ class DaskCluster:
                                       "--no-dashboard"], self._log)
         self._client = None
 
-    def _start(self, args: list[str], log: Path) -> subprocess.Popen:
+    def _start(self, args: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
         # one polars thread per worker: the local pool's setting for one worker per core (run.pool)
-        env = {**os.environ, "POLARS_MAX_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        env = {**os.environ, **(env or {}), "POLARS_MAX_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
         with open(log, "ab") as fh:
             return subprocess.Popen([str(DASK), *args], stdout=fh, stderr=subprocess.STDOUT, env=env,
                                     start_new_session=True)
@@ -40,14 +40,15 @@ class DaskCluster:
             self._client = Client(self.address, timeout=30, set_as_default=False)
         return self._client
 
-    def add_workers(self, n: int) -> None:
-        """Start n worker processes (one thread each) and wait until the scheduler counts them all."""
+    def add_workers(self, n: int, env: dict | None = None) -> None:
+        """Start n worker processes (one thread each; `env`: added to their environment) and wait until the
+        scheduler counts them all."""
         self.client  # noqa: B018 - the scheduler is up first
         for _ in range(n):
             i = len(self.workers)
             self.workers.append(self._start(["worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
                                              "--host", "127.0.0.1", "--local-directory", str(self.root / f"w{i}")],
-                                            self.root / f"worker{i}.log"))
+                                            self.root / f"worker{i}.log", env))
         alive = sum(1 for w in self.workers if w.poll() is None)
         self.client.wait_for_workers(alive, timeout=90)
 

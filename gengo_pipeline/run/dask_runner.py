@@ -9,12 +9,15 @@ also what moves the progress bar. A task whose worker died is rescheduled by the
 a file with the attempt it replaces. Units are pure functions of the job, so the bytes are those of a local
 run whatever the cluster's size.
 
-Workers need gengo installed (the same version) and the dataset's storage reachable at the same URL. One
+Workers need gengo installed (the same version) and the dataset's storage reachable at the same URL (for
+an s3:// dataset: credentials from each worker's own AWS chain; the `s3_endpoint` setting travels with the
+job, AWS_ENDPOINT_URL is the worker's own). One
 thread per worker process (`dask worker --nthreads 1`) matches a unit's one core's worth of work; more
 threads share one engine and contend for the GIL between batches.
 """
 from __future__ import annotations
 
+import os
 import socket
 import time
 import uuid
@@ -103,6 +106,8 @@ class DaskRunner(Runner):
 
 def _run_task(job: UnitJob, group: list[Unit]) -> list[dict]:
     """On a worker: one group of units, staged under a prefix of this attempt's own."""
+    if job.settings.s3_endpoint:  # as load_settings does for local workers: the S3 storage reads it there
+        os.environ["GENGO_S3_ENDPOINT"] = job.settings.s3_endpoint
     stage = f"{job.stage}/{uuid.uuid4().hex[:12]}"
     return run_units(job.model, job.settings, job.scale, job.snapshot, job.url, stage, group)
 

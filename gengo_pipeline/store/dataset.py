@@ -195,16 +195,21 @@ def load(storage: Storage) -> Manifest | None:
                          "restore it, or move the folder away and generate again") from None
 
 
-def _replay(storage: Storage, manifest: Manifest | None, publish: bool,
-            live: frozenset[str] = frozenset()) -> tuple[Manifest | None, list[str]]:
+def _journal_keys(storage: Storage, live: frozenset[str] = frozenset()) -> list[str]:
+    return [e.key for e in storage.list(JOURNAL) if e.key.endswith(".jsonl") and RUN_ID.match(e.key[len(JOURNAL) + 1:-6])
+            and e.key[len(JOURNAL) + 1:-6] not in live]
+
+
+def _replay(storage: Storage, manifest: Manifest | None, publish: bool, live: frozenset[str] = frozenset(),
+            journals: list[tuple[str, list[dict]]] | None = None) -> tuple[Manifest | None, list[str]]:
     """Apply the journals of finished or dead runs (the caller holds the lock, or `publish` is False and
     the result is only a view), but not those of the `live` runs (parts still writing). Commits get the
     dataset's next versions in the order they are applied (parts' journals were numbered independently).
-    Returns the manifest and the journal keys applied."""
-    keys = [e.key for e in storage.list(JOURNAL) if e.key.endswith(".jsonl") and RUN_ID.match(e.key[len(JOURNAL) + 1:-6])
-            and e.key[len(JOURNAL) + 1:-6] not in live]
-    for key in keys:
-        records = _records(storage, key)
+    `journals`: (key, records) read already (see view). Returns the manifest and the journal keys applied."""
+    if journals is None:
+        journals = [(key, _records(storage, key)) for key in _journal_keys(storage, live)]
+    keys = [key for key, _ in journals]
+    for key, records in journals:
         if not records or records[0].get("op") != "begin":
             continue
         begin = records[0]
@@ -234,6 +239,14 @@ def _replay(storage: Storage, manifest: Manifest | None, publish: bool,
                "finished": end["time"] if end else None}
         manifest.runs = [r for r in manifest.runs if r.get("run_id") != run["run_id"]] + [run]
     return manifest, keys
+
+
+def view(storage: Storage) -> Manifest | None:
+    """The dataset with every journal's commits (live parts' too), without the lock: a reader's view. The
+    journals are read before the manifest, so one merged meanwhile is seen twice (the same entries), never
+    missed: a merge writes the manifest before it removes the journals."""
+    journals = [(key, _records(storage, key)) for key in _journal_keys(storage)]
+    return _replay(storage, load(storage), publish=False, journals=journals)[0]
 
 
 def _apply_swap(storage: Storage) -> bool:
@@ -273,6 +286,23 @@ def live_parts(storage: Storage) -> dict[str, dict]:
     return live
 
 
+def another_part_live(storage: Storage, own: str) -> bool:
+    """Whether a part other than the run `own` is writing now: live_parts, but it stops at the first live
+    one (a part ending among 1,000 running probes one lock, not 999; a dead part's lock met on the way is
+    removed)."""
+    for e in storage.list(PARTS):
+        if not e.key.endswith(".lock"):
+            continue
+        try:
+            lock = _take_lock(storage, e.key, _holder(READER), 0.0)
+        except LockHeld as held:
+            if held.holder.get("run_id") != own:
+                return True
+            continue
+        lock.release(forget=True)
+    return False
+
+
 def recover(storage: Storage, own: str | None = None) -> Manifest | None:
     """Under the lock: finish an interrupted swap, replay the journals of ended or dead runs (and of `own`,
     the caller's part run, which has ended) into the manifest, remove their staging areas, leaving live
@@ -300,11 +330,9 @@ def read_current(storage: Storage) -> tuple[Manifest | None, dict | None]:
     try:
         lock = storage.lock(LOCK, _holder(READER))
     except LockHeld as held:
-        manifest, _ = _replay(storage, load(storage), publish=False)
-        return manifest, held.holder
+        return view(storage), held.holder
     except OutputError:  # a read-only location: look without repairing
-        manifest, _ = _replay(storage, load(storage), publish=False)
-        return manifest, None
+        return view(storage), None
     with lock:
         return recover(storage), None
 
@@ -439,9 +467,9 @@ class DatasetWriter:
                     raise LockHeld(f"the dataset at {self.url} (a part of a run split into parts)", next(iter(live.values())))
                 self.manifest = recover(self.storage)
             else:  # a view with every part's fragment: merging is left to the last part, once
-                with self._dataset_lock():
+                with self._dataset_lock():  # a moment: no whole run is writing, no overwrite left half-swapped
                     _apply_swap(self.storage)
-                    self.manifest = _replay(self.storage, load(self.storage), publish=False)[0]
+                self.manifest = view(self.storage)  # outside it: 1,000 parts starting do not queue on reads
             if self.identity is not None:
                 self._check_identity()
         except BaseException:
@@ -481,7 +509,7 @@ class DatasetWriter:
         targets = set(targets)
         owned = self.manifest
         if self.part:  # what live parts have committed is theirs, not a stranger's
-            owned = _replay(self.storage, load(self.storage), publish=False)[0] or owned
+            owned = view(self.storage) or owned
         unknown = unknown_files(self.storage, owned, {"/".join(k.split("/")[:2]) for k in targets})
         if self.manifest is not None and self.manifest.legacy:
             legacy = set(self.manifest.legacy_files)
@@ -585,7 +613,7 @@ class DatasetWriter:
         sees none running and merges."""
         try:
             with self._dataset_lock():
-                if not set(live_parts(self.storage)) - {self.run_id}:
+                if not another_part_live(self.storage, self.run_id):
                     self.manifest = recover(self.storage, own=self.run_id)
                 else:  # not yet merged: what the manifest says so far
                     self.manifest = load(self.storage) or self.manifest
