@@ -396,3 +396,75 @@ def test_http_sink_posts_json_lines_batches_and_retries_a_failing_receiver():
     assert [n for _, n, _ in received] == [1000, 1000, 500]
     assert b"".join(body for _, _, body in received).decode().splitlines() == whole
     assert received[-1][0] == str(result.offset) == str(end.offset)
+
+
+def test_a_slow_receiver_holds_the_stream_back_so_it_never_runs_ahead_by_more_than_a_batch():
+    """Backpressure: a write returns once the receiver has the events, so rows are generated only as fast as a slow
+    receiver takes them, never more than one batch per table ahead of it (memory stays at that, however slow)."""
+    generated, delivered, ahead = [0], [0], []
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(0.05)  # a slow receiver
+            delivered[0] += int(self.headers["Gengo-Events"])
+            ahead.append(generated[0] - delivered[0])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stream = EventStream(make_engine(resolve("ecommerce"), load_settings(scale=SCALE), SCALE), None, batch_rows=100)
+        for rt in stream.runtimes:
+            def counting(lo, hi, frame=rt.frame):
+                generated[0] += hi - lo
+                return frame(lo, hi)
+            rt.frame = counting
+        sink = open_sink(f"http://127.0.0.1:{server.server_address[1]}/events", {"batch_events": 300, "linger_seconds": 3600})
+        result = run_stream(stream, stream.start(0), sink, Pacer(), None, 6000)
+    finally:
+        server.shutdown()
+    assert result.events == delivered[0] == 6000 and len(ahead) == 20
+    assert max(ahead) <= 100 * len(stream.tables), ahead  # at most one batch of each table generated beyond what was taken
+
+
+def test_postgres_sigterm_stops_at_a_committed_offset_that_resumes_exactly_once(tmp_path: Path):
+    server = PostgresServer()
+    server.start()
+    try:
+        sink = f"postgres:{server.dsn}"
+        args = ["-m", "ecommerce", "--scale", str(SCALE)]
+        proc = stream_proc(*args, "--days", "1", "--rate", "500", "--sink", sink)
+        deadline = time.monotonic() + 60
+        while not server.query("SELECT to_regclass('_gengo_stream') IS NOT NULL")[0][0] or not server.query(
+                "SELECT count(*) FROM _gengo_stream")[0][0]:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143, err
+        text = err.decode()
+        offset = text.split("resume with --from-offset ")[-1].split()[0]
+        events = int(text.split(" events; next offset: ")[0].split()[-1].replace(",", ""))
+        assert server.query('SELECT "offset", events FROM _gengo_stream') == [(offset, events)]  # what was printed was committed
+        model = resolve("ecommerce")
+        head, _ = events_of("ecommerce", day=0, days=1, max_events=events)
+        counts = Counter(json.loads(e)["table"] for e in head)
+        assert {t.name: server.query(f'SELECT count(*) FROM "{t.name}"')[0][0] for t in model.tables} == \
+            {t.name: counts.get(t.name, 0) for t in model.tables}
+        # the printed offset (not `sink`) resumes too: the database holds exactly that position
+        assert gengo_main(["stream", *args, "--days", "1", "--from-offset", offset, "--sink", sink]) == 0
+        whole, end = events_of("ecommerce", day=0, days=1)
+        assert server.query('SELECT "offset", events FROM _gengo_stream') == [(str(end.offset), len(whole))]
+        batch = tmp_path / "batch"
+        assert gengo_main(["gen", *args, "--days", "1", "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        for t in model.tables:
+            written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+            assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
+    finally:
+        server.close()
