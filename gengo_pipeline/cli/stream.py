@@ -98,13 +98,16 @@ def cmd_stream(args: argparse.Namespace) -> int:
         from ..stream.pacing import Pacer
         from ..stream.runner import run_stream
         from ..stream.sinks import open_sink
-    plan = make_plan(model, settings)
+    # the file sink lays files out as gen does (the model's or --partition-by's folders), but a stream need not
+    # cover whole months: its month folders fill as it goes. The rows do not depend on the layout.
+    layout = settings.partition_by
+    plan = make_plan(model, settings.model_copy(update={"partition_by": "day"}) if layout == "month" else settings)
     engine = plan.engine()
     tables = [t for t in args.tables.replace(" ", "").split(",") if t] if args.tables else None
     stream = EventStream(engine, tables, args.batch_rows)
     options = {"format": settings.format_list[0] if args.formats else "jsonl", "rotate_rows": args.rotate_rows,
                "rotate_seconds": args.rotate_seconds, "settings": settings, "retry_seconds": args.retry_seconds,
-               "wait": control.cancel.wait, "partition_by": plan.partition_by}
+               "wait": control.cancel.wait, "partition_by": layout}
     sink = open_sink(args.sink, options)
     if args.from_offset == "sink":
         stored = sink.stored_offset(stream)
