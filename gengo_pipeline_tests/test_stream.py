@@ -487,3 +487,45 @@ def test_ecommerce_ds_streams_part_of_a_month_into_its_month_folders(tmp_path: P
         written = pl.read_parquet(batch / "ecommerce-ds" / "parquet" / t, hive_partitioning=False)
         assert streamed.height == written.height > 0, t
         assert streamed.sort(streamed.columns).equals(written.sort(written.columns)), t
+
+
+def test_http_receiver_gone_for_two_seconds_mid_stream_loses_and_doubles_nothing():
+    """The receiver closes its port (connections refused) once it has two batches and opens it again 2 s later: the
+    sink retries with backoff, every later batch reaches the new receiver, and the batches concatenate to the
+    uninterrupted stream, each sent once."""
+    received: list[tuple[str, bytes, int]] = []
+    servers: list[ThreadingHTTPServer] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["Idempotency-Key"], body, len(servers)))
+            if len(received) == 2:  # gone before it answers: the next batch finds the port closed
+                servers[0].shutdown()
+                servers[0].server_close()
+                threading.Thread(target=lambda: (time.sleep(2), serve(port)), daemon=True).start()
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    def serve(port: int = 0) -> None:
+        servers.append(ThreadingHTTPServer(("127.0.0.1", port), Receiver))
+        threading.Thread(target=servers[-1].serve_forever, daemon=True).start()
+
+    serve()
+    port = servers[0].server_address[1]
+    try:
+        whole, end = events_of("ecommerce", day=0, days=None, max_events=5000)
+        stream = EventStream(make_engine(resolve("ecommerce"), load_settings(scale=SCALE), SCALE))
+        sink = open_sink(f"http://127.0.0.1:{port}/events", {"batch_events": 500, "linger_seconds": 3600, "retry_seconds": 60})
+        result = run_stream(stream, stream.start(0), sink, Pacer(), None, 5000)
+    finally:
+        servers[-1].shutdown()
+    assert [n for _, _, n in received] == [1, 1] + [2] * 8  # batches 3.. reached only the receiver started 2 s later
+    keys = [k for k, _, _ in received]
+    assert len(set(keys)) == 10  # every batch once: none lost, none sent twice
+    assert b"".join(body for _, body, _ in received).decode().splitlines() == whole
+    assert keys[-1] == str(result.offset) == str(end.offset)
