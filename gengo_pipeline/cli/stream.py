@@ -133,6 +133,10 @@ def cmd_stream(args: argparse.Namespace) -> int:
     try:
         result = run_stream(stream, start, sink, pacer, end_day, args.max_events, control.cancel)
     except GengoError:
+        if control.signum is not None and sink.committed is not None:  # stopped while a delivery was being retried
+            print(f"gengo: stopped by {_signal_name(control.signum)} before the sink took the last batch; "
+                  f"resume with --from-offset {sink.committed}", file=sys.stderr)
+            return Interrupted(control.signum).exit_code
         if sink.committed is not None and sink.committed != start:
             print(f"gengo: delivered up to offset {sink.committed}", file=sys.stderr)
         raise
