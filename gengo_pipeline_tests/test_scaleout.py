@@ -138,6 +138,25 @@ def test_parts_refuse_what_does_not_fit(tmp_path, capsys):
     assert main([*base, "--days", "1"]) == 0  # and goes ahead once it ended
 
 
+def test_a_part_ending_looks_for_one_live_part_and_removes_dead_ones_on_the_way(tmp_path):
+    """What decides whether an ending part merges: another part's lock held (live), or only dead ones
+    (a lock file nobody holds: its part was killed), which are removed as they are met."""
+    from gengo_pipeline.store.dataset import another_part_live, live_parts
+    from gengo_pipeline.store.layout import part_lock
+
+    storage = open_storage(tmp_path / "ds")
+    own = storage.lock(part_lock(3, 3), {"run_id": "r3"})
+    storage.put(part_lock(2, 3), json.dumps({"run_id": "r2", "pid": 0}).encode())  # part 2 died holding it
+    assert not another_part_live(storage, "r3")  # only a dead one besides its own: this part merges
+    assert [e.key for e in storage.list("_gengo/parts")] == [part_lock(3, 3)]
+    other = storage.lock(part_lock(1, 3), {"run_id": "r1"})
+    assert another_part_live(storage, "r3") and another_part_live(storage, "r1")  # each sees the other
+    assert set(live_parts(storage)) == {"r1", "r3"}
+    other.release()
+    assert not another_part_live(storage, "r3")
+    own.release()
+
+
 @pytest.fixture(scope="module")
 def dask_cluster(tmp_path_factory):
     cluster = DaskCluster(tmp_path_factory.mktemp("dask"))
