@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model, a check, a calendar, a volume, a sink
+PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model, a check, a calendar, a volume and a sink
 
 
 def pytest_sessionstart(session) -> None:
@@ -25,12 +25,14 @@ def pytest_sessionstart(session) -> None:
         return
     import tomllib
 
-    want = tomllib.loads((PLUGIN / "pyproject.toml").read_text())["project"]["version"]
-    try:
-        have = distribution("gengo-example-plugin").version
+    project = tomllib.loads((PLUGIN / "pyproject.toml").read_text())["project"]
+    declared = {(group, name) for group, eps in project.get("entry-points", {}).items() for name in eps}
+    try:  # installed, at this version and with every entry point it declares now (an older install lacks some)
+        dist = distribution("gengo-example-plugin")
+        stale = dist.version != project["version"] or not declared <= {(ep.group, ep.name) for ep in dist.entry_points}
     except PackageNotFoundError:
-        have = None
-    if have != want:  # missing, or an older version with fewer entry points
+        stale = True
+    if stale:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(PLUGIN)], check=True)
         import importlib
 

@@ -1,7 +1,7 @@
 """A plugin package (gengo_pipeline_tests/plugin, installed by the test session) adds a generator, a model, a
-check, a calendar, a volume and a sink through entry points: the CLI lists the model with its origin, generates
-and validates it, the Dagster definitions carry its assets and checks and materialize the same bytes, and a model
-file uses the plugin's volume and calendar, a stream its sink."""
+check, a calendar, a volume and a stream sink through entry points: the CLI lists the model with its origin,
+generates and validates it, the Dagster definitions carry its assets and checks and materialize the same bytes,
+a model file uses the plugin's volume and calendar, and `gengo stream` delivers to the plugin's sink."""
 from __future__ import annotations
 
 import datetime as dt
@@ -75,12 +75,25 @@ def test_the_plugin_model_generates_validates_and_materializes_in_dagster(tmp_pa
     assert got == want and len(got) == 2
 
 
-def test_a_model_file_uses_the_plugins_volume_and_calendar_and_a_stream_its_sink(tmp_path: Path):
-    from gengo_pipeline.engine.calendar import CALENDARS
-    from gengo_pipeline.engine.volumes import RUNTIMES
+def test_a_plugin_sink_receives_the_stream(tmp_path: Path, capsys):
     from gengo_pipeline.stream.sinks import SINKS
 
-    assert CALENDARS.origin("paydays") == ORIGIN and RUNTIMES.origin("fixed_per_day") == ORIGIN and SINKS.origin("lines") == ORIGIN
+    tally = tmp_path / "tally.tsv"
+    assert main(["stream", "--model", "plugin-shop", "--days", "2", "--sink", f"tally:{tally}"]) == 0
+    assert SINKS.origin("tally") == ORIGIN and SINKS.origin("postgres") == "built-in"
+    assert main(["stream", "--model", "plugin-shop", "--days", "2"]) == 0  # the same events on stdout
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    counted = dict(line.split("\t") for line in tally.read_text().splitlines())
+    assert {t: int(n) for t, n in counted.items()} == {t: sum(e["table"] == t for e in events) for t in ("sales", "shops")}
+    assert main(["stream", "--model", "plugin-shop", "--sink", "nope:x", "--max-events", "1"]) == 2
+    assert "tally:TARGET" in capsys.readouterr().err  # the unknown sink's fix lists the plugin's
+
+
+def test_a_model_file_uses_the_plugins_volume_and_calendar(tmp_path: Path):
+    from gengo_pipeline.engine.calendar import CALENDARS
+    from gengo_pipeline.engine.volumes import RUNTIMES
+
+    assert CALENDARS.origin("paydays") == ORIGIN and RUNTIMES.origin("fixed_per_day") == ORIGIN
     model = tmp_path / "payroll.yaml"
     model.write_text("""
 name: payroll
@@ -98,10 +111,3 @@ tables:
     assert rows == [(dt.date(2024, 1, 15), 3), (dt.date(2024, 1, 31), 3), (dt.date(2024, 2, 15), 3), (dt.date(2024, 2, 29), 3)]
     assert main(["validate", "--input", str(out / "payroll"), "--model", str(model)]) == 0
 
-    lines = tmp_path / "events.jsonl"
-    gengo("stream", "--model", str(model), "--sink", f"lines:{lines}", "--max-events", "7")
-    events = [json.loads(line) for line in lines.read_text().splitlines()]
-    assert len(events) == 7 and [e["data"]["payment_id"] for e in events] == [1, 2, 3, 4, 5, 6, 7]
-
-    proc = gengo("stream", "--model", str(model), "--sink", "nope:x", "--max-events", "1", check=False)
-    assert proc.returncode == 2 and "lines:TARGET" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -1,6 +1,7 @@
 """Where a stream's events go. A sink is named `scheme[:target]` (`stdout`, `file:DIR`, `postgres:DSN`,
-`http://host/path`); the SINKS registry maps each scheme to its class (gengo's, and plugins' `gengo.sinks` entry
-points), so a new sink is a new module registered there, not a branch in the stream loop.
+`http://host/path`); SINKS, gengo's one registry mechanism (registry.py), maps each scheme to its class: the
+built-in ones below, and those installed packages declare as `gengo.sinks` entry points (`scheme =
+"module:Class"`, a Sink subclass). A new sink is a new class, not a branch in the stream loop.
 
 A sink receives events in stream order with the offset after them, and decides when they are delivered
 (committed): `committed` is the offset after the last delivered event, what a stopped stream resumes from.
@@ -10,9 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from typing import Callable
-
-from ...errors import UsageError
+from ...errors import SpecError, UsageError
 from ...registry import Registry
 
 if TYPE_CHECKING:
@@ -91,25 +90,32 @@ class BatchingSink(Sink):
         self.flush()
 
 
-def _builtin(module: str, name: str):
-    def load() -> type[Sink]:  # a sink's module (a database driver, an HTTP client) is imported only when used
-        import importlib
-
-        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-    return load
+def _adopt(name: str, obj) -> type[Sink]:
+    if not (isinstance(obj, type) and issubclass(obj, Sink)):
+        raise SpecError(f"gengo.sinks entry point {name} is not a Sink class", "point it at a subclass of gengo's Sink")
+    return obj
 
 
-# sinks by scheme: gengo's, and those plugins add as `gengo.sinks` entry points (a Sink subclass, by scheme)
-SINKS: Registry[Callable[[], type[Sink]]] = Registry("gengo.sinks", adopt=lambda name, cls: (lambda: cls))
-for _scheme, _where in {"stdout": ("stdout", "StdoutSink"), "file": ("files", "FileSink"), "postgres": ("postgres", "PostgresSink"),
-                        "http": ("http", "HttpSink"), "https": ("http", "HttpSink")}.items():
-    SINKS.add(_scheme, _builtin(*_where))
+SINKS: Registry[type[Sink]] = Registry("gengo.sinks", adopt=_adopt)
+
+
+def _builtins() -> None:
+    if "stdout" in SINKS._items:
+        return
+    from .files import FileSink
+    from .http import HttpSink
+    from .postgres import PostgresSink
+    from .stdout import StdoutSink
+
+    for cls in (StdoutSink, FileSink, PostgresSink, HttpSink):
+        for scheme in getattr(cls, "schemes", (cls.scheme,)):
+            SINKS.add(scheme, cls)
 
 
 def open_sink(text: str, options: dict | None = None) -> Sink:
+    _builtins()
     scheme, _, target = text.partition(":")
-    load = SINKS.get(scheme)
-    if load is None:
-        raise UsageError(f"unknown sink {text!r}", f"use one of {', '.join(s + (':TARGET' if s != 'stdout' else '') for s in SINKS.names())}")
-    return load()(target, {**(options or {}), "scheme": scheme})
+    cls = SINKS.get(scheme) if scheme else None
+    if cls is None:
+        raise UsageError(f"unknown sink {text!r}", f"use one of {', '.join(s + (':TARGET' if s != 'stdout' else '') for s in SINKS)}")
+    return cls(target, {**(options or {}), "scheme": scheme})

@@ -1,5 +1,5 @@
 """A gengo plugin: the `sine_wave` generator, the `plugin-shop` model that uses it, the `all_positive` check, the
-`paydays` calendar, the `fixed_per_day` volume and the `lines:PATH` sink.
+`paydays` calendar, the `fixed_per_day` volume and the `tally:PATH` stream sink.
 
 gengo finds them through the entry points in pyproject.toml; nothing in gengo names this package.
 """
@@ -11,8 +11,8 @@ from gengo_pipeline.engine.generators import Allowed, Generator
 from gengo_pipeline.engine.spec import Model, Num
 from gengo_pipeline.engine.calendar import calendar, dates_of
 from gengo_pipeline.engine.volumes import VolumeRuntime
-from gengo_pipeline.stream.sinks import Sink
 from gengo_pipeline.quality.distributions import DistContext, Outcome, q
+from gengo_pipeline.stream.sinks import Sink
 
 
 class SineWave(Generator):
@@ -59,14 +59,20 @@ class FixedPerDay(VolumeRuntime):
         return np.where(self.days_of(dates_of(self.engine.origin, days)), self.rows, 0).astype(np.int64)
 
 
-class LinesSink(Sink):
-    """`lines:PATH`: appends each event's JSON line to PATH."""
+class TallySink(Sink):
+    """`gengo stream --sink tally:PATH`: events per table so far, as `table<TAB>count` lines, rewritten at each write."""
 
-    scheme = "lines"
+    scheme = "tally"
+
+    def open(self, stream, start) -> None:
+        super().open(stream, start)
+        self.counts: dict[str, int] = {}
 
     def write(self, block, a, b, after) -> None:
-        with open(self.target, "a", encoding="utf-8") as fh:
-            fh.write("\n".join(block.lines[a:b].to_list()) + "\n")
+        for table, frame in block.slices(a, b):
+            self.counts[table] = self.counts.get(table, 0) + frame.height
+        with open(self.target, "w") as f:
+            f.writelines(f"{t}\t{n}\n" for t, n in sorted(self.counts.items()))
         self.committed = after
 
 
