@@ -11,11 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..errors import UsageError
+from ..errors import GengoError, UsageError
+from ..run import logs, profiling
 from ..run.control import CONTROL, RunControl
+from ..run.events import EventBus, RowsGenerated, RunStarted
 from ..run.pool import WorkerPool, default_workers
 from ..run.settings import EXTENSIONS, parse_size
-from ..store.dataset import DatasetWriter
+from ..store.dataset import DatasetWriter, new_run_id
 from ..store.storage import join, open_storage
 from .common import _int, add_plan_flags, settings_from
 
@@ -38,7 +40,61 @@ def register(sub) -> None:
     p.add_argument("--lock-timeout", type=float, dest="lock_timeout",
                    help="seconds to wait while another run writes the dataset (default 0: fail at once)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_telemetry_flags(p)
     p.set_defaults(func=cmd_gen)
+
+
+def add_telemetry_flags(p: argparse.ArgumentParser) -> None:
+    """Logs, metrics and profiles of a run (`gengo gen`, `gengo stream`)."""
+    p.add_argument("--log-format", choices=logs.FORMATS, dest="log_format",
+                   help="stderr logs: text (default) or json, one object per line (GENGO_LOG_FORMAT)")
+    p.add_argument("--log-level", choices=logs.LEVELS, dest="log_level",
+                   help="default warning for text, info for json (GENGO_LOG_LEVEL)")
+    p.add_argument("--metrics-port", dest="metrics_port", metavar="[HOST:]PORT",
+                   help="serve Prometheus metrics at /metrics while running (GENGO_METRICS_PORT)")
+    p.add_argument("--metrics-push", dest="metrics_push", metavar="URL",
+                   help="push the run's metrics to this Pushgateway when it ends (GENGO_METRICS_PUSH)")
+    p.add_argument("--metrics-linger", type=float, dest="metrics_linger", metavar="S",
+                   help="after the run, keep /metrics up until scraped twice, at most S seconds (default 0)")
+    p.add_argument("--profile", type=Path, metavar="DIR", help="write a cProfile per process of the run into DIR")
+
+
+TELEMETRY = ("log_format", "log_level", "metrics_port", "metrics_push", "metrics_linger", "profile")
+
+
+@contextlib.contextmanager
+def telemetry(settings, model: str, run_id: str):
+    """Logs, profile and metrics of one run, from the settings; yields the metrics (None without a port
+    or a Pushgateway). At the end: linger for a last scrape, push, stop serving, write the profile."""
+    logs.configure(settings.log_format, settings.log_level, run_id)
+    metrics = None
+    if settings.metrics_port is not None or settings.metrics_push:
+        from ..run.metrics import RunMetrics, parse_address
+
+        if settings.metrics_port is not None:
+            parse_address(settings.metrics_port)
+        metrics = RunMetrics(model)
+        if settings.metrics_port is not None:
+            metrics.serve(settings.metrics_port)
+    profiling.start(settings.profile, "coordinator")
+    failed = True
+    try:
+        yield metrics
+        failed = False
+    finally:
+        try:
+            if metrics is not None:
+                metrics.linger(settings.metrics_linger)
+                if settings.metrics_push:
+                    try:
+                        metrics.push(settings.metrics_push, run_id)
+                    except GengoError as e:
+                        if not failed:
+                            raise
+                        logs.LOGGER.warning(str(e), extra={"event": "metrics_push_failed"})
+                metrics.close()
+        finally:
+            profiling.stop()
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
@@ -48,26 +104,33 @@ def cmd_gen(args: argparse.Namespace) -> int:
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
-                                    checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout)
+                                    checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout,
+                                    **{k: getattr(args, k) for k in TELEMETRY})
     storage = open_storage(join(settings.out, model.name))
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)
     workers = settings.workers or default_workers()
     mode = "overwrite" if args.overwrite else "update"
+    run_id = new_run_id()  # known before the workers start: they log with it
     with contextlib.ExitStack() as stack:
+        metrics = stack.enter_context(telemetry(settings, model.name, run_id))
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
         # the same, then measure half of the planner's size samples.
-        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
+        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers,
+                                              {"log": logs.worker_config(run_id), "profile": settings.profile})) \
+            if workers > 1 and _looks_big(settings) else None
         # One writer at a time: the lock is taken before planning, so a second run is told at once.
-        writer = stack.enter_context(DatasetWriter(storage, None, mode, lock_timeout=settings.lock_timeout,
-                                                   on_wait=lambda h: console.print(f"waiting for the dataset lock held by pid {h.get('pid')} ({h.get('run_id')})")))
+        writer = stack.enter_context(DatasetWriter(storage, None, mode, run_id, lock_timeout=settings.lock_timeout,
+                                                   on_wait=lambda h: logs.LOGGER.warning(
+                                                       f"waiting for the dataset lock held by pid {h.get('pid')} ({h.get('run_id')})",
+                                                       extra={"event": "lock_wait", "fields": {"holder": h}})))
         control.raise_if_interrupted()
         with control.holding_signals():
             from ..run.plan import make_plan
         control.raise_if_interrupted()
         plan = make_plan(model, settings, pool.pool if pool else None)
         control.raise_if_interrupted()
-        result = _run(plan, args, console, pool, writer, control)
+        result = _run(plan, args, console, pool, writer, control, metrics)
     Console(width=None if sys.stdout.isatty() else 160).print(summary(result))
     return 0
 
@@ -78,28 +141,34 @@ def _looks_big(settings) -> bool:
     return (settings.scale or 1.0) * (settings.days or 28) >= 200
 
 
-def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl) -> RunResult:
+def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl, metrics) -> RunResult:
     from ..run.executor import execute
 
     settings = plan.settings
     total = sum(plan.rows.values())
-    console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
-                  f"seed {settings.seed}, {total:,} rows -> {writer.url} as {settings.formats}")
-    show = settings.progress and not args.no_progress and sys.stderr.isatty()
+    human = not logs.is_json()  # JSON logs: stderr holds JSON lines only (run_started says the same)
+    if human:
+        console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
+                      f"seed {settings.seed}, {total:,} rows -> {writer.url} as {settings.formats}")
+    show = settings.progress and not args.no_progress and sys.stderr.isatty() and human
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("generating", total=total)
 
-        def started(rows: int, skipped: int) -> None:
-            progress.update(task, total=rows)
-            if args.resume:
-                files = sum(1 for _ in plan.units()) * len(settings.format_list)
-                console.print(f"resume: {skipped:,} of {files:,} files already complete (skipped), {files - skipped:,} to write")
+        def progress_bar(e) -> None:
+            if isinstance(e, RowsGenerated):
+                progress.advance(task, e.rows)
+            elif isinstance(e, RunStarted):
+                progress.update(task, total=e.rows)
+                if args.resume and human:
+                    files = sum(1 for _ in plan.units()) * len(settings.format_list)
+                    console.print(f"resume: {e.skipped_files:,} of {files:,} files already complete (skipped), "
+                                  f"{files - e.skipped_files:,} to write")
 
-        return execute(plan, on_progress=lambda n: progress.advance(task, n), pool=pool, writer=writer,
-                       resume=args.resume, control=control, on_start=started,
-                       warn=lambda msg: console.print(f"gengo: warning: {msg}", markup=False, highlight=False))
+        events = EventBus(progress_bar, *([metrics] if metrics is not None else []))
+        return execute(plan, events=events, pool=pool, writer=writer, resume=args.resume, control=control,
+                       warn=lambda msg: logs.LOGGER.warning(msg, extra={"event": "warning"}))
 
 
 def summary(result: RunResult) -> Table:

@@ -22,12 +22,14 @@ from ..errors import Interrupted
 from ..store.dataset import CommittedFile, DatasetWriter
 from ..store.layout import part_key
 from ..store.storage import Staged, join, open_storage
+from . import logs, profiling
 from .affinity import pin_process, restore
 from .control import RunControl
+from .events import EventBus, RunFinished, RunStarted, UnitFinished
 from .malloc import release_memory, tune_malloc
 from .plan import Plan, Unit
 from .pool import WorkerPool, default_workers, usable_cores
-from .units import Cancelled, ProgressFn, run_unit, run_units
+from .units import Cancelled, run_unit, run_units
 
 SMALL_RUN_ROWS = 300_000
 FILE_COST_ROWS = 20_000  # a part file's fixed cost (create, rename, checksum) in rows' worth of work
@@ -87,12 +89,14 @@ def writer_for(plan: Plan, mode: str = "update", run_id: str | None = None, warn
     return DatasetWriter(open_storage(dataset_url(plan)), identity_of(plan), mode, run_id, timeout, warn, on_wait)
 
 
-def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None,
+def execute(plan: Plan, workers: int | None = None, events: EventBus | None = None,
             tables: list[str] | None = None, pool: "WorkerPool | None" = None, *, mode: str = "update",
             resume: bool = False, writer: DatasetWriter | None = None, run_id: str | None = None,
-            warn: Warn | None = None, control: RunControl | None = None,
-            on_start: Callable[[int, int], None] | None = None) -> RunResult:
+            warn: Warn | None = None, control: RunControl | None = None) -> RunResult:
     """Write the plan's partitions (of `tables`, default all) into its dataset, committing unit by unit.
+
+    `events`: the run's event stream (run.events), to which the caller's consumers (progress bar, metrics,
+    Dagster's metadata) subscribed; the dataset writer's commits and the logs are subscribed here.
 
     `pool`: worker processes started earlier (see WorkerPool); used when the run wants as many workers.
     `writer`: a DatasetWriter already open (the CLI locks the dataset before planning); else one is opened
@@ -112,14 +116,14 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
         writer.warn = say
         writer.set_identity(identity_of(plan))
     try:
-        return _execute(plan, writer, workers, on_progress, tables, pool, resume, control or RunControl(), warnings, on_start)
+        return _execute(plan, writer, workers, events or EventBus(), tables, pool, resume, control or RunControl(), warnings)
     finally:
         if own:
             writer.close()
 
 
-def _execute(plan: Plan, writer: DatasetWriter, workers, on_progress, tables, pool, resume: bool,
-             control: RunControl, warnings: list[str], on_start) -> RunResult:
+def _execute(plan: Plan, writer: DatasetWriter, workers, events: EventBus, tables, pool, resume: bool,
+             control: RunControl, warnings: list[str]) -> RunResult:
     settings = plan.settings
     fmts = tuple(settings.format_list)
     engine = plan.engine()
@@ -145,8 +149,6 @@ def _execute(plan: Plan, writer: DatasetWriter, workers, on_progress, tables, po
             if missing:
                 todo.append(Unit(u.table, u.day, u.part, u.lo, u.hi, missing))
         units = todo
-    if on_start:
-        on_start(sum(u.rows for u in units), skipped)
     writer.begin(expected, {"start": plan.start.isoformat(), "days": plan.days, "formats": list(fmts),
                             "tables": tables or [t.name for t in plan.model.tables]})
     units.sort(key=lambda u: -u.rows)  # biggest first balances the workers
@@ -156,15 +158,26 @@ def _execute(plan: Plan, writer: DatasetWriter, workers, on_progress, tables, po
     started = time.perf_counter()
     results: list[dict] = []
 
-    def finished(r: dict) -> None:
-        results.append(r)
-        writer.commit([(CommittedFile(f["path"], r["table"], f["format"], r["date"], r["part"], f["rows"], f["bytes"],
-                                      {k: f[k] for k in ("xxh3_128", "sha256") if k in f}),
-                        Staged.from_dict(f["staged"])) for f in r["files"]])
+    def commit(e) -> None:  # the manifest: first subscriber, so every later one sees committed units only
+        if isinstance(e, UnitFinished):
+            writer.commit([(CommittedFile(f["path"], e.table, f["format"], e.date, e.part, f["rows"], f["bytes"],
+                                          {k: f[k] for k in ("xxh3_128", "sha256") if k in f}),
+                            Staged.from_dict(f["staged"])) for f in e.files])
 
+    def collect(e) -> None:  # the run's result
+        if isinstance(e, UnitFinished):
+            results.append(e)
+
+    def finished(r: dict) -> None:
+        events.emit(UnitFinished(r["table"], r["date"], r["part"], r["rows"], r["seconds"], r["pid"], tuple(r["files"])))
+
+    consumers = [events.subscribe(commit, first=True), events.subscribe(collect), events.subscribe(logs.RunLog())]
+    logs.bind(run_id=writer.run_id)
+    events.emit(RunStarted(writer.run_id, plan.model.name, writer.url, fmts, len(units), sum(u.rows for u in units),
+                           workers, skipped))
     args = (plan.model, settings, plan.scale, plan.snapshot, writer.url, writer.stage)
     overlap = usable_cores() > workers  # a spare core: each worker writes on a second thread
-    status = "failed"
+    status, error = "failed", None
     control.executing = True
     try:
         control.raise_if_interrupted()
@@ -173,20 +186,31 @@ def _execute(plan: Plan, writer: DatasetWriter, workers, on_progress, tables, po
             for u in units:
                 control.raise_if_interrupted()
                 try:
-                    finished(run_unit(*args, u, on_progress, control.cancel, overlap_writes=overlap))
+                    finished(run_unit(*args, u, events.emit, control.cancel, overlap_writes=overlap))
                 except Cancelled:
                     control.raise_if_interrupted()
                     raise
         else:
-            _run_pool(args, units, workers, on_progress, finished, pool, overlap, settings.pin_workers, control)
+            telemetry = {"log": logs.worker_config(writer.run_id), "profile": profiling.directory()}
+            _run_pool(args, units, workers, events.emit, finished, pool, overlap, settings.pin_workers, control, telemetry)
         status = "ok"
     except Interrupted:
         status = "interrupted"
         raise
+    except BaseException as e:
+        error = type(e).__name__
+        raise
     finally:
         control.executing = False
-        writer.finish(status)
-    seconds = time.perf_counter() - started
+        try:
+            writer.finish(status)
+        finally:
+            seconds = time.perf_counter() - started
+            events.emit(RunFinished(writer.run_id, status, sum(e.rows for e in results),
+                                    sum(b for e in results for b in e.bytes.values()), seconds,
+                                    writer.manifest.version, error))
+            for fn in consumers:
+                events.unsubscribe(fn)
     result = _summarize(plan, results, seconds, tables)
     result.url, result.run_id, result.version = writer.url, writer.run_id, writer.manifest.version
     result.skipped_files, result.warnings = skipped, warnings
@@ -208,14 +232,15 @@ def _groups(units: list[Unit], chunk_rows: int) -> list[list[Unit]]:
     return groups
 
 
-def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None,
-              overlap: bool, pin: bool, control: RunControl) -> None:
+def _run_pool(args, units: list[Unit], workers: int, emit, finished, pool: WorkerPool | None,
+              overlap: bool, pin: bool, control: RunControl, telemetry: dict) -> None:
     """Worker processes and a thread of this process take groups of units, biggest first, from one list.
     This process has already imported everything and built the engine, so it starts at once and one
-    interpreter fewer starts up (about 0.4 s of CPU). `args`: (model, settings, scale, snapshot, url, stage)."""
+    interpreter fewer starts up (about 0.4 s of CPU). `args`: (model, settings, scale, snapshot, url, stage).
+    The workers' events are emitted here, each before the results that follow it."""
     own = pool is None or pool.workers != workers
     if own:
-        pool = WorkerPool(workers, pin)
+        pool = WorkerPool(workers, pin, telemetry)
     settings = args[1]
     todo = deque(_groups(units, settings.chunk_rows))
     lock = threading.Lock()
@@ -230,8 +255,9 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
 
     def work_here() -> None:
         try:
-            while not cancel.is_set() and (u := take()) is not None:
-                here_results.put(run_units(*args, u, here_progress.put, cancel, overlap))
+            with profiling.thread("coordinator"):
+                while not cancel.is_set() and (u := take()) is not None:
+                    here_results.put(run_units(*args, u, here_progress.put, cancel, overlap))
         except BaseException as e:  # noqa: BLE001 - re-raised by the coordinating loop
             here_results.put(e)
         finally:
@@ -249,16 +275,19 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
             control.raise_if_interrupted()
             while len(pending) < pool.processes + 1 and (u := take()) is not None:  # one queued per process
                 pending.add(pool.pool.submit(run_units, *args, u, None, None, overlap))
+            done = set()
             if pending:
                 done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
-                for f in done:
-                    for r in f.result():
-                        finished(r)
+            _drain(pool.progress, emit)  # the done units' events were written before their results
+            for f in done:
+                for r in f.result():
+                    finished(r)
             while True:
                 try:
                     item = here_results.get(timeout=0.05) if not pending and working_here else here_results.get_nowait()
                 except queue.Empty:
                     break
+                _drain(here_progress, emit)
                 if item is None:
                     working_here = False
                 elif isinstance(item, BaseException):
@@ -266,8 +295,8 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
                 else:
                     for r in item:
                         finished(r)
-            _drain(pool.progress, on_progress)
-            _drain(here_progress, on_progress)
+            _drain(pool.progress, emit)
+            _drain(here_progress, emit)
         here.join()  # it has put its last result; joined so it starts no thread once affinity is restored
         pool.idle = True
     except BaseException as e:
@@ -283,25 +312,21 @@ def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool
             pool.close()
 
 
-def _drain(q, on_progress) -> None:
-    while True:
-        try:
-            n = q.get_nowait()
-        except queue.Empty:
-            return
-        if on_progress:
-            on_progress(n)
+def _drain(q, emit) -> None:
+    """Emit the events waiting in a queue (a process's SimpleQueue or a thread's)."""
+    while not q.empty():
+        emit(q.get())
 
 
-def _summarize(plan: Plan, results: list[dict], seconds: float, only: list[str] | None) -> RunResult:
+def _summarize(plan: Plan, results: list[UnitFinished], seconds: float, only: list[str] | None) -> RunResult:
     tables = {t.name: TableStats() for t in plan.model.tables if only is None or t.name in only}
     files = []
     for r in results:
-        s = tables[r["table"]]
-        s.rows += r["rows"]
-        s.seconds += r["seconds"]
-        for f in r["files"]:
+        s = tables[r.table]
+        s.rows += r.rows
+        s.seconds += r.seconds
+        for f in r.files:
             s.bytes[f["format"]] = s.bytes.get(f["format"], 0) + f["bytes"]
             s.files += 1
-            files.append({k: v for k, v in f.items() if k != "staged"} | {"table": r["table"], "date": r["date"], "part": r["part"]})
+            files.append({k: v for k, v in f.items() if k != "staged"} | {"table": r.table, "date": r.date, "part": r.part})
     return RunResult(plan, seconds, tables, files)
