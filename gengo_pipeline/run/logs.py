@@ -17,6 +17,7 @@ import sys
 from .events import Event, RunFinished, RunStarted, UnitFailed, UnitFinished
 
 LOGGER = logging.getLogger("gengo")
+RUN_LOGGER = logging.getLogger("gengo.run")  # the run's events; in text mode only when a --log-level asks
 FORMATS = ("text", "json")
 LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_LEVEL = {"text": "warning", "json": "info"}  # a terminal keeps its progress bar and summary table
@@ -84,6 +85,8 @@ def configure(fmt: str = "text", level: str | None = None, run_id: str | None = 
     LOGGER.addHandler(handler)
     LOGGER.setLevel(level_of(fmt, level))
     LOGGER.propagate = False
+    # text without a level is the CLI as it always was: its header, summary and one error line say it all
+    RUN_LOGGER.setLevel(logging.NOTSET if fmt == "json" or level else logging.CRITICAL + 1)
     if fmt == "json":  # a library's warning is a JSON line too (text mode leaves Python's own format)
         warnings = logging.getLogger("py.warnings")
         warnings.handlers = [handler]
@@ -120,7 +123,7 @@ class RunLog:
     """The run's events as log records: run_started / run_finished (info), unit_committed (info),
     unit_failed (error). A unit's start and staging are logged (debug) by the process that runs it."""
 
-    def __init__(self, logger: logging.Logger = LOGGER) -> None:
+    def __init__(self, logger: logging.Logger = RUN_LOGGER) -> None:
         self.log = logger
         self.run_id: str | None = None
 
@@ -139,7 +142,7 @@ class RunLog:
             self._emit(logging.ERROR, "unit_failed", f"{e.table} {e.date or 'static'} part {e.part} failed: {e.kind}: {e.message}",
                        {**_unit(e), "kind": e.kind, "error": e.message, "worker_pid": e.pid})
         elif isinstance(e, RunFinished):
-            self._emit(logging.INFO if e.status == "ok" else logging.WARNING, "run_finished",
+            self._emit(logging.INFO if e.status == "ok" else logging.ERROR, "run_finished",
                        f"run {e.status}: {e.rows:,} rows, {e.bytes:,} bytes in {e.seconds:.2f} s (dataset version {e.version})",
                        {"status": e.status, "rows": e.rows, "bytes": e.bytes, "seconds": round(e.seconds, 6),
                         "version": e.version, "error": e.error})

@@ -29,7 +29,7 @@ from .settings import GengoSettings, rows_for_width
 
 QUEUE_BATCHES = 2  # batches waiting between the generating and the writing thread
 ReportFn = Callable[[Event], None]  # a unit's events, to the coordinator
-log = logging.getLogger("gengo.worker")
+log = logging.getLogger("gengo.run.unit")
 
 _ENGINES: dict[tuple, Engine] = {}
 _STORAGES: dict[str, Storage] = {}

@@ -1,0 +1,230 @@
+"""Observability of a run: Prometheus (Debian's `prometheus`, a real server scraping a running `gengo gen`),
+a Pushgateway (Debian's `prometheus-pushgateway`), JSON logs of the coordinator and its workers, cProfile
+files per process; in-process: a failing unit's metrics and log line, the stream gauges, Dagster's run id.
+
+One `gengo gen` serves all the module's checks of a CLI run (7 days at scale 8: 388k rows, so two workers).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pstats
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+
+from gengo_pipeline.run.events import EventBus, UnitFailed, UnitFinished
+from gengo_pipeline.run.metrics import RunMetrics
+
+from .conftest import REPO
+
+PROMETHEUS, PUSHGATEWAY = shutil.which("prometheus"), shutil.which("prometheus-pushgateway")
+METRICS = ["gengo_rows_total", "gengo_bytes_total", "gengo_units_total", "gengo_unit_duration_seconds_bucket",
+           "gengo_errors_total", "gengo_queue_depth", "gengo_workers_busy", "gengo_workers", "gengo_run_running",
+           "gengo_stream_events_per_second", "gengo_stream_lag_seconds"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            got = check()
+            if got:
+                return got
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def samples(text: str, name: str) -> list[tuple[dict, float]]:
+    """The samples of one metric in Prometheus' text format: (labels, value)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return [(s.labels, s.value) for fam in text_string_to_metric_families(text) for s in fam.samples if s.name == name]
+
+
+@pytest.fixture(scope="module")
+def observed(tmp_path_factory):
+    """Prometheus and a Pushgateway on 127.0.0.1, then `gengo gen` with every observability option."""
+    assert PROMETHEUS and PUSHGATEWAY, "install Debian's prometheus and prometheus-pushgateway (.ci/run does)"
+    tmp = tmp_path_factory.mktemp("observed")
+    gen_port, prom_port, push_port = free_port(), free_port(), free_port()
+    (tmp / "prometheus.yml").write_text(
+        "global: {scrape_interval: 250ms, scrape_timeout: 200ms}\n"
+        f"scrape_configs: [{{job_name: gengo, static_configs: [{{targets: ['127.0.0.1:{gen_port}']}}]}}]\n")
+    procs = []
+    try:
+        procs.append(subprocess.Popen([PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{push_port}"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen([PROMETHEUS, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
+                                       f"--web.listen-address=127.0.0.1:{prom_port}"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        prom, push = f"http://127.0.0.1:{prom_port}", f"http://127.0.0.1:{push_port}"
+        wait_for(lambda: requests.get(f"{prom}/-/ready", timeout=1).ok, 60, "prometheus")
+        wait_for(lambda: requests.get(f"{push}/-/ready", timeout=1).ok, 60, "the pushgateway")
+        out = tmp / "data"
+        gen = subprocess.Popen(
+            [sys.executable, "-m", "gengo_pipeline.cli.main", "gen", "--model", "ecommerce", "--days", "7", "--scale", "8",
+             "--workers", "2", "--out", str(out), "--no-progress", "--metrics-port", f"127.0.0.1:{gen_port}",
+             "--metrics-linger", "30", "--metrics-push", push, "--log-level", "debug", "--profile", str(tmp / "prof")],
+            env={**os.environ, "GENGO_LOG_FORMAT": "json"}, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(gen)
+
+        def running() -> str | None:  # /metrics while units are being committed
+            text = requests.get(f"http://127.0.0.1:{gen_port}/metrics", timeout=1).text
+            rows = sum(v for _, v in samples(text, "gengo_rows_total"))
+            return text if rows > 0 and any(v == 1 for _, v in samples(text, "gengo_run_running")) else None
+
+        during = wait_for(running, 120, "gengo's /metrics during the run")
+        stdout, stderr = gen.communicate(timeout=180)
+        assert gen.returncode == 0, stderr[-3000:]
+        manifest = json.loads((out / "ecommerce" / "_manifest.json").read_text())
+        series = requests.get(f"{prom}/api/v1/query", params={"query": 'gengo_rows_total{format="parquet"}[10m]'}, timeout=10).json()
+        pushed = requests.get(f"{push}/metrics", timeout=10).text
+        yield {"during": during, "stderr": stderr, "gen_pid": gen.pid, "manifest": manifest, "series": series,
+               "pushed": pushed, "profiles": tmp / "prof"}
+    finally:
+        for p in reversed(procs):
+            stop(p)
+
+
+def manifest_rows(manifest: dict, fmt: str = "parquet") -> int:
+    return sum(f["rows"] for f in manifest["files"] if f["format"] == fmt)
+
+
+def test_prometheus_sees_rows_rise_to_the_manifests_count(observed):
+    assert observed["series"]["status"] == "success"
+    per_scrape: dict[float, float] = {}  # every table's series is scraped at the same instants
+    for s in observed["series"]["data"]["result"]:
+        for t, v in s["values"]:
+            per_scrape[t] = per_scrape.get(t, 0) + float(v)
+    values = [per_scrape[t] for t in sorted(per_scrape)]
+    assert len({v for v in values if v > 0}) >= 3, values  # seen rising over several scrapes
+    assert values == sorted(values)
+    assert values[-1] == manifest_rows(observed["manifest"]) == 388_389
+
+
+def test_metrics_during_the_run_name_everything(observed):
+    text = observed["during"]
+    for name in METRICS:
+        assert f"# TYPE {name.removesuffix('_bucket')} " in text, name
+    assert samples(text, "gengo_workers") == [({"model": "ecommerce"}, 2.0)]  # the workers' counts are in it
+    assert samples(text, "gengo_unit_duration_seconds_count")
+
+
+def test_pushgateway_holds_the_final_counts(observed):
+    run_id = observed["manifest"]["runs"][-1]["run_id"]
+    rows = [(labels, v) for labels, v in samples(observed["pushed"], "gengo_rows_total") if labels.get("run_id") == run_id]
+    assert sum(v for labels, v in rows if labels["format"] == "parquet") == manifest_rows(observed["manifest"])
+    finished = [v for labels, v in samples(observed["pushed"], "gengo_units_total")
+                if labels.get("run_id") == run_id and labels["status"] == "finished"]
+    assert finished == [sum(1 for f in observed["manifest"]["files"])]  # one format: one file per unit
+
+
+def test_every_stderr_line_is_json_with_the_run_id_workers_included(observed):
+    lines = observed["stderr"].splitlines()
+    docs = [json.loads(line) for line in lines]  # every line parses
+    run_id = observed["manifest"]["runs"][-1]["run_id"]
+    assert all(d["run_id"] == run_id and d["level"] and d["event"] for d in docs)
+    workers = {d["pid"] for d in docs if d["role"] == "worker"}
+    assert workers and observed["gen_pid"] not in workers  # a worker process logged, with the coordinator's run id
+    committed = [d for d in docs if d["event"] == "unit_committed"]
+    assert sum(d["rows"] for d in committed) == manifest_rows(observed["manifest"])
+    assert {"table", "date", "part", "rows", "bytes", "seconds", "time"} <= set(committed[0])
+    assert [d["event"] for d in docs][0] == "run_started" and docs[-1]["event"] == "run_finished"
+
+
+def test_profile_per_process(observed):
+    files = sorted(p.name for p in observed["profiles"].iterdir())
+    pid = observed["gen_pid"]
+    assert f"coordinator-{pid}.prof" in files and f"coordinator-{pid}-worker.prof" in files
+    workers = [f for f in files if f.startswith("worker-")]
+    assert len(workers) == 1
+    for name in (f"coordinator-{pid}-worker.prof", workers[0]):
+        stats = pstats.Stats(str(observed["profiles"] / name))
+        assert any(fn == "run_unit" for (_, _, fn) in stats.stats), name  # it profiled generation
+
+
+def test_a_failing_unit_is_counted_and_logged(tmp_path, caplog):
+    from gengo_pipeline.models import resolve
+    from gengo_pipeline.run.executor import execute
+    from gengo_pipeline.run.plan import make_plan
+    from gengo_pipeline.run.settings import load_settings
+
+    table = {"name": "events", "key": "id", "volume": {"kind": "flow", "rate": 2_000},
+             "columns": [{"name": "id", "type": "int64", "gen": {"kind": "key"}},
+                         {"name": "n", "type": "int64", "gen": {"kind": "custom", "fn": "gengo_pipeline_tests.custom_generators:fail_from_row", "row": 5_000}}]}
+    path = tmp_path / "failing.json"
+    path.write_text(json.dumps({"name": "failing", "tables": [table]}))
+    model = resolve(str(path))
+    plan = make_plan(model, load_settings(days=5, out=tmp_path / "o", workers=1))
+    metrics, seen, run_id = RunMetrics(model.name), [], str(uuid.uuid4())
+    with caplog.at_level(logging.INFO, logger="gengo"), pytest.raises(Exception, match="planted failure"):
+        execute(plan, events=EventBus(metrics, seen.append), run_id=run_id)
+    from prometheus_client import generate_latest
+
+    text = generate_latest(metrics.registry).decode()
+    failed = [e for e in seen if isinstance(e, UnitFailed)]
+    assert [(e.table, e.kind) for e in failed] == [("events", "SpecError")]
+    assert samples(text, "gengo_errors_total") == [({"model": "failing", "kind": "SpecError"}, 1.0)]
+    assert ({"model": "failing", "status": "failed"}, 1.0) in samples(text, "gengo_units_total")
+    finished = sum(e.rows for e in seen if isinstance(e, UnitFinished))
+    listed = json.loads((tmp_path / "o" / "failing" / "_manifest.json").read_text())["files"]
+    assert 0 < sum(v for _, v in samples(text, "gengo_rows_total")) == finished == sum(f["rows"] for f in listed) < 5_000
+    logged = [r for r in caplog.records if getattr(r, "event", None) == "unit_failed"]
+    assert len(logged) == 1 and logged[0].fields["kind"] == "SpecError" and logged[0].run_id == run_id
+
+
+def test_stream_gauges_are_an_api():
+    from prometheus_client import generate_latest
+
+    metrics = RunMetrics("ecommerce")
+    metrics.stream_progress("fact_orders_header", events_per_second=1250.5, lag_seconds=3.25)
+    text = generate_latest(metrics.registry).decode()
+    labels = {"model": "ecommerce", "table": "fact_orders_header"}
+    assert samples(text, "gengo_stream_events_per_second") == [(labels, 1250.5)]
+    assert samples(text, "gengo_stream_lag_seconds") == [(labels, 3.25)]
+
+
+def test_dagster_runs_log_with_dagsters_run_id(tmp_path, caplog):
+    import dagster as dg
+
+    from gengo_pipeline.defs.assets import build_assets
+    from gengo_pipeline.defs.resources import GengoResource
+
+    from .test_dagster_assets import ECOM
+
+    cats = next(a for a in build_assets(ECOM) if a.key.path[-1] == "fact_orders_header")
+    with caplog.at_level(logging.INFO, logger="gengo"):
+        res = dg.materialize([cats], partition_key="2024-01-02",
+                             resources={"gengo": GengoResource(out=str(tmp_path), scale=0.05, workers=1)})
+    assert res.success
+    committed = [r for r in caplog.records if getattr(r, "event", None) == "unit_committed"]
+    assert committed and {r.run_id for r in committed} == {res.run_id}
+    meta = res.get_asset_materialization_events()[0].materialization.metadata  # from the same events
+    assert meta["dagster/row_count"].value == sum(r.fields["rows"] for r in committed) > 0
+    assert meta["dagster/size_bytes"].value == sum(r.fields["bytes"] for r in committed)
