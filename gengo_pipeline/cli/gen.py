@@ -49,7 +49,7 @@ def add_telemetry_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-format", choices=logs.FORMATS, dest="log_format",
                    help="stderr logs: text (default) or json, one object per line (GENGO_LOG_FORMAT)")
     p.add_argument("--log-level", choices=logs.LEVELS, dest="log_level",
-                   help="default warning for text, info for json (GENGO_LOG_LEVEL)")
+                   help="json: default info; text: the run's own events too, at this level (GENGO_LOG_LEVEL)")
     p.add_argument("--metrics-port", dest="metrics_port", metavar="[HOST:]PORT",
                    help="serve Prometheus metrics at /metrics while running (GENGO_METRICS_PORT)")
     p.add_argument("--metrics-push", dest="metrics_push", metavar="URL",
@@ -69,10 +69,8 @@ def telemetry(settings, model: str, run_id: str):
     logs.configure(settings.log_format, settings.log_level, run_id)
     metrics = None
     if settings.metrics_port is not None or settings.metrics_push:
-        from ..run.metrics import RunMetrics, parse_address
+        from ..run.metrics import RunMetrics
 
-        if settings.metrics_port is not None:
-            parse_address(settings.metrics_port)
         metrics = RunMetrics(model)
         if settings.metrics_port is not None:
             metrics.serve(settings.metrics_port)

@@ -8,7 +8,6 @@ import signal
 import sys
 
 from ..errors import GengoError, Interrupted, UsageError
-from ..run import logs
 from ..run.control import stop_at_once
 
 
@@ -41,8 +40,16 @@ def _wants_json(argv: list[str]) -> bool:
     return (flag or os.environ.get("GENGO_LOG_FORMAT", "")).strip().lower() == "json"
 
 
+def _error_line(e: GengoError) -> str:
+    from ..run import logs  # not at import: the signal handlers are installed first (see run)
+
+    return logs.error_line(e.one_line())
+
+
 def main(argv: list[str] | None = None) -> int:
     if _wants_json(sys.argv[1:] if argv is None else argv):
+        from ..run import logs
+
         logs.configure("json")
     try:
         parser = build_parser()
@@ -52,11 +59,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return int(args.func(args) or 0)
     except GengoError as e:
-        print(logs.error_line(e.one_line()), file=sys.stderr)
+        print(_error_line(e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:  # a SIGINT that reached Python's default handler (a library replaced ours)
         e = Interrupted(signal.SIGINT)
-        print(logs.error_line(e.one_line()), file=sys.stderr)
+        print(_error_line(e), file=sys.stderr)
         return e.exit_code
 
 
@@ -79,7 +86,7 @@ def run() -> None:
         quiet_blas()  # before anything loads numpy
         code = main()
     except GengoError as e:  # an interrupt before main() took over
-        print(logs.error_line(e.one_line()), file=sys.stderr)
+        print(_error_line(e), file=sys.stderr)
         code = e.exit_code
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:

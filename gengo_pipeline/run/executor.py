@@ -156,7 +156,7 @@ def _execute(plan: Plan, writer: DatasetWriter, workers, events: EventBus, table
     if sum(u.rows for u in units) < SMALL_RUN_ROWS:
         workers = 1  # starting worker processes costs more than generating a few batches here
     started = time.perf_counter()
-    results: list[dict] = []
+    results: list[UnitFinished] = []
 
     def commit(e) -> None:  # the manifest: first subscriber, so every later one sees committed units only
         if isinstance(e, UnitFinished):
