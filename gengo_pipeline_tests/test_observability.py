@@ -113,6 +113,21 @@ def observed(tmp_path_factory):
             stop(p)
 
 
+@pytest.fixture
+def run_records():
+    """Records of the run's event log (`gengo.run`), whatever an in-process CLI run configured before."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    run_log = logging.getLogger("gengo.run")
+    level = run_log.level
+    run_log.setLevel(logging.DEBUG)
+    run_log.addHandler(handler)
+    yield records
+    run_log.removeHandler(handler)
+    run_log.setLevel(level)
+
+
 def manifest_rows(manifest: dict, fmt: str = "parquet") -> int:
     return sum(f["rows"] for f in manifest["files"] if f["format"] == fmt)
 
@@ -170,7 +185,7 @@ def test_profile_per_process(observed):
         assert any(fn == "run_unit" for (_, _, fn) in stats.stats), name  # it profiled generation
 
 
-def test_a_failing_unit_is_counted_and_logged(tmp_path, caplog):
+def test_a_failing_unit_is_counted_and_logged(tmp_path, run_records):
     from gengo_pipeline.models import resolve
     from gengo_pipeline.run.executor import execute
     from gengo_pipeline.run.plan import make_plan
@@ -184,7 +199,7 @@ def test_a_failing_unit_is_counted_and_logged(tmp_path, caplog):
     model = resolve(str(path))
     plan = make_plan(model, load_settings(days=5, out=tmp_path / "o", workers=1))
     metrics, seen, run_id = RunMetrics(model.name), [], str(uuid.uuid4())
-    with caplog.at_level(logging.INFO, logger="gengo"), pytest.raises(Exception, match="planted failure"):
+    with pytest.raises(Exception, match="planted failure"):
         execute(plan, events=EventBus(metrics, seen.append), run_id=run_id)
     from prometheus_client import generate_latest
 
@@ -196,7 +211,7 @@ def test_a_failing_unit_is_counted_and_logged(tmp_path, caplog):
     finished = sum(e.rows for e in seen if isinstance(e, UnitFinished))
     listed = json.loads((tmp_path / "o" / "failing" / "_manifest.json").read_text())["files"]
     assert 0 < sum(v for _, v in samples(text, "gengo_rows_total")) == finished == sum(f["rows"] for f in listed) < 5_000
-    logged = [r for r in caplog.records if getattr(r, "event", None) == "unit_failed"]
+    logged = [r for r in run_records if getattr(r, "event", None) == "unit_failed"]
     assert len(logged) == 1 and logged[0].fields["kind"] == "SpecError" and logged[0].run_id == run_id
 
 
@@ -211,7 +226,7 @@ def test_stream_gauges_are_an_api():
     assert samples(text, "gengo_stream_lag_seconds") == [(labels, 3.25)]
 
 
-def test_dagster_runs_log_with_dagsters_run_id(tmp_path, caplog):
+def test_dagster_runs_log_with_dagsters_run_id(tmp_path, run_records):
     import dagster as dg
 
     from gengo_pipeline.defs.assets import build_assets
@@ -220,11 +235,10 @@ def test_dagster_runs_log_with_dagsters_run_id(tmp_path, caplog):
     from .test_dagster_assets import ECOM
 
     cats = next(a for a in build_assets(ECOM) if a.key.path[-1] == "fact_orders_header")
-    with caplog.at_level(logging.INFO, logger="gengo"):
-        res = dg.materialize([cats], partition_key="2024-01-02",
-                             resources={"gengo": GengoResource(out=str(tmp_path), scale=0.05, workers=1)})
+    res = dg.materialize([cats], partition_key="2024-01-02",
+                         resources={"gengo": GengoResource(out=str(tmp_path), scale=0.05, workers=1)})
     assert res.success
-    committed = [r for r in caplog.records if getattr(r, "event", None) == "unit_committed"]
+    committed = [r for r in run_records if getattr(r, "event", None) == "unit_committed"]
     assert committed and {r.run_id for r in committed} == {res.run_id}
     meta = res.get_asset_materialization_events()[0].materialization.metadata  # from the same events
     assert meta["dagster/row_count"].value == sum(r.fields["rows"] for r in committed) > 0
