@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
-    p.add_argument("-o", "--out", type=Path, help="output root (default ./data); the dataset is <out>/<model>")
+    p.add_argument("-o", "--out", help="output root: a folder (default ./data) or s3://BUCKET/PREFIX; the dataset is <out>/<model>")
+    p.add_argument("--s3-endpoint", dest="s3_endpoint", help="endpoint of an S3-compatible server (default: AWS_ENDPOINT_URL, else AWS)")
     p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
     p.add_argument("--no-pin", dest="pin_workers", action="store_false", default=None,
                    help="let the OS move workers between cores (default: one core each when workers = cores)")
@@ -103,7 +104,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
                                     checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout,
-                                    **{k: getattr(args, k) for k in TELEMETRY})
+                                    s3_endpoint=args.s3_endpoint, **{k: getattr(args, k) for k in TELEMETRY})
     storage = open_storage(join(settings.out, model.name))
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)

@@ -17,13 +17,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import gen, info, status
+    from . import gen, info, status, stream
 
     parser = _Parser(prog="gengo", description="Deterministic synthetic relational datasets.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     gen.register(sub)
     info.register(sub)
     status.register(sub)
+    stream.register(sub)
     for name in ("quality", "privacy"):
         try:
             __import__(f"{__package__}.{name}", fromlist=["register"]).register(sub)

@@ -9,7 +9,9 @@ import datetime as dt
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .expr import ROW_NAMES, Expression
 
 Num = Union[float, str]  # a number or "$param"
 
@@ -131,6 +133,23 @@ class Column(_Spec):
     hidden: bool = False  # computed for other columns, not written
     doc: str = ""
 
+    @field_validator("gen")
+    @classmethod
+    def _typed(cls, gen: dict) -> dict:
+        """Every field of the generator checked at load against its typed config (a derive expression against
+        the safe language); the dict stays as written, so a model prints back as it was given."""
+        from .generators import parse_config  # the generator registry imports this module
+
+        parse_config(gen)
+        return gen
+
+    @property
+    def expression(self) -> Expression | None:
+        """A derive column's checked expression (None for other generators)."""
+        if self.gen.get("kind") == "derive" and isinstance(self.gen.get("expr"), str):
+            return Expression(self.gen["expr"])
+        return None
+
 
 class Distribution(_Spec):
     """A distribution the model claims, checked by the validation suite."""
@@ -185,6 +204,8 @@ class Model(_Spec):
     # the default window when the settings give none: first day and number of days
     origin: dt.date | None = None
     days: int | None = None
+    # the folders of its partitioned tables (day, month or none), in `gengo gen` and as its Dagster partitions
+    partition_by: Literal["day", "month", "none"] = "day"
     # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
     privacy: dict = Field(default_factory=dict)
 
@@ -193,8 +214,35 @@ class Model(_Spec):
         _unique("table", [t.name for t in self.tables], f"model {self.name}")
         return self
 
+    @model_validator(mode="after")
+    def _expression_names(self) -> "Model":
+        """A derive expression reads only its row's columns, the model's parameters and the row names."""
+        for t in self.tables:
+            known = {c.name for c in t.columns} | set(self.params) | set(ROW_NAMES)
+            for c in t.columns:
+                unknown = [n for n in (c.expression.names if c.expression else ()) if n not in known]
+                if unknown:
+                    raise ValueError(f"tables[{t.name!r}].columns[{c.name!r}].gen.expr: unknown name {unknown[0]!r} in "
+                                     f"{c.gen['expr']!r}; use a column of {t.name}, a parameter or one of {', '.join(ROW_NAMES)}")
+        return self
+
     def table(self, name: str) -> Table:
         for t in self.tables:
             if t.name == name:
                 return t
         raise KeyError(name)
+
+
+def model_json_schema() -> dict:
+    """The JSON Schema of a model file (`gengo schema`): the model's fields, with each column's `gen` typed by the
+    generator registry (one config per `kind`), so an editor can check a model file as it is written."""
+    from .generators import config_json_schema
+
+    schema = Model.model_json_schema()
+    gen = config_json_schema()
+    schema["$defs"].update(gen.pop("$defs"))
+    schema["$defs"]["generator"] = gen
+    column = schema["$defs"]["Column"]["properties"]
+    column["gen"] = {"$ref": "#/$defs/generator", "description": "the generator computing the column, by `kind`"}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
