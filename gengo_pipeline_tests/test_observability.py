@@ -1,8 +1,10 @@
 """Observability of a run: Prometheus (Debian's `prometheus`, a real server scraping a running `gengo gen`),
 a Pushgateway (Debian's `prometheus-pushgateway`), JSON logs of the coordinator and its workers, cProfile
-files per process; in-process: a failing unit's metrics and log line, the stream gauges, Dagster's run id.
+files per process; then a rate-limited `gengo stream` scraped by the same Prometheus; in-process: a failing
+unit's metrics and log line, a stream's rate and lag on a clock of the test's, Dagster's run id.
 
-One `gengo gen` serves all the module's checks of a CLI run (7 days at scale 8: enough rows for two workers).
+One `gengo gen` (7 days at scale 8: enough rows for two workers) and one `gengo stream` serve all the
+module's checks of CLI runs.
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ from .conftest import REPO
 PROMETHEUS, PUSHGATEWAY = shutil.which("prometheus"), shutil.which("prometheus-pushgateway")
 METRICS = ["gengo_rows_total", "gengo_bytes_total", "gengo_units_total", "gengo_unit_duration_seconds_bucket",
            "gengo_errors_total", "gengo_queue_depth", "gengo_workers_busy", "gengo_workers", "gengo_run_running",
-           "gengo_stream_events_per_second", "gengo_stream_lag_seconds"]
+           "gengo_stream_events_total", "gengo_stream_events_per_second", "gengo_stream_lag_seconds"]
+STREAM_EVENTS, STREAM_RATE = 12_000, 4_000  # a 3 s stream
 
 
 def free_port() -> int:
@@ -73,10 +76,11 @@ def observed(tmp_path_factory):
     """Prometheus and a Pushgateway on 127.0.0.1, then `gengo gen` with every observability option."""
     assert PROMETHEUS and PUSHGATEWAY, "install Debian's prometheus and prometheus-pushgateway (.ci/run does)"
     tmp = tmp_path_factory.mktemp("observed")
-    gen_port, prom_port, push_port = free_port(), free_port(), free_port()
+    gen_port, stream_port, prom_port, push_port = free_port(), free_port(), free_port(), free_port()
     (tmp / "prometheus.yml").write_text(
         "global: {scrape_interval: 250ms, scrape_timeout: 200ms}\n"
-        f"scrape_configs: [{{job_name: gengo, static_configs: [{{targets: ['127.0.0.1:{gen_port}']}}]}}]\n")
+        f"scrape_configs: [{{job_name: gengo, static_configs: [{{targets: ['127.0.0.1:{gen_port}']}}]}},\n"
+        f"                 {{job_name: stream, static_configs: [{{targets: ['127.0.0.1:{stream_port}']}}]}}]\n")
     procs = []
     try:
         procs.append(subprocess.Popen([PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{push_port}"],
@@ -105,9 +109,28 @@ def observed(tmp_path_factory):
         assert gen.returncode == 0, stderr[-3000:]
         manifest = json.loads((out / "ecommerce" / "_manifest.json").read_text())
         series = requests.get(f"{prom}/api/v1/query", params={"query": 'gengo_rows_total{format="parquet"}[10m]'}, timeout=10).json()
+        # a stream at a fixed rate, to stdout (a file here), with the same options
+        with open(tmp / "events.jsonl", "w") as events_out:
+            stream = subprocess.Popen(
+                [sys.executable, "-m", "gengo_pipeline.cli.main", "stream", "--model", "ecommerce", "--rate", str(STREAM_RATE),
+                 "--max-events", str(STREAM_EVENTS), "--metrics-port", f"127.0.0.1:{stream_port}", "--metrics-linger", "30",
+                 "--metrics-push", push, "--log-format", "json"],
+                cwd=REPO, stdout=events_out, stderr=subprocess.PIPE, text=True)
+            procs.append(stream)
+
+            def streaming() -> str | None:
+                text = requests.get(f"http://127.0.0.1:{stream_port}/metrics", timeout=1).text
+                rates = [v for _, v in samples(text, "gengo_stream_events_per_second")]
+                return text if rates and max(rates) > 0 and any(v == 1 for _, v in samples(text, "gengo_run_running")) else None
+
+            stream_during = wait_for(streaming, 120, "the stream's /metrics while it streams")
+            _, stream_stderr = stream.communicate(timeout=180)
+        assert stream.returncode == 0, stream_stderr[-3000:]
+        stream_series = requests.get(f"{prom}/api/v1/query", params={"query": "gengo_stream_events_total[10m]"}, timeout=10).json()
         pushed = requests.get(f"{push}/metrics", timeout=10).text
         yield {"during": during, "stderr": stderr, "gen_pid": gen.pid, "manifest": manifest, "series": series,
-               "pushed": pushed, "profiles": tmp / "prof"}
+               "pushed": pushed, "profiles": tmp / "prof", "stream_during": stream_during, "stream_stderr": stream_stderr,
+               "stream_series": stream_series, "events": (tmp / "events.jsonl").read_text().splitlines()}
     finally:
         for p in reversed(procs):
             stop(p)
@@ -133,12 +156,7 @@ def manifest_rows(manifest: dict, fmt: str = "parquet") -> int:
 
 
 def test_prometheus_sees_rows_rise_to_the_manifests_count(observed):
-    assert observed["series"]["status"] == "success"
-    per_scrape: dict[float, float] = {}  # every table's series is scraped at the same instants
-    for s in observed["series"]["data"]["result"]:
-        for t, v in s["values"]:
-            per_scrape[t] = per_scrape.get(t, 0) + float(v)
-    values = [per_scrape[t] for t in sorted(per_scrape)]
+    values = per_scrape(observed["series"])
     assert len({v for v in values if v > 0}) >= 3, values  # seen rising over several scrapes
     assert values == sorted(values)
     assert values[-1] == manifest_rows(observed["manifest"]) >= SMALL_RUN_ROWS  # a run with worker processes
@@ -215,15 +233,83 @@ def test_a_failing_unit_is_counted_and_logged(tmp_path, run_records):
     assert len(logged) == 1 and logged[0].fields["kind"] == "SpecError" and logged[0].run_id == run_id
 
 
-def test_stream_gauges_are_an_api():
+def per_scrape(series: dict) -> list[float]:
+    """A range query's values summed over its series at each scrape instant (a target's series share them)."""
+    assert series["status"] == "success"
+    total: dict[float, float] = {}
+    for s in series["data"]["result"]:
+        for t, v in s["values"]:
+            total[t] = total.get(t, 0) + float(v)
+    return [total[t] for t in sorted(total)]
+
+
+def test_prometheus_sees_stream_events_rise_to_the_streams_count(observed):
+    values = per_scrape(observed["stream_series"])
+    assert len({v for v in values if v > 0}) >= 3, values  # rising over several scrapes
+    assert values == sorted(values)
+    assert values[-1] == len(observed["events"]) == STREAM_EVENTS
+
+
+def test_stream_metrics_during_the_stream(observed):
+    text = observed["stream_during"]
+    for name in METRICS:
+        assert f"# TYPE {name.removesuffix('_bucket')} " in text, name
+    rates = {labels["table"]: v for labels, v in samples(text, "gengo_stream_events_per_second")}
+    assert 0 < sum(rates.values()) and set(rates) == {labels["table"] for labels, _ in samples(text, "gengo_stream_events_total")}
+    lags = {labels["table"]: v for labels, v in samples(text, "gengo_stream_lag_seconds")}
+    # an unthrottled-by-time stream from the origin (2024-01-01): its events are that old
+    origin_age = time.time() - 1704067200
+    assert lags and all(0 < v <= origin_age for v in lags.values()), lags
+
+
+def test_stream_logs_json_and_pushes_its_counts(observed):
+    docs = [json.loads(line) for line in observed["stream_stderr"].splitlines()]  # every line parses
+    run_id = docs[0]["run_id"]
+    assert run_id and all(d["run_id"] == run_id and d["level"] and d["event"] for d in docs)
+    assert [d["event"] for d in docs] == ["stream_started", "stream_finished"]
+    assert docs[-1]["events"] == STREAM_EVENTS and docs[-1]["status"] == "ok" and docs[-1]["offset"].startswith("ecommerce:")
+    per_table: dict[str, int] = {}
+    for line in observed["events"]:
+        table = json.loads(line)["table"]
+        per_table[table] = per_table.get(table, 0) + 1
+    pushed = {labels["table"]: v for labels, v in samples(observed["pushed"], "gengo_stream_events_total")
+              if labels.get("run_id") == run_id and v > 0}
+    assert pushed == per_table  # per table, what the sink took
+
+
+def test_stream_rate_and_lag_on_a_clock():
     from prometheus_client import generate_latest
 
+    from gengo_pipeline.run.metrics import RATE_WINDOW
+    from gengo_pipeline.stream.runner import Progress
+
+    now, event_now = [100.0], [1_700_000_010.0]
     metrics = RunMetrics("ecommerce")
-    metrics.stream_progress("fact_orders_header", events_per_second=1250.5, lag_seconds=3.25)
+    meter = metrics.stream("r1", ["a", "b"], lambda: event_now[0], clock=lambda: now[0])
+
+    def write(at: float, *tables) -> None:
+        now[0] = at
+        meter(Progress(0, 0, None, tables))
+
+    write(100.5, ("a", 100, 1_700_000_000_000_000))
+    write(101.0, ("a", 100, 1_700_000_004_000_000), ("b", 7, 1_700_000_002_000_000))
+    now[0] = 101.0
     text = generate_latest(metrics.registry).decode()
-    labels = {"model": "ecommerce", "table": "fact_orders_header"}
-    assert samples(text, "gengo_stream_events_per_second") == [(labels, 1250.5)]
-    assert samples(text, "gengo_stream_lag_seconds") == [(labels, 3.25)]
+    rate = {l["table"]: v for l, v in samples(text, "gengo_stream_events_per_second")}
+    lag = {l["table"]: v for l, v in samples(text, "gengo_stream_lag_seconds")}
+    assert rate == {"a": 200 / 1.0, "b": 7 / 1.0}  # since the stream started at 100.0
+    assert lag == {"a": 6.0, "b": 8.0}
+    now[0], event_now[0] = 101.0 + RATE_WINDOW + 1, 1_700_000_020.0  # the sink stalls: rate falls, lag grows
+    text = generate_latest(metrics.registry).decode()
+    rate = {l["table"]: v for l, v in samples(text, "gengo_stream_events_per_second")}
+    lag = {l["table"]: v for l, v in samples(text, "gengo_stream_lag_seconds")}
+    assert rate == {"a": 0.0, "b": 0.0} and lag == {"a": 16.0, "b": 18.0}
+    assert {l["table"]: v for l, v in samples(text, "gengo_stream_events_total")} == {"a": 200, "b": 7}
+    assert samples(text, "gengo_run_running") == [({"model": "ecommerce", "run_id": "r1"}, 1.0)]
+    metrics.stream_ended(meter, "OutputError")
+    text = generate_latest(metrics.registry).decode()
+    assert samples(text, "gengo_run_running") == [({"model": "ecommerce", "run_id": "r1"}, 0.0)]
+    assert samples(text, "gengo_errors_total") == [({"model": "ecommerce", "kind": "OutputError"}, 1.0)]
 
 
 def test_dagster_runs_log_with_dagsters_run_id(tmp_path, run_records):
