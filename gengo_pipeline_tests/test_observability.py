@@ -91,6 +91,12 @@ def observed(tmp_path_factory):
         prom, push = f"http://127.0.0.1:{prom_port}", f"http://127.0.0.1:{push_port}"
         wait_for(lambda: requests.get(f"{prom}/-/ready", timeout=1).ok, 60, "prometheus")
         wait_for(lambda: requests.get(f"{push}/-/ready", timeout=1).ok, 60, "the pushgateway")
+
+        def scraping() -> bool:  # Prometheus hands new targets to its scrapers every 5 s: wait for both
+            active = requests.get(f"{prom}/api/v1/targets", timeout=1).json()["data"]["activeTargets"]
+            return {t["labels"]["job"] for t in active if t.get("lastScrape", "").startswith("20")} == {"gengo", "stream"}
+
+        wait_for(scraping, 60, "prometheus to scrape its targets (down until gengo starts)")
         out = tmp / "data"
         gen = subprocess.Popen(
             [sys.executable, "-m", "gengo_pipeline.cli.main", "gen", "--model", "ecommerce", "--days", "7", "--scale", "8",

@@ -22,7 +22,7 @@ from ..errors import Interrupted
 from ..store.dataset import CommittedFile, DatasetWriter
 from ..store.layout import part_key
 from ..store.storage import Staged, join, open_storage
-from . import logs, profiling
+from . import logs
 from .affinity import pin_process, restore
 from .control import RunControl
 from .events import EventBus, RunFinished, RunStarted, UnitFinished
@@ -192,8 +192,7 @@ def _execute(plan: Plan, writer: DatasetWriter, workers, events: EventBus, table
                     control.raise_if_interrupted()
                     raise
         else:
-            telemetry = {"log": logs.worker_config(writer.run_id), "profile": profiling.directory()}
-            _run_pool(args, units, workers, events.emit, finished, pool, overlap, settings.pin_workers, control, telemetry)
+            _run_pool(args, units, workers, events.emit, finished, pool, overlap, settings.pin_workers, control)
         status = "ok"
     except Interrupted:
         status = "interrupted"
@@ -233,15 +232,14 @@ def _groups(units: list[Unit], chunk_rows: int) -> list[list[Unit]]:
     return groups
 
 
-def _run_pool(args, units: list[Unit], workers: int, emit, finished, pool: WorkerPool | None,
-              overlap: bool, pin: bool, control: RunControl, telemetry: dict) -> None:
+def _run_pool(args, units: list[Unit], workers: int, on_progress, finished, pool: WorkerPool | None,
+              overlap: bool, pin: bool, control: RunControl) -> None:
     """Worker processes and a thread of this process take groups of units, biggest first, from one list.
     This process has already imported everything and built the engine, so it starts at once and one
-    interpreter fewer starts up (about 0.4 s of CPU). `args`: (model, settings, scale, snapshot, url, stage).
-    The workers' events are emitted here, each before the results that follow it."""
+    interpreter fewer starts up (about 0.4 s of CPU). `args`: (model, settings, scale, snapshot, url, stage)."""
     own = pool is None or pool.workers != workers
     if own:
-        pool = WorkerPool(workers, pin, telemetry)
+        pool = WorkerPool(workers, pin)
     settings = args[1]
     todo = deque(_groups(units, settings.chunk_rows))
     lock = threading.Lock()
@@ -256,9 +254,8 @@ def _run_pool(args, units: list[Unit], workers: int, emit, finished, pool: Worke
 
     def work_here() -> None:
         try:
-            with profiling.thread("coordinator"):
-                while not cancel.is_set() and (u := take()) is not None:
-                    here_results.put(run_units(*args, u, here_progress.put, cancel, overlap))
+            while not cancel.is_set() and (u := take()) is not None:
+                here_results.put(run_units(*args, u, here_progress.put, cancel, overlap))
         except BaseException as e:  # noqa: BLE001 - re-raised by the coordinating loop
             here_results.put(e)
         finally:
@@ -276,19 +273,16 @@ def _run_pool(args, units: list[Unit], workers: int, emit, finished, pool: Worke
             control.raise_if_interrupted()
             while len(pending) < pool.processes + 1 and (u := take()) is not None:  # one queued per process
                 pending.add(pool.pool.submit(run_units, *args, u, None, None, overlap))
-            done = set()
             if pending:
                 done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
-            _drain(pool.progress, emit)  # the done units' events were written before their results
-            for f in done:
-                for r in f.result():
-                    finished(r)
+                for f in done:
+                    for r in f.result():
+                        finished(r)
             while True:
                 try:
                     item = here_results.get(timeout=0.05) if not pending and working_here else here_results.get_nowait()
                 except queue.Empty:
                     break
-                _drain(here_progress, emit)
                 if item is None:
                     working_here = False
                 elif isinstance(item, BaseException):
@@ -296,8 +290,8 @@ def _run_pool(args, units: list[Unit], workers: int, emit, finished, pool: Worke
                 else:
                     for r in item:
                         finished(r)
-            _drain(pool.progress, emit)
-            _drain(here_progress, emit)
+            _drain(pool.progress, on_progress)
+            _drain(here_progress, on_progress)
         here.join()  # it has put its last result; joined so it starts no thread once affinity is restored
         pool.idle = True
     except BaseException as e:
@@ -313,10 +307,14 @@ def _run_pool(args, units: list[Unit], workers: int, emit, finished, pool: Worke
             pool.close()
 
 
-def _drain(q, emit) -> None:
-    """Emit the events waiting in a queue (a process's SimpleQueue or a thread's)."""
-    while not q.empty():
-        emit(q.get())
+def _drain(q, on_progress) -> None:
+    while True:
+        try:
+            n = q.get_nowait()
+        except queue.Empty:
+            return
+        if on_progress:
+            on_progress(n)
 
 
 def _summarize(plan: Plan, results: list[UnitFinished], seconds: float, only: list[str] | None) -> RunResult:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import cProfile
 import os
+import threading
 from pathlib import Path
 
 _active: tuple[cProfile.Profile, Path] | None = None
+_thread = threading.local()  # a non-main thread's own profile (see group)
 
 
 def start(directory: str | Path | None, role: str) -> None:
@@ -48,15 +50,29 @@ def directory() -> Path | None:
 
 
 @contextlib.contextmanager
-def thread(role: str):
-    """Profile the calling thread (not the main one) into the directory of this process's profile."""
-    where = directory()
-    if where is None:
+def group():
+    """Around a group of units. In a process's main thread (a worker process: killed, not exited, at the
+    end of a run), write the profile so far after it. In another thread of a profiled process (the
+    coordinator's own worker), profile that thread, over all its groups, into `<role>-<pid>-worker.prof`."""
+    if threading.current_thread() is threading.main_thread():
+        try:
+            yield
+        finally:
+            checkpoint()
+        return
+    if _active is None:
         yield
         return
-    profile = cProfile.Profile()
-    profile.enable()
+    path = _active[1].with_name(f"{_active[1].stem}-worker.prof")
+    profile = getattr(_thread, "profile", None)
+    if profile is None:
+        profile = _thread.profile = cProfile.Profile()
+    try:
+        profile.enable()
+    except ValueError:  # Python 3.12+: one profiler per process (sys.monitoring); the main thread's has it
+        yield
+        return
     try:
         yield
     finally:
-        profile.dump_stats(where / f"{role}-{os.getpid()}-worker.prof")
+        profile.dump_stats(path)  # stops it; enable() goes on accumulating

@@ -29,6 +29,7 @@ from .settings import GengoSettings, rows_for_width
 
 QUEUE_BATCHES = 2  # batches waiting between the generating and the writing thread
 ReportFn = Callable[[Event], None]  # a unit's events, to the coordinator
+ProgressFn = ReportFn  # its name before the events: what a runner passes on from the units to the coordinator
 log = logging.getLogger("gengo.run.unit")
 
 _ENGINES: dict[tuple, Engine] = {}
@@ -211,7 +212,5 @@ def run_units(model: Model, settings: GengoSettings, scale: float, snapshot: dt.
               units: list[Unit], report: ReportFn | None = None, cancel: threading.Event | None = None,
               overlap_writes: bool = False) -> list[dict]:
     """run_unit for each of a group of units, in order."""
-    try:
+    with profiling.group():
         return [run_unit(model, settings, scale, snapshot, url, stage, u, report, cancel, overlap_writes) for u in units]
-    finally:
-        profiling.checkpoint()  # a worker process is killed, not exited, at the end of a run
