@@ -347,3 +347,16 @@ def test_a_bad_metrics_port_is_one_line_and_writes_nothing(tmp_path):
     error = json.loads(lines[0])
     assert error["level"] == "error" and "bad metrics port '99999'" in error["message"] and error["run_id"]
     assert not (tmp_path / "o").exists()
+
+
+def test_a_failing_stream_logs_json_lines_only_and_no_password():
+    from .conftest import gengo
+
+    closed = free_port()  # nothing listens there
+    proc = gengo("stream", "--model", "ecommerce", "--max-events", "10", "--retry-seconds", "0.5", "--log-format", "json",
+                 "--sink", f"postgres:postgresql://gengo:s3cret-pw@127.0.0.1:{closed}/db", check=False)
+    docs = [json.loads(line) for line in proc.stderr.splitlines()]  # every line parses
+    assert proc.returncode == 1 and [d["event"] for d in docs] == ["stream_started", "error"], proc.stderr
+    assert docs[0]["run_id"] == docs[1]["run_id"] and docs[1]["level"] == "error" and "PostgreSQL" in docs[1]["message"]
+    assert docs[0]["sink"] == f"postgres:postgresql://gengo:***@127.0.0.1:{closed}/db" and "s3cret-pw" not in proc.stderr
+    assert proc.stdout == ""
