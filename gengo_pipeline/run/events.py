@@ -1,7 +1,8 @@
 """The run's event stream: what happens in a run, as typed events, published to whoever subscribed.
 
 The executor emits them (a worker's own events travel to the coordinator with its progress and are
-emitted there, in order: a unit's start before its finish), and every consumer reads the same stream:
+emitted there, all of them by the time the run ends; a unit's start may come after its finish, so
+consumers match them by unit), and every consumer reads the same stream:
 the manifest commits, the run's result and Dagster's metadata, the progress bar, the logs, the metrics.
 Events are plain, picklable records, so a runner can carry them across processes or machines.
 """
