@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from gengo_pipeline.run.events import EventBus, UnitFailed, UnitFinished
-from gengo_pipeline.run.executor import SMALL_RUN_ROWS
+from gengo_pipeline.run.local import SMALL_RUN_ROWS
 from gengo_pipeline.run.metrics import RunMetrics
 
 from .conftest import REPO
