@@ -1,12 +1,13 @@
 """S3 and S3-compatible object stores (AWS, SeaweedFS, MinIO, ...) behind the storage seam: `s3://bucket/prefix`.
 
 Writes go through boto3, because the seam needs what only the low-level API gives: a multipart upload whose
-id outlives the process. `create` starts a multipart upload on the final key and leaves a marker object
-under the run's staging prefix naming it; parts of PART_BYTES are uploaded from a background thread while
-the next part fills (so an upload holds at most two parts in memory, whatever the file's size); `finish`
-uploads the last part and returns the part list as the staged token; `publish` completes the upload, the
-one atomic step that makes the object visible under its key. An upload never completed is never visible:
-a killed run leaves only invisible parts and its marker, which recovery aborts (`remove_prefix`).
+id outlives the process. `create` leaves a marker object under the run's staging prefix naming the key, then
+starts a multipart upload on the final key; parts of PART_BYTES (GENGO_S3_PART_MB) are uploaded from a
+background thread while the next part fills (so an upload holds at most two parts in memory, whatever the
+file's size); `finish` uploads the last part and returns the part list as the staged token; `publish`
+completes the upload, the one atomic step that makes the object visible under its key. An upload never
+completed is never visible: a killed run leaves only invisible parts and its markers, and recovery aborts
+every open upload on the keys the markers name (`remove_prefix`, under the lock, after the journal's replay).
 
 Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE and
 ~/.aws, instance roles); the endpoint from the `s3_endpoint` setting (GENGO_S3_ENDPOINT), else
@@ -30,12 +31,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from ..errors import OutputError
+from ..errors import ConfigError, OutputError
 from .storage import Entry, Lock, LockHeld, Staged, Storage, Upload, check_key
 
 PART_BYTES = 8 << 20  # S3's minimum part is 5 MiB; parts double every 1,000 (10,000 parts at most)
+PART_ENV = "GENGO_S3_PART_MB"  # another first part size, in MiB (5 or more)
 LEASE_S = float(os.environ.get("GENGO_S3_LEASE_S", "30"))
 ENDPOINT_ENV = "GENGO_S3_ENDPOINT"
+_INIT = threading.RLock()
 CREDENTIALS_FIX = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials of this server"
 
 
@@ -64,6 +67,7 @@ class S3Storage(Storage):
         self.bucket, self.prefix = parse_url(url)
         self.url = f"s3://{self.bucket}" + (f"/{self.prefix}" if self.prefix else "")
         self.endpoint = endpoint or os.environ.get(ENDPOINT_ENV) or None
+        part_bytes()  # a bad GENGO_S3_PART_MB fails here, before anything is written
         self._client = None
         self._pid = 0
         self._uploader: ThreadPoolExecutor | None = None
@@ -73,6 +77,12 @@ class S3Storage(Storage):
 
     @property
     def client(self):
+        if self._pid != os.getpid():
+            with _INIT:
+                return self._connect()
+        return self._client
+
+    def _connect(self):
         if self._pid != os.getpid():  # a forked worker must not share its parent's connections
             import boto3
             from botocore.config import Config
@@ -110,7 +120,7 @@ class S3Storage(Storage):
             code = _code(e)
             if code in ("NoSuchBucket",) or (code in ("404", "NotFound") and not key):
                 raise OutputError(f"the bucket {self.bucket!r} does not exist at {self.where}",
-                                  f"create it (aws s3 mb s3://{self.bucket}) or write to another --out") from None
+                                  f"create it (aws s3 mb s3://{self.bucket}) or name another bucket") from None
             if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed"):
                 raise OutputError(f"S3 refused the credentials to {doing} {what} ({code})", CREDENTIALS_FIX) from None
             if code in ("AccessDenied", "403", "Forbidden"):
@@ -131,11 +141,12 @@ class S3Storage(Storage):
     def create(self, key: str, stage: str, checksum: str = "xxh3_128") -> Upload:
         full = self._key(key)
         marker = f"{stage}/{key.replace('/', '+')}.upload"
-        with self._errors("write", key):
+        with self._errors("write", key):  # the marker first: a process killed right after creating the upload
+            self.put(marker, json.dumps({"key": key}).encode())  # leaves it findable (remove_prefix)
             upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=full)["UploadId"]
-            self.put(marker, json.dumps({"key": key, "upload": upload_id}).encode())
-        if self._uploader is None:
-            self._uploader = ThreadPoolExecutor(4, thread_name_prefix="gengo-s3-upload")
+        with _INIT:  # uploads may be created from several threads (DuckDB's COPY)
+            if self._uploader is None:
+                self._uploader = ThreadPoolExecutor(4, thread_name_prefix="gengo-s3-upload")
         sink = _MultipartSink(self, full, upload_id)
         token = {"upload": upload_id, "marker": marker}
 
@@ -173,6 +184,14 @@ class S3Storage(Storage):
                 return False
             with self._errors("read", staged.key):
                 raise
+
+    def _abort_all(self, full: str) -> None:
+        """Abort every open multipart upload on the key `full`."""
+        with self._errors("list uploads of", self._rel(full)):
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=full)
+            ids = [u["UploadId"] for page in pages for u in page.get("Uploads", []) if u["Key"] == full]
+        for upload_id in ids:
+            self._abort(full, upload_id)
 
     def _abort(self, full: str, upload_id: str) -> None:
         try:
@@ -222,6 +241,25 @@ class S3Storage(Storage):
                 raise
         return Entry(key, head["ContentLength"])
 
+    def list_any(self, prefix: str) -> list[Entry]:
+        """Objects whose key (from the bucket's root, not checked as gengo's own names) starts with `prefix`."""
+        out = []
+        with self._errors("list", prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                out.extend(Entry(o["Key"], o["Size"]) for o in page.get("Contents", []))
+        return sorted(out, key=lambda e: e.key)
+
+    def stat_any(self, key: str) -> Entry | None:
+        """The object at `key` (from the bucket's root, any name), or None."""
+        with self._errors("read", key):
+            try:
+                head = self.client.head_object(Bucket=self.bucket, Key=key)
+            except Exception as e:
+                if _code(e) in ("NoSuchKey", "404", "NotFound"):
+                    return None
+                raise
+        return Entry(key, head["ContentLength"])
+
     def list(self, prefix: str = "", recursive: bool = True) -> Iterator[Entry]:
         base = (self._key(prefix) + "/") if prefix else (self.prefix + "/" if self.prefix else "")
         args = {"Bucket": self.bucket, "Prefix": base, **({} if recursive else {"Delimiter": "/"})}
@@ -237,13 +275,15 @@ class S3Storage(Storage):
         self._appended.pop(key, None)
 
     def remove_prefix(self, prefix: str) -> None:
-        """Abort the uploads the staging markers name, then remove every object below `prefix`."""
+        """Abort the open uploads on the keys the staging markers name, then remove every object below `prefix`.
+        Only the lock's holder calls this, after replaying the journal (what was committed is completed by
+        then): any upload still open on such a key is a dead or failed writer's."""
         entries = list(self.list(prefix))
         for e in entries:
             if e.key.endswith(".upload"):
                 marker = json.loads(self.read(e.key) or b"{}")
-                if "upload" in marker:
-                    self._abort(self._key(marker["key"]), marker["upload"])
+                if "key" in marker:
+                    self._abort_all(self._key(marker["key"]))
         with self._errors("remove", prefix):
             for i in range(0, len(entries), 1000):
                 self.client.delete_objects(Bucket=self.bucket, Delete={
@@ -355,6 +395,19 @@ def _lease_over(holder: dict) -> bool:
     return False
 
 
+def part_bytes() -> int:
+    text = os.environ.get(PART_ENV)
+    if not text:
+        return PART_BYTES
+    try:
+        mib = int(text)
+    except ValueError:
+        mib = 0
+    if mib < 5:
+        raise ConfigError(f"{PART_ENV}={text!r} is not a part size S3 accepts", f"set {PART_ENV} to a whole number of MiB, 5 or more, or unset it")
+    return mib << 20
+
+
 class _MultipartSink:
     """Buffers writes into parts; each full part is uploaded in the background while the next one fills."""
 
@@ -363,7 +416,7 @@ class _MultipartSink:
         self.buffer = bytearray()
         self.parts: list[tuple[int, str]] = []
         self.pending: Future | None = None
-        self.part_bytes = PART_BYTES
+        self.part_bytes = part_bytes()
         self.closed = False
 
     def write(self, data) -> int:
@@ -449,16 +502,100 @@ def arrow_filesystem(storage: S3Storage):
     return _ARROW[key]
 
 
-def fsspec_filesystem(storage: S3Storage):
-    """The arrow filesystem as an fsspec one for the protocol s3 (what DuckDB's register_filesystem takes)."""
+def split_url(url: str) -> tuple[str, str]:
+    """'s3://bucket/any/key' -> ('bucket', 'any/key'), for reading objects gengo did not name (convert's input)."""
+    bucket, _, key = url.split("://", 1)[1].partition("/")
+    if not bucket:
+        raise OutputError(f"{url} names no bucket", "write it as s3://BUCKET/KEY")
+    return bucket, key.strip("/")
+
+
+class StagedWrites:
+    """The files a library (DuckDB's COPY) writes below one S3 root, each a staged multipart upload (markers under
+    `stage`), made visible together by `publish` once the whole write succeeded, or all aborted by `discard`."""
+
+    def __init__(self, storage: S3Storage, stage: str) -> None:
+        self.storage, self.stage = storage, stage
+        self.uploads: list[Upload] = []
+        self.staged: list[Staged] = []
+        self.guard = threading.Lock()
+
+    def open(self, key: str) -> "_StagedFile":
+        upload = self.storage.create(key, self.stage, checksum="none")
+        with self.guard:
+            self.uploads.append(upload)
+        return _StagedFile(self, upload)
+
+    def publish(self) -> list[Staged]:
+        for staged in self.staged:
+            self.storage.publish(staged)
+        self.storage.remove_prefix(self.stage)
+        return self.staged
+
+    def discard(self) -> None:
+        for upload in self.uploads:
+            if not upload.closed:
+                upload.abort()
+        for staged in self.staged:
+            self.storage.discard(staged)
+        self.storage.remove_prefix(self.stage)
+
+
+class _StagedFile(io.RawIOBase):
+    """A write handle for one staged upload: closing it finishes the upload (still invisible)."""
+
+    def __init__(self, writes: StagedWrites, upload: Upload) -> None:
+        super().__init__()
+        self.writes, self.upload = writes, upload
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.upload.write(data)
+
+    def close(self) -> None:
+        if not self.closed and not self.upload.closed:  # (an upload aborted by discard stays aborted)
+            staged = self.upload.finish()
+            with self.writes.guard:
+                self.writes.staged.append(staged)
+            io.RawIOBase.close(self)
+
+
+def fsspec_filesystem(storage: S3Storage, writes: StagedWrites | None = None):
+    """The arrow filesystem as an fsspec one for the protocol s3 (what DuckDB's register_filesystem takes).
+    Reads any object through pyarrow; writes only below `writes`' root, as staged uploads (S3 has no folders:
+    making one is a no-op, listing a missing one is empty)."""
     from fsspec.implementations.arrow import ArrowFSWrapper
 
     class S3Files(ArrowFSWrapper):
         protocol = "s3"
+        cachable = False
 
         @classmethod
         def _strip_protocol(cls, path):
             path = str(path)
             return path.split("://", 1)[1] if "://" in path else path
+
+        def _open(self, path, mode="rb", **kwargs):
+            if "r" in mode:
+                return super()._open(path, mode, **kwargs)
+            bucket, _, key = self._strip_protocol(path).partition("/")
+            root = writes.storage.prefix if writes is not None else ""
+            if writes is None or bucket != writes.storage.bucket or (root and not key.startswith(root + "/")):
+                raise PermissionError(f"s3://{bucket}/{key} is outside the output")
+            return writes.open(key[len(root) + 1:] if root else key)
+
+        def mkdir(self, path, create_parents=True, **kwargs):
+            pass
+
+        def makedirs(self, path, exist_ok=False):
+            pass
+
+        def ls(self, path, detail=False, **kwargs):
+            try:
+                return super().ls(path, detail=detail, **kwargs)
+            except FileNotFoundError:
+                return []
 
     return S3Files(arrow_filesystem(storage))
