@@ -175,6 +175,56 @@ def test_lock_is_a_lease_taken_by_conditional_put(s3_server, monkeypatch):
     assert json.loads(storage.read("_gengo/lock"))["run_id"] == "alive"
 
 
+def test_lock_without_conditional_puts_is_a_settled_lease(s3_server, monkeypatch):
+    """A server that ignores If-None-Match / If-Match (here: SeaweedFS sent puts without them, as such a server
+    would treat them): the probe finds it out, and of two writers locking at the same moment exactly one wins."""
+    import threading
+
+    monkeypatch.setattr(s3mod, "SETTLE_S", 0.5)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(k, s3_server.env[k])
+    bucket = s3_server.bucket("nolock")
+
+    def without_conditions() -> s3mod.S3Storage:
+        st = s3mod.S3Storage(f"s3://{bucket}/d", endpoint=s3_server.endpoint)
+        st.client.meta.events.register("before-parameter-build.s3.PutObject",
+                                       lambda params, **kw: [params.pop(k, None) for k in ("IfNoneMatch", "IfMatch")])
+        return st
+
+    plain = s3mod.S3Storage(f"s3://{bucket}/d", endpoint=s3_server.endpoint)
+    assert plain._conditional_writes(plain._key("_gengo/lock")) is True
+    a, b = without_conditions(), without_conditions()
+    assert a._conditional_writes(a._key("_gengo/lock")) is False
+    assert [e.key for e in plain.list()] == []  # the probes are removed
+    results: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def take(name: str, st: s3mod.S3Storage) -> None:
+        start.wait()
+        try:
+            results[name] = st.lock("_gengo/lock", {"pid": 1, "host": name, "run_id": name})
+        except LockHeld as held:
+            results[name] = held
+
+    threads = [threading.Thread(target=take, args=(n, st)) for n, st in (("a", a), ("b", b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [n for n, r in results.items() if not isinstance(r, LockHeld)]
+    assert len(winners) == 1 and isinstance(results["b" if winners == ["a"] else "a"], LockHeld), results
+    assert json.loads(plain.read("_gengo/lock"))["run_id"] == winners[0]
+    results[winners[0]].release()
+    assert plain.stat("_gengo/lock") is None
+    # an expired lease is taken over; a live one is not
+    plain.put("_gengo/lock", json.dumps({"pid": 1, "host": "x", "run_id": "dead", "lease_expires": time.time() - 1}).encode())
+    with a.lock("_gengo/lock", {"pid": 1, "host": "a", "run_id": "a2"}):
+        assert json.loads(plain.read("_gengo/lock"))["run_id"] == "a2"
+        with pytest.raises(LockHeld):
+            b.lock("_gengo/lock", {"pid": 1, "host": "b", "run_id": "b2"}, timeout=1)
+    assert plain.stat("_gengo/lock") is None
+
+
 def test_dagster_assets_and_checks_on_s3(s3_server, monkeypatch):
     import dagster as dg
 

@@ -26,6 +26,7 @@ from ..errors import InputError, OutputError, UsageError
 from .data import sql_list
 
 FORMAT_OF_EXT = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
+MAX_OPEN_S3 = 16
 EXT_OF_FORMAT = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
 
 
@@ -242,6 +243,8 @@ class _S3Target:
         from ..store.s3 import fsspec_filesystem
 
         con.register_filesystem(fsspec_filesystem(self.storage, self.writes))  # reads any s3:// input too
+        # each open output holds up to two parts in memory (8 MiB each by default): at most 16 open at once
+        con.execute(f"SET partitioned_write_max_open_files = {MAX_OPEN_S3}")
 
     def mkdir(self) -> None:
         pass  # S3 has no folders

@@ -18,6 +18,8 @@ The lock is a lease object taken with a conditional put (If-None-Match: *): only
 The holder renews it (If-Match: its ETag) every LEASE_S / 3; an object store cannot tell that its holder
 died, so a lease not renewed for LEASE_S expires and the next writer takes it over (If-Match on the
 expired ETag, so two waiters cannot both win). A holder on this host whose pid is gone is taken over at once.
+A server that ignores conditional puts (or answers 501) is found by a probe; there the lease is written when
+free or expired and read back after SETTLE_S: the token found there holds it (`_settled_lock`).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -37,8 +40,17 @@ from .storage import Entry, Lock, LockHeld, Staged, Storage, Upload, check_key
 PART_BYTES = 8 << 20  # S3's minimum part is 5 MiB; parts double every 1,000 (10,000 parts at most)
 PART_ENV = "GENGO_S3_PART_MB"  # another first part size, in MiB (5 or more)
 LEASE_S = float(os.environ.get("GENGO_S3_LEASE_S", "30"))
+SETTLE_S = float(os.environ.get("GENGO_S3_LOCK_SETTLE_S", "2"))  # the lease without conditional puts: see _settled_lock
 ENDPOINT_ENV = "GENGO_S3_ENDPOINT"
-_INIT = threading.RLock()
+_INIT = threading.RLock()  # the connection and the upload threads, made once per process
+
+
+def _after_fork() -> None:  # a child must not inherit the lock held by one of its parent's threads
+    global _INIT
+    _INIT = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 CREDENTIALS_FIX = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials of this server"
 
 
@@ -71,6 +83,7 @@ class S3Storage(Storage):
         self._client = None
         self._pid = 0
         self._uploader: ThreadPoolExecutor | None = None
+        self._conditional: bool | None = None  # whether the server honours If-None-Match (probed once)
         self._appended: dict[str, bytes] = {}  # what this writer appended: no read-back per journal record
 
     # ---------------------------------------------------------------- connection
@@ -295,10 +308,13 @@ class S3Storage(Storage):
         full = self._key(key)
         deadline = time.monotonic() + max(0.0, timeout)
         waited = False
+        token = uuid.uuid4().hex
 
         def body() -> bytes:
-            return json.dumps({**holder, "lease_expires": time.time() + LEASE_S}).encode()
+            return json.dumps({**holder, "token": token, "lease_expires": time.time() + LEASE_S}).encode()
 
+        if not self._conditional_writes(full):
+            return self._settled_lock(full, body, token, deadline, on_wait)
         while True:
             etag = self._conditional_put(full, body(), IfNoneMatch="*")
             if etag is None:  # held: take it over if its lease expired or its holder is gone
@@ -318,6 +334,50 @@ class S3Storage(Storage):
             break
         lease = _Lease(self, full, etag, body)
         return Lock(lease.release)
+
+    def _conditional_writes(self, full: str) -> bool:
+        """Whether the server honours If-None-Match on a put (AWS since 2024, SeaweedFS, MinIO do; some
+        S3-compatible servers ignore it or answer 501): a probe object next to the lock, put twice, removed."""
+        if self._conditional is None:
+            probe = f"{full}.probe-{uuid.uuid4().hex[:12]}"
+            with self._errors("lock", self._rel(full)):
+                self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"")
+                try:
+                    self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"", IfNoneMatch="*")
+                    self._conditional = False  # the condition was ignored
+                except Exception as e:
+                    if _code(e) in ("PreconditionFailed", "ConditionalRequestConflict") or _status(e) in (409, 412):
+                        self._conditional = True
+                    elif _code(e) == "NotImplemented" or _status(e) == 501:
+                        self._conditional = False
+                    else:
+                        raise
+                finally:
+                    self.client.delete_object(Bucket=self.bucket, Key=probe)
+        return self._conditional
+
+    def _settled_lock(self, full: str, body: Callable[[], bytes], token: str, deadline: float,
+                      on_wait: Callable[[dict], None] | None) -> Lock:
+        """The lease on a server without conditional puts: write the lock when it is free or expired, wait
+        SETTLE_S for a racing writer's put to land, read it back: the token there wins (S3 reads after writes
+        are consistent). Two writers lose this race only if one stalls longer than SETTLE_S between its read and
+        its put."""
+        waited = False
+        while True:
+            current, etag = self._read_lock(full)
+            if etag is None or _lease_over(current):
+                with self._errors("lock", self._rel(full)):
+                    self.client.put_object(Bucket=self.bucket, Key=full, Body=body())
+                time.sleep(SETTLE_S)
+                current, etag = self._read_lock(full)
+                if current.get("token") == token:
+                    return Lock(_Lease(self, full, etag, body, token).release)
+            if time.monotonic() >= deadline:
+                raise LockHeld(f"the dataset at {self.url}", current)
+            if on_wait is not None and not waited:
+                on_wait(current)
+            waited = True
+            time.sleep(0.5)
 
     def _conditional_put(self, full: str, data: bytes, **condition) -> str | None:
         """The new ETag, or None if the condition failed (another writer got there first)."""
@@ -356,18 +416,28 @@ class S3Storage(Storage):
 
 
 class _Lease:
-    """A held lock: renewed in the background until released."""
+    """A held lock: renewed in the background until released. With `token` (a server without conditional
+    puts) the lock is read and checked to still be ours before each renewal and before its removal."""
 
-    def __init__(self, storage: S3Storage, full: str, etag: str, body: Callable[[], bytes]) -> None:
-        self.storage, self.full, self.etag, self.body = storage, full, etag, body
+    def __init__(self, storage: S3Storage, full: str, etag: str, body: Callable[[], bytes], token: str | None = None) -> None:
+        self.storage, self.full, self.etag, self.body, self.token = storage, full, etag, body, token
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._renew, name="gengo-s3-lease", daemon=True)
         self.thread.start()
 
+    def _ours(self) -> bool:
+        current, etag = self.storage._read_lock(self.full)
+        return current.get("token") == self.token if self.token else etag == self.etag
+
     def _renew(self) -> None:
         while not self.stop.wait(LEASE_S / 3):
             try:
-                etag = self.storage._conditional_put(self.full, self.body(), IfMatch=self.etag)
+                if self.token is None:
+                    etag = self.storage._conditional_put(self.full, self.body(), IfMatch=self.etag)
+                elif self._ours():
+                    etag = self.storage._conditional_put(self.full, self.body())
+                else:
+                    etag = None
             except OutputError:
                 continue  # the server is briefly away: try again before the lease runs out
             if etag is None:
@@ -377,8 +447,7 @@ class _Lease:
     def release(self, forget: bool = False) -> None:
         self.stop.set()
         self.thread.join()
-        current, etag = self.storage._read_lock(self.full)
-        if etag == self.etag:
+        if self._ours():
             self.storage.remove(self.storage._rel(self.full))
 
 
