@@ -33,8 +33,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_profile)
 
     c = sub.add_parser("convert", help="convert CSV / Parquet / JSON Lines (files or Hive folders), streaming through DuckDB")
-    c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'")
-    c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder")
+    c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'; "
+                   "or the same at an s3:// URL (an object, a prefix, a glob of keys)")
+    c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder; local or s3://BUCKET/KEY")
     c.add_argument("-f", "--format", help="output format when --output is a folder: csv, parquet or json")
     c.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
     c.set_defaults(func=cmd_convert)
