@@ -37,6 +37,10 @@ def register(sub) -> None:
                    help="replace a dataset written with other settings (the old one stays whole until the new one is done)")
     p.add_argument("--lock-timeout", type=float, dest="lock_timeout",
                    help="seconds to wait while another run writes the dataset (default 0: fail at once)")
+    p.add_argument("--parts", type=_int, help="split the run into N parts, each generated alone (with --part); "
+                                              "the union of all parts is the whole run")
+    p.add_argument("--part", type=_int, help="which part (1 to --parts) this command generates")
+    p.add_argument("--cluster", help="run the units on an existing Dask cluster: its scheduler, e.g. tcp://HOST:8786")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_gen)
 
@@ -47,30 +51,50 @@ def cmd_gen(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
+    _check_parts(args)
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
                                     checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout,
-                                    s3_endpoint=args.s3_endpoint)
+                                    parts=args.parts, part=args.part, cluster=args.cluster, s3_endpoint=args.s3_endpoint)
+    if args.overwrite and settings.part_of:
+        raise UsageError("--overwrite cannot be combined with --parts", "replace the dataset in one run (or remove it), then generate the parts")
     storage = open_storage(join(settings.out, model.name))
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)
     workers = settings.workers or default_workers()
     mode = "overwrite" if args.overwrite else "update"
     with contextlib.ExitStack() as stack:
+        runner = None
+        if settings.cluster:  # connected before anything is written: an unreachable scheduler leaves nothing
+            from ..run.dask_runner import DaskRunner
+
+            runner = stack.enter_context(DaskRunner(settings.cluster))
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
         # the same, then measure half of the planner's size samples.
-        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
+        local = runner is None and workers > 1 and _looks_big(settings)
+        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if local else None
         # One writer at a time: the lock is taken before planning, so a second run is told at once.
-        writer = stack.enter_context(DatasetWriter(storage, None, mode, lock_timeout=settings.lock_timeout,
+        writer = stack.enter_context(DatasetWriter(storage, None, mode, lock_timeout=settings.lock_timeout, part=settings.part_of,
                                                    on_wait=lambda h: console.print(f"waiting for the dataset lock held by pid {h.get('pid')} ({h.get('run_id')})")))
         control.raise_if_interrupted()
         with control.holding_signals():
             from ..run.plan import make_plan
         control.raise_if_interrupted()
-        plan = make_plan(model, settings, pool.pool if pool else None)
+        plan = make_plan(model, settings, pool.pool if pool else runner.helper() if runner and _looks_big(settings) else None)
         control.raise_if_interrupted()
-        result = _run(plan, args, console, pool, writer, control)
+        result = _run(plan, args, console, pool, writer, control, runner)
     Console(width=None if sys.stdout.isatty() else 160).print(summary(result))
     return 0
+
+
+def _check_parts(args: argparse.Namespace) -> None:
+    if args.parts is None and args.part is None:
+        return
+    if args.parts is None or args.part is None:
+        raise UsageError("--parts and --part go together", "give both, e.g. --parts 3 --part 1")
+    if args.parts < 1:
+        raise UsageError(f"--parts must be at least 1, got {args.parts}", "give the number of parts, e.g. --parts 3")
+    if not 1 <= args.part <= args.parts:
+        raise UsageError(f"--part {args.part} is not one of the {args.parts} parts", f"give --part 1 to {args.parts}")
 
 
 def _looks_big(settings) -> bool:
@@ -79,13 +103,14 @@ def _looks_big(settings) -> bool:
     return (settings.scale or 1.0) * (settings.days or 28) >= 200
 
 
-def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl) -> RunResult:
+def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl, runner) -> RunResult:
     from ..run.executor import execute
 
     settings = plan.settings
     total = sum(plan.rows.values())
+    where = (f", part {settings.part} of {settings.parts}" if settings.part_of else "") + (f", on {runner.describe()}" if runner else "")
     console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
-                  f"seed {settings.seed}, {total:,} rows -> {writer.url} as {settings.formats}")
+                  f"seed {settings.seed}, {total:,} rows{where} -> {writer.url} as {settings.formats}")
     show = settings.progress and not args.no_progress and sys.stderr.isatty()
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
@@ -95,11 +120,13 @@ def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: Run
         def started(rows: int, skipped: int) -> None:
             progress.update(task, total=rows)
             if args.resume:
-                files = sum(1 for _ in plan.units()) * len(settings.format_list)
+                from ..run.parts import share
+
+                files = len(share(plan.units(), settings.parts, settings.part)) * len(settings.format_list)
                 console.print(f"resume: {skipped:,} of {files:,} files already complete (skipped), {files - skipped:,} to write")
 
         return execute(plan, on_progress=lambda n: progress.advance(task, n), pool=pool, writer=writer,
-                       resume=args.resume, control=control, on_start=started,
+                       resume=args.resume, control=control, on_start=started, runner=runner,
                        warn=lambda msg: console.print(f"gengo: warning: {msg}", markup=False, highlight=False))
 
 

@@ -61,6 +61,8 @@ def register(sub) -> None:
     p.add_argument("--from-offset", dest="from_offset",
                    help="resume after this offset (as a stopped stream printed it); `sink`: the offset the sink recorded")
     p.add_argument("--sink", default="stdout", help="stdout (JSON Lines, the default), file:DIR, postgres:DSN or http://HOST/PATH")
+    p.add_argument("--s3-endpoint", dest="s3_endpoint",
+                   help="file:s3://...: endpoint of an S3-compatible server (default: AWS_ENDPOINT_URL, else AWS)")
     p.add_argument("--retry-seconds", type=float, default=120.0, dest="retry_seconds",
                    help="postgres, http: how long to retry while the server is away")
     p.add_argument("--batch-rows", type=_int, default=16_384, dest="batch_rows", help="rows generated per table per batch")
@@ -83,7 +85,7 @@ def cmd_stream(args: argparse.Namespace) -> int:
     if when is not None and when.tzinfo is not None:
         when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
     args.start = when.date() if when is not None else None
-    model, settings = settings_from(args)
+    model, settings = settings_from(args, s3_endpoint=args.s3_endpoint)
     from ..run.plan import make_plan, with_model_window
 
     settings = with_model_window(model, settings)
@@ -96,13 +98,16 @@ def cmd_stream(args: argparse.Namespace) -> int:
         from ..stream.pacing import Pacer
         from ..stream.runner import run_stream
         from ..stream.sinks import open_sink
-    plan = make_plan(model, settings)
+    # the file sink lays files out as gen does (the model's or --partition-by's folders), but a stream need not
+    # cover whole months: its month folders fill as it goes. The rows do not depend on the layout.
+    layout = settings.partition_by
+    plan = make_plan(model, settings.model_copy(update={"partition_by": "day"}) if layout == "month" else settings)
     engine = plan.engine()
     tables = [t for t in args.tables.replace(" ", "").split(",") if t] if args.tables else None
     stream = EventStream(engine, tables, args.batch_rows)
     options = {"format": settings.format_list[0] if args.formats else "jsonl", "rotate_rows": args.rotate_rows,
                "rotate_seconds": args.rotate_seconds, "settings": settings, "retry_seconds": args.retry_seconds,
-               "wait": control.cancel.wait}
+               "wait": control.cancel.wait, "partition_by": layout}
     sink = open_sink(args.sink, options)
     if args.from_offset == "sink":
         stored = sink.stored_offset(stream)
@@ -128,6 +133,10 @@ def cmd_stream(args: argparse.Namespace) -> int:
     try:
         result = run_stream(stream, start, sink, pacer, end_day, args.max_events, control.cancel)
     except GengoError:
+        if control.signum is not None and sink.committed is not None:  # stopped while a delivery was being retried
+            print(f"gengo: stopped by {_signal_name(control.signum)} before the sink took the last batch; "
+                  f"resume with --from-offset {sink.committed}", file=sys.stderr)
+            return Interrupted(control.signum).exit_code
         if sink.committed is not None and sink.committed != start:
             print(f"gengo: delivered up to offset {sink.committed}", file=sys.stderr)
         raise
