@@ -153,6 +153,30 @@ def test_uploads_are_invisible_until_published(s3_server, monkeypatch):
     assert storage.stat("csv/t/part-00001.csv") is None
 
 
+def test_recovery_aborts_an_orphan_upload_but_not_a_live_rerun_of_the_same_key(s3_server, monkeypatch):
+    """A writer killed between creating an upload and naming it in its marker leaves a marker naming only the key.
+    Removing its staging aborts that upload, but not the upload a live rerun (another run, e.g. the same part
+    again) has open on the same key and names in its own marker."""
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(k, s3_server.env[k])
+    bucket = s3_server.bucket("orphan")
+    storage = s3mod.S3Storage(f"s3://{bucket}/d", endpoint=s3_server.endpoint)
+    key = "csv/t/date=2024-01-01/part-00000.csv"
+    client = s3_server.client()
+    storage.put("_gengo/staging/dead/csv+t+date=2024-01-01+part-00000.csv.upload", json.dumps({"key": key}).encode())
+    orphan = client.create_multipart_upload(Bucket=bucket, Key=f"d/{key}")["UploadId"]
+    live = storage.create(key, "_gengo/staging/rerun")
+    live.write(b"a,b\n1,2\n")
+    staged = live.finish()
+    assert sorted(u["UploadId"] for u in client.list_multipart_uploads(Bucket=bucket)["Uploads"]) == \
+        sorted([orphan, json.loads(staged.token)["upload"]])
+    storage.remove_prefix("_gengo/staging/dead")
+    assert [u["UploadId"] for u in client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == [json.loads(staged.token)["upload"]]
+    assert [e.key for e in storage.list("_gengo/staging")] == ["_gengo/staging/rerun/csv+t+date=2024-01-01+part-00000.csv.upload"]
+    storage.publish(staged)
+    assert storage.read(key) == b"a,b\n1,2\n" and s3_server.uploads(bucket) == []
+
+
 def test_lock_is_a_lease_taken_by_conditional_put(s3_server, monkeypatch):
     for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(k, s3_server.env[k])

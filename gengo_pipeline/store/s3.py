@@ -1,13 +1,13 @@
 """S3 and S3-compatible object stores (AWS, SeaweedFS, MinIO, ...) behind the storage seam: `s3://bucket/prefix`.
 
 Writes go through boto3, because the seam needs what only the low-level API gives: a multipart upload whose
-id outlives the process. `create` leaves a marker object under the run's staging prefix naming the key, then
-starts a multipart upload on the final key; parts of PART_BYTES (GENGO_S3_PART_MB) are uploaded from a
+id outlives the process. `create` leaves a marker object under the run's staging prefix naming the key, starts
+a multipart upload on the final key and rewrites the marker to name the upload too; parts of PART_BYTES (GENGO_S3_PART_MB) are uploaded from a
 background thread while the next part fills (so an upload holds at most two parts in memory, whatever the
 file's size); `finish` uploads the last part and returns the part list as the staged token; `publish`
 completes the upload, the one atomic step that makes the object visible under its key. An upload never
 completed is never visible: a killed run leaves only invisible parts and its markers, and recovery aborts
-every open upload on the keys the markers name (`remove_prefix`, under the lock, after the journal's replay).
+the uploads the markers name (`remove_prefix`, under the lock, after the journal's replay).
 
 Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE and
 ~/.aws, instance roles); the endpoint from the `s3_endpoint` setting (GENGO_S3_ENDPOINT), else
@@ -40,6 +40,7 @@ from .storage import Entry, Lock, LockHeld, Staged, Storage, Upload, check_key
 PART_BYTES = 8 << 20  # S3's minimum part is 5 MiB; parts double every 1,000 (10,000 parts at most)
 PART_ENV = "GENGO_S3_PART_MB"  # another first part size, in MiB (5 or more)
 LEASE_S = float(os.environ.get("GENGO_S3_LEASE_S", "30"))
+ORPHAN_S = 10.0  # an upload is created right after its marker: see remove_prefix
 SETTLE_S = float(os.environ.get("GENGO_S3_LOCK_SETTLE_S", "2"))  # the lease without conditional puts: see _settled_lock
 ENDPOINT_ENV = "GENGO_S3_ENDPOINT"
 _INIT = threading.RLock()  # the connection and the upload threads, made once per process
@@ -154,9 +155,10 @@ class S3Storage(Storage):
     def create(self, key: str, stage: str, checksum: str = "xxh3_128") -> Upload:
         full = self._key(key)
         marker = f"{stage}/{key.replace('/', '+')}.upload"
-        with self._errors("write", key):  # the marker first: a process killed right after creating the upload
-            self.put(marker, json.dumps({"key": key}).encode())  # leaves it findable (remove_prefix)
+        with self._errors("write", key):  # the marker first, naming the key: a process killed before the marker
+            self.put(marker, json.dumps({"key": key}).encode())  # names its upload leaves it findable (remove_prefix)
             upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=full)["UploadId"]
+            self.put(marker, json.dumps({"key": key, "upload": upload_id}).encode())
         with _INIT:  # uploads may be created from several threads (DuckDB's COPY)
             if self._uploader is None:
                 self._uploader = ThreadPoolExecutor(4, thread_name_prefix="gengo-s3-upload")
@@ -198,13 +200,22 @@ class S3Storage(Storage):
             with self._errors("read", staged.key):
                 raise
 
-    def _abort_all(self, full: str) -> None:
-        """Abort every open multipart upload on the key `full`."""
+    def _abort_orphans(self, full: str, since, stages: str) -> None:
+        """Abort the open uploads on the key `full` begun within ORPHAN_S after `since` (server times) that no
+        marker below `stages` names."""
         with self._errors("list uploads of", self._rel(full)):
             pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=full)
-            ids = [u["UploadId"] for page in pages for u in page.get("Uploads", []) if u["Key"] == full]
-        for upload_id in ids:
-            self._abort(full, upload_id)
+            found = [u for page in pages for u in page.get("Uploads", []) if u["Key"] == full
+                     and -1 <= (u["Initiated"] - since).total_seconds() <= ORPHAN_S]
+        if not found:
+            return
+        named = set()
+        for e in (self.list(stages) if stages else ()):
+            if e.key.endswith(".upload"):
+                named.add(json.loads(self.read(e.key) or b"{}").get("upload"))
+        for u in found:
+            if u["UploadId"] not in named:
+                self._abort(full, u["UploadId"])
 
     def _abort(self, full: str, upload_id: str) -> None:
         try:
@@ -288,19 +299,25 @@ class S3Storage(Storage):
         self._appended.pop(key, None)
 
     def remove_prefix(self, prefix: str) -> None:
-        """Abort the open uploads on the keys the staging markers name, then remove every object below `prefix`.
-        Only the lock's holder calls this, after replaying the journal (what was committed is completed by
-        then): any upload still open on such a key is a dead or failed writer's."""
-        entries = list(self.list(prefix))
-        for e in entries:
-            if e.key.endswith(".upload"):
-                marker = json.loads(self.read(e.key) or b"{}")
-                if "key" in marker:
-                    self._abort_all(self._key(marker["key"]))
+        """Abort the uploads the staging markers below `prefix` name, then remove every object there. A marker
+        that names only its key (its writer died between creating the upload and naming it) aborts the uploads
+        on that key begun within ORPHAN_S of the marker and named by no other marker beside `prefix` (a live
+        rerun of the same unit names its own upload as soon as it has one)."""
+        full_prefix = self._key(prefix)
+        with self._errors("list", prefix):
+            objects = [o for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full_prefix + "/")
+                       for o in page.get("Contents", [])]
+        for o in objects:
+            if o["Key"].endswith(".upload"):
+                marker = json.loads(self.read(self._rel(o["Key"])) or b"{}")
+                if "upload" in marker:
+                    self._abort(self._key(marker["key"]), marker["upload"])
+                elif "key" in marker:
+                    self._abort_orphans(self._key(marker["key"]), o["LastModified"], prefix.rpartition("/")[0])
         with self._errors("remove", prefix):
-            for i in range(0, len(entries), 1000):
+            for i in range(0, len(objects), 1000):
                 self.client.delete_objects(Bucket=self.bucket, Delete={
-                    "Objects": [{"Key": self._key(e.key)} for e in entries[i:i + 1000]], "Quiet": True})
+                    "Objects": [{"Key": o["Key"]} for o in objects[i:i + 1000]], "Quiet": True})
 
     # ---------------------------------------------------------------- lock
 
