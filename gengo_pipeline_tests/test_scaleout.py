@@ -21,6 +21,7 @@ from gengo_pipeline.defs.generate import generate_table
 from gengo_pipeline.defs.resources import GengoResource
 from gengo_pipeline.models import resolve
 from gengo_pipeline.run.dask_runner import DaskRunner
+from gengo_pipeline.run.events import EventBus, RowsGenerated, RunStarted
 from gengo_pipeline.run.executor import execute
 from gengo_pipeline.run.plan import make_plan
 from gengo_pipeline.run.settings import load_settings
@@ -214,10 +215,13 @@ def test_dask_cluster_of_one_and_two_workers_and_a_killed_worker_give_the_local_
     # the progress follows the tasks: every task's rows are reported once, as it completes
     plan = make_plan(resolve("ecommerce"), load_settings(seed=3, scale=0.3, days=3, formats="parquet", out=tmp_path / "progress",
                                                         chunk_rows=131_072))
-    seen: list[int] = []
+    seen: list = []
     with DaskRunner(cluster.address) as runner:
-        result = execute(plan, on_progress=seen.append, runner=runner)
-    assert sum(seen) == result.total_rows == sum(plan.rows.values()) and 1 < len(seen) < len(result.files)
+        result = execute(plan, events=EventBus(seen.append), runner=runner)
+    ticks = [e.rows for e in seen if isinstance(e, RowsGenerated)]  # one per task and table
+    assert sum(ticks) == result.total_rows == sum(plan.rows.values()) and 1 < len(ticks) < len(result.files)
+    threads = sum(w.get("nthreads", 1) for w in cluster.client.scheduler_info(n_workers=-1)["workers"].values())
+    assert [e.workers for e in seen if isinstance(e, RunStarted)] == [threads]  # the cluster's worker threads
 
 
 def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, capsys):

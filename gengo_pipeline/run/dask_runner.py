@@ -25,6 +25,7 @@ from collections import deque
 
 from ..errors import RunnerError, UsageError
 from .control import RunControl
+from .events import RowsGenerated
 from .plan import Unit
 from .runner import Finished, Runner, UnitJob, unit_groups
 from .units import ProgressFn, run_units
@@ -60,6 +61,9 @@ class DaskRunner(Runner):
     def _threads(self) -> int:
         return sum(w.get("nthreads", 1) for w in self.client.scheduler_info(n_workers=-1)["workers"].values())
 
+    def workers_for(self, job: UnitJob, units: list[Unit]) -> int:
+        return self._threads()
+
     def run(self, job: UnitJob, units: list[Unit], on_progress: ProgressFn | None, finished: Finished,
             control: RunControl) -> None:
         from distributed import as_completed
@@ -74,7 +78,7 @@ class DaskRunner(Runner):
         shared = self.client.scatter(job, broadcast=True, hash=False)  # the model travels once per worker
         todo = deque(unit_groups(units, job.settings.chunk_rows))
         window = max(2, TASKS_PER_THREAD * self._threads())
-        rows: dict[str, int] = {}
+        groups: dict[str, list[Unit]] = {}
         running = as_completed(loop=self.client.loop)
         try:
             while todo or not running.is_empty():
@@ -82,7 +86,7 @@ class DaskRunner(Runner):
                 while todo and running.count() < window:  # biggest first: submitted in order, a bounded window
                     group = todo.popleft()
                     future = self.client.submit(_run_task, shared, group, key=f"gengo-units-{uuid.uuid4().hex}", pure=False)
-                    rows[future.key] = sum(u.rows for u in group)
+                    groups[future.key] = group
                     running.add(future)
                 done = running.next_batch(block=False)
                 if not done:
@@ -90,8 +94,12 @@ class DaskRunner(Runner):
                 for future in done:
                     for record in future.result():  # a task's error is raised here, and stops the run
                         finished(record)
-                    if on_progress:
-                        on_progress(rows.pop(future.key))
+                    rows: dict[str, int] = {}
+                    for u in groups.pop(future.key):
+                        rows[u.table] = rows.get(u.table, 0) + u.rows
+                    if on_progress:  # a task's rows per table, once it is done (its workers' own events stay there)
+                        for table, n in rows.items():
+                            on_progress(RowsGenerated(table, n))
         except BaseException:
             # queued tasks are cancelled; a task already running finishes its unit, and what it staged is
             # removed with the run's staging area (by this run, or by the next recovery)

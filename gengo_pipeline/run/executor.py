@@ -13,13 +13,14 @@ from ..errors import Interrupted
 from ..store.dataset import CommittedFile, DatasetWriter
 from ..store.layout import part_key
 from ..store.storage import Staged, join, open_storage
+from . import logs
 from .control import RunControl
+from .events import EventBus, RunFinished, RunStarted, UnitFinished
 from .malloc import release_memory
 from .parts import share
 from .plan import Plan, Unit
 from .pool import WorkerPool
 from .runner import Runner, UnitJob, runner_for
-from .units import ProgressFn
 
 Warn = Callable[[str], None]
 
@@ -79,12 +80,14 @@ def writer_for(plan: Plan, mode: str = "update", run_id: str | None = None, warn
                          part=plan.settings.part_of)
 
 
-def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | None = None,
+def execute(plan: Plan, workers: int | None = None, events: EventBus | None = None,
             tables: list[str] | None = None, pool: "WorkerPool | None" = None, *, mode: str = "update",
             resume: bool = False, writer: DatasetWriter | None = None, run_id: str | None = None,
-            warn: Warn | None = None, control: RunControl | None = None,
-            on_start: Callable[[int, int], None] | None = None, runner: Runner | None = None) -> RunResult:
+            warn: Warn | None = None, control: RunControl | None = None, runner: Runner | None = None) -> RunResult:
     """Write the plan's partitions (of `tables`, default all) into its dataset, committing unit by unit.
+
+    `events`: the run's event stream (run.events), to which the caller's consumers (progress bar, metrics,
+    Dagster's metadata) subscribed; the dataset writer's commits and the logs are subscribed here.
 
     `pool`: worker processes started earlier (see WorkerPool); used when the run wants as many workers.
     `writer`: a DatasetWriter already open (the CLI locks the dataset before planning); else one is opened
@@ -109,7 +112,7 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
         own_runner = runner is None
         runner = runner or runner_for(plan.settings, workers, pool)
         try:
-            return _execute(plan, writer, runner, on_progress, tables, resume, control or RunControl(), warnings, on_start)
+            return _execute(plan, writer, runner, events or EventBus(), tables, resume, control or RunControl(), warnings)
         finally:
             if own_runner:
                 runner.close()
@@ -118,8 +121,8 @@ def execute(plan: Plan, workers: int | None = None, on_progress: ProgressFn | No
             writer.close()
 
 
-def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, on_progress, tables, resume: bool,
-             control: RunControl, warnings: list[str], on_start) -> RunResult:
+def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, events: EventBus, tables, resume: bool,
+             control: RunControl, warnings: list[str]) -> RunResult:
     settings = plan.settings
     fmts = tuple(settings.format_list)
     engine = plan.engine()
@@ -146,49 +149,68 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, on_progress, tab
             if missing:
                 todo.append(Unit(u.table, u.day, u.part, u.lo, u.hi, missing))
         units = todo
-    if on_start:
-        on_start(sum(u.rows for u in units), skipped)
     writer.begin(expected, {"start": plan.start.isoformat(), "days": plan.days, "formats": list(fmts),
                             "tables": tables or [t.name for t in plan.model.tables]})
     units.sort(key=lambda u: -u.rows)  # biggest first balances the workers
     started = time.perf_counter()
-    results: list[dict] = []
+    results: list[UnitFinished] = []
+
+    def commit(e) -> None:  # the manifest: first subscriber, so every later one sees committed units only
+        if isinstance(e, UnitFinished):
+            writer.commit([(CommittedFile(f["path"], e.table, f["format"], e.date, e.part, f["rows"], f["bytes"],
+                                          {k: f[k] for k in ("xxh3_128", "sha256") if k in f}),
+                            Staged.from_dict(f["staged"])) for f in e.files])
+
+    def collect(e) -> None:  # the run's result
+        if isinstance(e, UnitFinished):
+            results.append(e)
 
     def finished(r: dict) -> None:
-        results.append(r)
-        writer.commit([(CommittedFile(f["path"], r["table"], f["format"], r["date"], r["part"], f["rows"], f["bytes"],
-                                      {k: f[k] for k in ("xxh3_128", "sha256") if k in f}),
-                        Staged.from_dict(f["staged"])) for f in r["files"]])
+        events.emit(UnitFinished(r["table"], r["date"], r["part"], r["rows"], r["seconds"], r["pid"], tuple(r["files"])))
 
     job = UnitJob(plan.model, settings, plan.scale, plan.snapshot, writer.url, writer.stage)
-    status = "failed"
+    consumers = [events.subscribe(commit, first=True), events.subscribe(collect), events.subscribe(logs.RunLog())]
+    logs.bind(run_id=writer.run_id)
+    events.emit(RunStarted(writer.run_id, plan.model.name, writer.url, fmts, len(units), sum(u.rows for u in units),
+                           runner.workers_for(job, units), skipped))
+    status, error = "failed", None
     control.executing = True
     try:
         control.raise_if_interrupted()
-        runner.run(job, units, on_progress, finished, control)
+        runner.run(job, units, events.emit, finished, control)
         status = "ok"
     except Interrupted:
         status = "interrupted"
         raise
+    except BaseException as e:
+        error = type(e).__name__
+        raise
     finally:
         control.executing = False
-        writer.finish(status)
-    seconds = time.perf_counter() - started
+        try:
+            writer.finish(status)
+        finally:
+            seconds = time.perf_counter() - started
+            events.emit(RunFinished(writer.run_id, status, sum(e.rows for e in results),
+                                    sum(b for e in results for b in e.bytes.values()), seconds,
+                                    writer.manifest.version, error))
+            for fn in consumers:
+                events.unsubscribe(fn)
     result = _summarize(plan, results, seconds, tables)
     result.url, result.run_id, result.version = writer.url, writer.run_id, writer.manifest.version
     result.skipped_files, result.warnings = skipped, warnings
     return result
 
 
-def _summarize(plan: Plan, results: list[dict], seconds: float, only: list[str] | None) -> RunResult:
+def _summarize(plan: Plan, results: list[UnitFinished], seconds: float, only: list[str] | None) -> RunResult:
     tables = {t.name: TableStats() for t in plan.model.tables if only is None or t.name in only}
     files = []
     for r in results:
-        s = tables[r["table"]]
-        s.rows += r["rows"]
-        s.seconds += r["seconds"]
-        for f in r["files"]:
+        s = tables[r.table]
+        s.rows += r.rows
+        s.seconds += r.seconds
+        for f in r.files:
             s.bytes[f["format"]] = s.bytes.get(f["format"], 0) + f["bytes"]
             s.files += 1
-            files.append({k: v for k, v in f.items() if k != "staged"} | {"table": r["table"], "date": r["date"], "part": r["part"]})
+            files.append({k: v for k, v in f.items() if k != "staged"} | {"table": r.table, "date": r.date, "part": r.part})
     return RunResult(plan, seconds, tables, files)

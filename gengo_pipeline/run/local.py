@@ -35,12 +35,14 @@ class LocalRunner(Runner):
         self.workers = workers
         self.pool = pool
 
+    def workers_for(self, job: UnitJob, units: list[Unit]) -> int:
+        if sum(u.rows for u in units) < SMALL_RUN_ROWS:
+            return 1  # starting worker processes costs more than generating a few batches here
+        return max(1, min(self.workers or job.settings.workers or default_workers(), max(1, len(units))))
+
     def run(self, job: UnitJob, units: list[Unit], on_progress: ProgressFn | None, finished: Finished,
             control: RunControl) -> None:
-        settings = job.settings
-        workers = max(1, min(self.workers or settings.workers or default_workers(), max(1, len(units))))
-        if sum(u.rows for u in units) < SMALL_RUN_ROWS:
-            workers = 1  # starting worker processes costs more than generating a few batches here
+        workers = self.workers_for(job, units)
         overlap = usable_cores() > workers  # a spare core: each worker writes on a second thread
         if workers == 1:
             tune_malloc()

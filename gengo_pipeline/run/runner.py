@@ -43,7 +43,8 @@ class UnitJob:
 
 class Runner(ABC):
     """Runs a run's units; `finished(record)` is called in the calling thread for each finished unit (the
-    coordinator commits it), `on_progress(rows)` as rows are generated or units complete. An interrupt
+    coordinator commits it), `on_progress(event)` with the units' events (run.events: UnitStarted,
+    RowsGenerated, UnitFailed) as they reach this process, all of them before run() returns. An interrupt
     (control.cancel, control.raise_if_interrupted) stops the run between batches or tasks; a failure
     stops every other unit and is raised."""
 
@@ -53,6 +54,10 @@ class Runner(ABC):
     def run(self, job: UnitJob, units: list[Unit], on_progress: ProgressFn | None, finished: Finished,
             control: RunControl) -> None:
         ...
+
+    def workers_for(self, job: UnitJob, units: list[Unit]) -> int:
+        """How many workers run() will run these units on (the run_started event, gengo_workers)."""
+        return 1
 
     def describe(self) -> str:
         """A few words for the run's header line and the manifest's run record."""

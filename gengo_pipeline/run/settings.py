@@ -94,6 +94,12 @@ class GengoSettings(BaseSettings):
     checksum: Literal["xxh3_128", "sha256", "none"] = Field(
         "xxh3_128", description="checksum of every file in _manifest.json (xxh3_128: ~25 GB/s; sha256: ~2 GB/s)")
     progress: bool = True
+    log_format: Literal["text", "json"] = Field("text", description="stderr logs: human text, or one JSON object per line")
+    log_level: Literal["debug", "info", "warning", "error"] | None = Field(None, description="default: warning (text), info (json)")
+    metrics_port: int | str | None = Field(None, description="serve Prometheus metrics at [HOST:]PORT/metrics while running")
+    metrics_push: str | None = Field(None, description="Pushgateway URL: push the run's metrics when it ends")
+    metrics_linger: float = Field(0.0, ge=0, description="seconds to keep /metrics up after the run, until scraped")
+    profile: Path | None = Field(None, description="write a cProfile of every process of the run into this folder")
     lock_timeout: float = Field(0.0, ge=0, description="seconds to wait for a dataset another run is writing (0: fail at once)")
     parts: int = Field(1, ge=1, description="split the run into this many parts (see `part`)")
     part: int = Field(1, ge=1, description="which of the `parts` this run writes, from 1")
