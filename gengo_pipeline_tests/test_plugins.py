@@ -1,7 +1,8 @@
 """A plugin package (gengo_pipeline_tests/plugin, installed by the test session) adds a generator, a model, a
 check, a calendar, a volume and a stream sink through entry points: the CLI lists the model with its origin,
 generates and validates it, the Dagster definitions carry its assets and checks and materialize the same bytes,
-a model file uses the plugin's volume and calendar, and `gengo stream` delivers to the plugin's sink."""
+a model file uses the plugin's volume and calendar, `gengo stream` delivers to the plugin's sink, and the plugin's
+`tsv` format is written, validated, listed and converted."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,7 @@ from gengo_pipeline.quality.distributions import KINDS
 
 from .conftest import file_hashes, gengo, query, scan
 
-ORIGIN = "gengo-example-plugin 0.2.0"
+ORIGIN = "gengo-example-plugin 0.3.0"
 
 
 def test_the_plugins_names_are_registered_with_their_origin(capsys):
@@ -111,3 +112,48 @@ tables:
     assert rows == [(dt.date(2024, 1, 15), 3), (dt.date(2024, 1, 31), 3), (dt.date(2024, 2, 15), 3), (dt.date(2024, 2, 29), 3)]
     assert main(["validate", "--input", str(out / "payroll"), "--model", str(model)]) == 0
 
+
+
+def test_a_plugin_format_is_written_read_back_validated_listed_and_converted(tmp_path: Path, capsys):
+    """`tsv`, the plugin's format: `gengo gen --format tsv` writes it beside parquet through the plugin's encoder,
+    the files hold the same rows as the Parquet ones, `gengo validate` reads them through the format's DuckDB
+    reader (and finds a cut-off file), `gengo formats` names its origin, `gengo convert` reads it by extension,
+    and an unknown --format is one line naming every known format, the plugin's included."""
+    out = tmp_path / "d"
+    gengo("gen", "--model", "plugin-shop", "--start", "2024-01-02", "--days", "3", "--seed", "5", "--format", "parquet,tsv",
+          "--out", str(out), "--no-progress", env={"GENGO_WORKERS": "1"})
+    root = out / "plugin-shop"
+    tsv_files = sorted((root / "tsv" / "sales").glob("date=*/part-*.tsv"))
+    assert [p.parent.name for p in tsv_files] == ["date=2024-01-02", "date=2024-01-03", "date=2024-01-04"]
+    lines = tsv_files[0].read_text().splitlines()
+    assert lines[0] == "sale_id\tsale_date\tshop_id\tamount" and lines[1].split("\t")[1] == "2024-01-02"
+    manifest = json.loads((root / "_manifest.json").read_text())
+    assert {f["format"] for f in manifest["files"]} == {"parquet", "tsv"}
+    cols = "sale_id, sale_date, shop_id, amount"
+    from_tsv = query(f"SELECT {cols} FROM read_csv('{root}/tsv/sales/**/*.tsv', delim='\t', header=true) ORDER BY sale_id")
+    from_parquet = query(f"SELECT {cols} FROM {scan(out, 'plugin-shop', 'sales')} ORDER BY sale_id")
+    assert len(from_tsv) > 600 and [r[:3] for r in from_tsv] == [r[:3] for r in from_parquet]
+    assert all(abs(a[3] - b[3]) < 1e-9 for a, b in zip(from_tsv, from_parquet))
+
+    assert main(["validate", "--input", str(root), "--format", "tsv", "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["format"] == "tsv" and all(r["status"] in ("pass", "n/a") for r in report["results"])
+    assert any(r["check"] == "sales amounts are positive" and f"of {len(from_tsv)} rows" in r["message"] for r in report["results"])
+
+    assert main(["formats"]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if " tsv " in line]
+    assert len(listed) == 1 and ".tsv" in listed[0] and "gengo-example-plugin 0.3.0" in listed[0]
+
+    assert main(["convert", "--input", str(root / "tsv" / "sales"), "--output", str(tmp_path / "sales.parquet")]) == 0
+    assert query(f"SELECT count(*), sum(sale_id) FROM '{tmp_path / 'sales.parquet'}'") == \
+        query(f"SELECT count(*), sum(sale_id) FROM {scan(out, 'plugin-shop', 'sales')}")
+
+    cut = tsv_files[1]
+    cut.write_bytes(cut.read_bytes()[:-7])  # a file cut off mid-line: validate names it
+    bad = gengo("validate", "--input", str(root), "--format", "tsv", check=False)
+    assert bad.returncode != 0 and "truncated" in bad.stdout + bad.stderr
+
+    wrong = gengo("gen", "--model", "plugin-shop", "--days", "1", "--format", "xml", "--out", str(tmp_path / "x"), check=False)
+    err = wrong.stderr.strip()
+    assert wrong.returncode == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "unknown format 'xml'" in err and "parquet, csv, jsonl, tsv" in err and not (tmp_path / "x").exists()

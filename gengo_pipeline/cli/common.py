@@ -30,7 +30,7 @@ def _int(text: str) -> int:
 def add_plan_flags(p: argparse.ArgumentParser, start=_date, start_help="first day to generate, YYYY-MM-DD (default: the origin)") -> None:
     p.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model .json/.toml file")
     p.add_argument("-s", "--size", help="target size of the first format, e.g. 200MB, 1GB (default 100MB)")
-    p.add_argument("-f", "--format", dest="formats", help="csv, parquet, json; comma-separated for several (default parquet)")
+    p.add_argument("-f", "--format", dest="formats", help="csv, parquet, json or a plugin's (`gengo formats`); comma-separated for several (default parquet)")
     p.add_argument("--seed", type=_int, help="random seed (default 42)")
     p.add_argument("--start", type=start, help=start_help)
     p.add_argument("--days", type=_int, help="number of days to generate")

@@ -1,4 +1,4 @@
-"""`gengo plan` (dates and row counts without writing) and `gengo models` (models and tables)."""
+"""`gengo plan` (dates and row counts without writing), `gengo models` (models and tables) and `gengo formats`."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +24,8 @@ def register(sub) -> None:
     show.add_argument("model", help="a model name, alias or model file")
     show.add_argument("--format", choices=("yaml", "toml", "json"), default="yaml", help="the file format (default yaml)")
     show.set_defaults(func=cmd_models_show)
+    f = sub.add_parser("formats", help="list the output formats (built in and the plugins'), their extensions and origins")
+    f.set_defaults(func=cmd_formats)
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for an editor checking a model as it is written)")
     s.set_defaults(func=cmd_schema)
     d = sub.add_parser("schema-diff", help="print the migrations between two schema versions of a model and the columns they change")
@@ -62,6 +64,20 @@ def cmd_models(args: argparse.Namespace) -> int:
     for name, m in builtin_models().items():
         t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(map(str, m.version_numbers)),
                   ", ".join(x.name for x in m.tables))
+    Console(width=max(Console().width, 160)).print(t)
+    return 0
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    from ..formats import FORMATS
+
+    t = Table()
+    for c in ("format", "aliases", "extension", "folder", "origin", "about"):
+        t.add_column(c)
+    for name in FORMATS.names():
+        f = FORMATS[name]
+        t.add_row(name, ", ".join(f.aliases), ", ".join("." + e for e in (f.extension, *f.extensions)), f.root + "/",
+                  FORMATS.origin(name), f.doc)
     Console(width=max(Console().width, 160)).print(t)
     return 0
 

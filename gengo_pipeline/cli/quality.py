@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import UsageError, ValidationFailed
-from ..run.settings import FORMATS
+from ..formats import known_formats, resolve_format
 from ..store.layout import MANIFEST
 
 
@@ -18,7 +18,7 @@ def register(sub) -> None:
     v = sub.add_parser("validate", help="check a generated dataset: keys, references, types, values, distributions")
     v.add_argument("-i", "--input", required=True, help="a dataset folder or s3:// URL, e.g. data/ecommerce (or the --out above it)")
     v.add_argument("-m", "--model", help="model name or alias (default: the one in _manifest.json)")
-    v.add_argument("-f", "--format", help="which generated format to read: parquet, csv or json (default: parquet if present)")
+    v.add_argument("-f", "--format", help="which generated format to read: parquet, csv, json or a plugin's (`gengo formats`; default: the one with most files, parquet first)")
     v.add_argument("--table", action="append", help="check only this table (repeatable)")
     v.add_argument("--allow-warnings", action="store_true", help="exit 0 when only distribution checks fail")
     v.add_argument("--json", dest="json_out", type=Path, help="also write the results as JSON to this file")
@@ -36,7 +36,7 @@ def register(sub) -> None:
     c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'; "
                    "or the same at an s3:// URL (an object, a prefix, a glob of keys)")
     c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder; local or s3://BUCKET/KEY")
-    c.add_argument("-f", "--format", help="output format when --output is a folder: csv, parquet or json")
+    c.add_argument("-f", "--format", help="output format when --output is a folder: csv, parquet, json or a plugin's (`gengo formats`)")
     c.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
     c.set_defaults(func=cmd_convert)
 
@@ -61,9 +61,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     model = _model_for(args)
     fmt = None
     if args.format:
-        fmt = FORMATS.get(args.format.lower())
+        fmt = resolve_format(args.format)
         if fmt is None:
-            raise UsageError(f"unknown format {args.format!r}", "use parquet, csv or json")
+            raise UsageError(f"unknown format {args.format!r}", f"use one of {known_formats()}")
     if args.table:
         unknown = [t for t in args.table if t not in {x.name for x in model.tables}]
         if unknown:
@@ -146,9 +146,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
     fmt = None
     if args.format:
-        fmt = FORMATS.get(args.format.lower())
+        fmt = resolve_format(args.format)
         if fmt is None:
-            raise UsageError(f"unknown format {args.format!r}", "use csv, parquet or json")
+            raise UsageError(f"unknown format {args.format!r}", f"use one of {known_formats()}")
     res = convert(args.input, args.output, fmt=fmt, memory_limit=args.memory_limit)
     print(f"{res['rows']:,} rows: {res['input_format']} ({res['files']} files) -> {res['output_format']} {res['output']}", file=sys.stdout)
     return 0

@@ -8,15 +8,14 @@ scale, file counts) would plot as flat lines: the model root asset records the s
 from __future__ import annotations
 
 import dagster as dg
-import polars as pl
 
+from ..formats import FORMATS
 from ..run.events import Event, UnitFinished
 from ..run.executor import RunResult
 from ..store.storage import open_storage
 
 PREVIEW_ROWS = 5
 ROWS, BYTES, SECONDS = "dagster/row_count", "dagster/size_bytes", "seconds"
-READERS = {"parquet": pl.read_parquet, "csv": pl.read_csv, "jsonl": pl.read_ndjson}
 
 
 class PartitionTally:
@@ -54,7 +53,10 @@ def preview(result: RunResult, rows: int = PREVIEW_ROWS) -> str:
         return "(no rows)"
     first = sorted(result.files, key=lambda f: (f["date"] or "", f["path"]))[0]
     with open_storage(result.url).open(first["path"]) as fh:  # a local file or an object in S3
-        df = READERS[first["format"]](fh).head(rows)
+        read = FORMATS[first["format"]].polars
+        if read is None:
+            return f"({first['format']} files have no preview)"
+        df = read(fh).head(rows)
     head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns) + "\n"
     return head + "".join("| " + " | ".join("" if v is None else str(v) for v in r) + " |\n" for r in df.iter_rows())
 

@@ -15,12 +15,12 @@ import warnings
 import dagster as dg
 
 from ..engine.spec import Model, Table
+from ..formats import FORMATS, read_order
 from ..store.storage import join
 from .keys import asset_key, group_name
 from .partitions import days_of, key_of, model_settings, partitions_for, window
 from .resources import GengoResource
 
-READ_ORDER = ("parquet", "csv", "jsonl")
 
 
 def _days(context: dg.AssetCheckExecutionContext) -> list[str]:
@@ -33,7 +33,7 @@ def _days(context: dg.AssetCheckExecutionContext) -> list[str]:
 def _where(gengo: GengoResource, model: Model) -> tuple[str, str, dict, dt.date]:
     s = model_settings(model, gengo.settings())
     fmts = s.format_list
-    fmt = next((f for f in READ_ORDER if f in fmts), fmts[0])
+    fmt = next((f for f in read_order() if f in fmts), fmts[0])
     return join(s.out, model.name), fmt, s.model_params(model.name), s.origin  # a folder or an s3:// URL
 
 
@@ -147,7 +147,7 @@ def _profile_asset(model: Model) -> dg.AssetsDefinition:
         manifest, _ = read_current(open_storage(root))
         if manifest is None or not manifest.files:
             raise dg.Failure(f"no {model.name} dataset under {root}; materialize its tables first")
-        ext = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}[fmt]
+        ext = FORMATS[fmt].extension
         prof = run_profile(str(root), model=model)
         prof.tables = [t for t in prof.tables if t.name in {x.name for x in model.tables}]
         report = write_report(prof, root, title=f"gengo profile: {model.name}")

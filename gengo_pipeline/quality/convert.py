@@ -23,15 +23,19 @@ from pathlib import Path
 import duckdb
 
 from ..errors import InputError, OutputError, UsageError
+from ..formats import FORMATS, format_of_extension, known_formats
 from .data import sql_list
 
-FORMAT_OF_EXT = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
 MAX_OPEN_S3 = 16
-EXT_OF_FORMAT = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
 
 
 def format_of(path: str) -> str | None:
-    return FORMAT_OF_EXT.get(Path(path.rstrip("/")).suffix.lower())
+    """The registered format whose file extension `path` has (.csv, .parquet/.pq, .jsonl/.json/.ndjson, plugins')."""
+    return format_of_extension(Path(str(path).rstrip("/")).name)
+
+
+def extensions_hint() -> str:
+    return "/".join("." + FORMATS[n].extension for n in FORMATS.names())
 
 
 def is_url(path: str) -> bool:
@@ -54,10 +58,10 @@ def input_files(spec: str) -> tuple[list, str, bool]:
     else:
         path = Path(spec)
         if not path.exists():
-            raise InputError(f"input {spec} does not exist", "give an existing .csv/.parquet/.jsonl file, a folder of them, or a glob")
+            raise InputError(f"input {spec} does not exist", f"give an existing {extensions_hint()} file, a folder of them, or a glob")
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and format_of(p.name) and not p.name.startswith("."))
     if not files:
-        raise InputError(f"no .csv, .parquet or .jsonl files match {spec}", "check the path or glob")
+        raise InputError(f"no {extensions_hint()} files match {spec}", "check the path or glob")
     fmts = {format_of(posixpath.basename(str(p))) for p in files}
     if None in fmts or len(fmts) != 1:
         found = sorted(str(f) for f in fmts)
@@ -131,20 +135,15 @@ def _glob_regex(pattern: str) -> str:
 
 
 def reader(files: list[Path], fmt: str, hive: bool) -> str:
-    h = f", hive_partitioning={'true' if hive else 'false'}"
-    if fmt == "parquet":
-        return f"read_parquet({sql_list(files)}{h}, union_by_name=true)"
-    if fmt == "csv":
-        return f"read_csv({sql_list(files)}{h}, header=true, union_by_name=true)"
-    return f"read_json({sql_list(files)}{h}, format='newline_delimited', union_by_name=true)"
+    return FORMATS[fmt].read(sql_list(files), f", hive_partitioning={'true' if hive else 'false'}")
 
 
 def copy_options(fmt: str) -> str:
-    if fmt == "parquet":
-        return "FORMAT parquet, COMPRESSION zstd"
-    if fmt == "csv":
-        return "FORMAT csv, HEADER true"
-    return "FORMAT json"
+    copy = FORMATS[fmt].copy
+    if copy is None:
+        writable = ", ".join(n for n in FORMATS.names() if FORMATS[n].copy)
+        raise UsageError(f"gengo convert cannot write {fmt}", f"convert to one of {writable}")
+    return copy
 
 
 def convert(input: str, output: str, fmt: str | None = None, memory_limit: str = "512MB") -> dict:
@@ -153,8 +152,9 @@ def convert(input: str, output: str, fmt: str | None = None, memory_limit: str =
     files, in_fmt, hive = input_files(input)
     out_fmt = fmt or format_of(output)
     if out_fmt is None:
-        raise UsageError(f"cannot tell the output format of {output}", "end --output with .csv, .parquet or .jsonl, or pass --format")
+        raise UsageError(f"cannot tell the output format of {output}", f"end --output with one of {extensions_hint()}, or pass --format ({known_formats()})")
     folder = format_of(output) is None
+    copy = copy_options(out_fmt)  # before anything is written: a format convert cannot write is refused here
     target = _S3Target(output) if is_url(output) else _LocalTarget(output)
     con = duckdb.connect()
     try:
@@ -167,11 +167,11 @@ def convert(input: str, output: str, fmt: str | None = None, memory_limit: str =
             cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as e:
             raise InputError(f"cannot read {input} as {in_fmt} ({_first_line(e)})", "check that the files are complete and really are " + in_fmt) from None
-        opts = copy_options(out_fmt)
+        opts = copy
         part_cols = [c for c in cols if hive and c in _hive_keys(files)]
         if folder and part_cols:
             opts += f", PARTITION_BY ({', '.join(part_cols)})"
-        into = target.tmp if not folder or part_cols else f"{target.tmp}/part-00000.{EXT_OF_FORMAT[out_fmt]}"
+        into = target.tmp if not folder or part_cols else f"{target.tmp}/part-00000.{FORMATS[out_fmt].extension}"
         if folder and not part_cols:
             target.mkdir()
         try:

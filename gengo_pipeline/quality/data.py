@@ -12,11 +12,16 @@ from pathlib import Path
 from ..engine.runtime import decimal_of
 from ..engine.spec import Model, Table
 from ..errors import InputError
+from ..formats import FORMATS, read_order
 from ..store.dataset import Manifest, read_current
 from ..store.status import locate
 from ..store.storage import Storage
 
-FORMAT_ORDER = ("parquet", "csv", "jsonl")
+
+
+def is_text(fmt: str) -> bool:
+    """Whether `fmt`'s files are text (read as VARCHAR and cast) rather than self-describing Parquet."""
+    return FORMATS[fmt].text
 
 
 def q(name: str) -> str:
@@ -99,15 +104,20 @@ def list_files(storage: Storage, manifest: Manifest, model: Model, fmt: str | No
     """The format to read (the given one, else the first of parquet, csv, jsonl the dataset holds) and each
     table's files of that format as the manifest lists them (local paths; missing ones are left out here
     and reported by the manifest check)."""
-    counts = {f: 0 for f in FORMAT_ORDER}
+    order = read_order()
+    counts = {f: 0 for f in order}
     for f in manifest.files.values():
         counts[f["format"]] = counts.get(f["format"], 0) + 1
     if fmt is None:
-        fmt = max(FORMAT_ORDER, key=lambda f: (counts[f], -FORMAT_ORDER.index(f)))
+        order += [f for f in counts if f not in order]
+        fmt = max(order, key=lambda f: (counts[f], -order.index(f)))
         if counts[fmt] == 0:
             raise InputError(f"the manifest of {storage.url} lists no files", "generate data first with `gengo gen`")
     elif counts.get(fmt, 0) == 0:
         raise InputError(f"{storage.url} holds no {fmt} files", "pick a --format that was generated, or omit --format")
+    if fmt not in FORMATS:
+        raise InputError(f"{storage.url} holds {fmt} files, a format no installed package registers",
+                         "install the plugin that writes it, or pick another --format")
     out = {t.name: TableFiles(t, fmt) for t in model.tables}
     for key in sorted(manifest.files):
         f = manifest.files[key]
@@ -120,14 +130,11 @@ def list_files(storage: Storage, manifest: Manifest, model: Model, fmt: str | No
 def raw_reader(files: list[Path], fmt: str, table: Table) -> str:
     """SQL table expression: the files' rows as written (text formats as VARCHAR), plus `__file`."""
     cols = [c.name for c in table.output_columns]
-    if fmt == "parquet":
-        return f"read_parquet({sql_list(files)}, filename='__file', hive_partitioning=false, union_by_name=true)"
-    if fmt == "csv":
-        types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
-        return (f"read_csv({sql_list(files)}, header=true, columns={types}, filename='__file', hive_partitioning=false, "
-                f"auto_detect=false, delim=',', quote='\"', escape='\"', null_padding=false, strict_mode=true)")
+    spec, opts = FORMATS[fmt], ", filename='__file', hive_partitioning=false"
+    if not spec.text or spec.read_text is None:
+        return spec.read(sql_list(files), opts)
     types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
-    return f"read_json({sql_list(files)}, format='newline_delimited', columns={types}, filename='__file', hive_partitioning=false)"
+    return spec.read_text(sql_list(files), types, opts)
 
 
 def date_of_file_sql() -> str:
@@ -140,7 +147,7 @@ def typed_select(fmt: str, table: Table, cast: bool = True) -> str:
     """SELECT list turning raw rows into typed columns (+ __date, __file)."""
     parts = []
     for c in table.output_columns:
-        if fmt == "parquet" or not cast or c.type == "string":
+        if not is_text(fmt) or not cast or c.type == "string":
             parts.append(q(c.name))
         elif c.type in ("int64", "int32") or decimal_of(c.type) or c.type == "date":
             parts.append(f"CASE WHEN {text_is_bad(c.name, c.type)} THEN NULL ELSE TRY_CAST({q(c.name)} AS {duck_type(c.type)}) END AS {q(c.name)}")

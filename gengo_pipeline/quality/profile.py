@@ -24,7 +24,8 @@ from ..errors import InputError, OutputError
 from ..store.dataset import read_current
 from ..store.layout import MANIFEST, REPORTS
 from ..store.storage import open_storage
-from .convert import format_of, reader
+from ..formats import read_order
+from .convert import extensions_hint, format_of, reader
 from .data import q
 
 TOP_N = 10
@@ -139,14 +140,14 @@ def discover(input: str) -> list[tuple[str, list[Path], str, bool]]:
     if any(ch in input for ch in "*?["):
         files = sorted(Path(p) for p in globmod.glob(input, recursive=True) if Path(p).is_file() and format_of(p))
         if not files:
-            raise InputError(f"no .csv, .parquet or .jsonl files match {input}", "check the glob")
+            raise InputError(f"no {extensions_hint()} files match {input}", "check the glob")
         return _group(files, Path(input.split("*")[0]).name or "data")
     path = Path(input)
     if not path.exists():
         raise InputError(f"input {input} does not exist", "give a folder written by `gengo gen` (e.g. data/ecommerce), a table folder or a glob")
     if path.is_file():
         if not format_of(path.name):
-            raise InputError(f"{input} is not a .csv, .parquet or .jsonl file", "give a data file, a folder or a glob")
+            raise InputError(f"{input} is not a {extensions_hint()} file", "give a data file, a folder or a glob")
         return [(path.stem, [path], format_of(path.name), False)]
     dataset = _dataset_files(path)
     if dataset is not None:
@@ -160,7 +161,7 @@ def discover(input: str) -> list[tuple[str, list[Path], str, bool]]:
     if not out:
         files = sorted(p for p in path.rglob("*") if p.is_file() and format_of(p.name) and not p.name.startswith("."))
         if not files:
-            raise InputError(f"no .csv, .parquet or .jsonl files under {input}", "generate data first with `gengo gen`")
+            raise InputError(f"no {extensions_hint()} files under {input}", "generate data first with `gengo gen`")
         out = _group(files, path.name)
     return out
 
@@ -174,7 +175,7 @@ def _dataset_files(path: Path | str) -> list[tuple[str, list[Path], str, bool]] 
     if manifest is None or manifest.legacy:
         return None
     formats = {f["format"] for f in manifest.files.values()}
-    fmt = next((f for f in ("parquet", "csv", "jsonl") if f in formats), None)
+    fmt = next((f for f in read_order() if f in formats), None)
     by_table: dict[str, list] = {}
     for key in sorted(manifest.files):
         f = manifest.files[key]
@@ -188,7 +189,7 @@ def _group(files: list[Path], name: str) -> list[tuple[str, list[Path], str, boo
     by_fmt: dict[str, list[Path]] = {}
     for p in files:
         by_fmt.setdefault(format_of(p.name), []).append(p)
-    fmt = next(f for f in ("parquet", "csv", "jsonl") if f in by_fmt)
+    fmt = next(f for f in read_order() if f in by_fmt)
     chosen = by_fmt[fmt]
     hive = any(part.startswith("date=") or "=" in part for p in chosen for part in p.parent.parts[-2:])
     return [(name, chosen, fmt, hive)]

@@ -34,11 +34,12 @@ from ..engine.deps import dependency_order
 from ..engine.generators import GENERATORS
 from ..engine.runtime import decimal_of
 from ..errors import InputError
+from ..formats import FORMATS
 from ..engine.spec import Column, Model, Table
 from . import distributions as dist
 from ..store.dataset import verify_file
 from ..store.layout import parse_part_key
-from .data import (date_of_file_sql, duck_type, find_dataset, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
+from .data import (date_of_file_sql, duck_type, find_dataset, is_text, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
                    typed_select)
 from .gx import expect_zero
 
@@ -305,7 +306,7 @@ class Suite:
         paths = [p for _, p in files]
         if not paths:
             return
-        if self.fmt == "parquet":
+        if not is_text(self.fmt):
             try:
                 rows = self.con.execute(f"SELECT file_name, name, type, converted_type, scale, precision, logical_type "
                                         f"FROM parquet_schema({sql_list(paths)})").fetchall()
@@ -332,7 +333,7 @@ class Suite:
             for p in paths:
                 size = self.storage.stat(self.key_of[str(p)]).size
                 if size == 0:
-                    if self.fmt == "csv":
+                    if FORMATS[self.fmt].header_lines:
                         bad[str(p)] = ("empty file: not even a header line", 0)
                     continue
                 with self.storage.open(self.key_of[str(p)]) as fh:
@@ -355,7 +356,7 @@ class Suite:
             try:  # hash(t) of whole rows: every column of every row is decoded
                 self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {self._reader([(d, p)], table)} t").fetchall()
             except duckdb.Error as e:
-                rows = self._file_rows(str(p)) if self.fmt == "parquet" else self._data_lines(p)
+                rows = self._file_rows(str(p)) if not is_text(self.fmt) else self._data_lines(p)
                 bad[str(p)] = (_first_line(e), rows)
                 self.quarantined.setdefault(table.name, set()).add(d)
                 found = True
@@ -372,7 +373,7 @@ class Suite:
         paths = [p for _, p in files]
         if self.table_at is None or not paths:
             return raw_reader(paths, self.fmt, table)
-        if self.fmt == "parquet":  # Parquet files carry their schema (union_by_name): add what none of them has
+        if not is_text(self.fmt):  # Parquet files carry their schema (union_by_name): add what none of them has
             try:
                 have = {r[0] for r in self.con.execute(f"SELECT DISTINCT name FROM parquet_schema({sql_list(paths)})").fetchall()}
             except duckdb.Error:  # an unreadable file: the caller's error path finds it
@@ -503,7 +504,7 @@ class Suite:
     def _metrics(self, table: Table, files, prev) -> tuple[pd.DataFrame, set]:
         """One DuckDB pass: per partition, rows and bad-row counts of every rule."""
         key = table.key if table.key and any(c.name == table.key for c in table.output_columns) else None
-        text = self.fmt != "parquet"
+        text = is_text(self.fmt)
         selects = ["count(*) AS rows"]
         self.rules: dict[str, tuple[str, str, str]] = {}  # metric column -> (check, column, message)
         if key:
@@ -583,7 +584,7 @@ class Suite:
                                  if bad else f"{len(files)} files open and are complete",
                                  partitions=sorted({str(d) for d, p in files if str(p) in bad and d})))
         # Parquet schema
-        if self.fmt == "parquet":
+        if not is_text(self.fmt):
             wrong = {f: v for f, v in self.type_files.get(name, {}).items() if any(str(p) == f for _, p in files)}
             dated = {str(p): d for d, p in files}
             by_col: dict[str, list] = {}
@@ -819,7 +820,7 @@ def _data_lines(fh, fmt: str) -> int:
         last = chunk[-1:]
     if last != b"\n":
         n += 1
-    return max(0, n - (1 if fmt == "csv" else 0))
+    return max(0, n - FORMATS[fmt].header_lines)
 
 
 def _rmtree(path: str) -> None:

@@ -17,7 +17,7 @@ from ..engine.runtime import Engine
 from ..errors import UsageError
 from .settings import GengoSettings, parse_size, rows_for_width
 from ..engine.spec import Model
-from ..formats import ByteCounter, EncodeOptions, encoder
+from ..formats import FORMATS, ByteCounter, EncodeOptions, encoder
 
 DEFAULT_SIZE = "100MB"
 MIN_DAYS, MAX_DAYS = 28, 366
@@ -244,13 +244,13 @@ def _measure(engine: Engine, model: Model, fmt: str, settings: GengoSettings, st
             continue
         rt = engine.table(t.name)
         cap = rows_for_width(limit, len(rt.schema))  # wide tables: fewer rows, same memory
-        if fmt != "parquet":
+        if FORMATS[fmt].text:
             cap = max(1_000, cap // 5)  # text grows linearly: a smaller sample measures it as well
         rows, blocks = _sample_rows(engine, t, start_day, days, cap)
         if len(rows) < 100 and t.partitioned:
             rows, blocks = np.arange(*rt.rows_in_day(0), dtype=np.int64)[:cap], 1
         frame = rt.frame_rows(rows)
-        points = SAMPLE_POINTS if fmt == "parquet" else ()  # text grows linearly: header + rows
+        points = () if FORMATS[fmt].text else SAMPLE_POINTS  # text grows linearly: header + rows
         counts = sorted({0, *(n for n in points if n < len(rows)), len(rows)})
         options = encode_options(settings, rt)
         sizes = []

@@ -12,9 +12,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ..errors import ConfigError, UsageError
+from ..formats import known_formats, resolve_format
 from ..store.layout import EXTENSIONS  # noqa: F401 - re-exported: the format names' file extensions
 
-FORMATS = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "jsonl", "jsonl": "jsonl", "ndjson": "jsonl"}
 _SIZE = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
@@ -54,13 +54,13 @@ def parse_formats(text: str | list[str]) -> list[str]:
     items = text if isinstance(text, list) else [t for t in str(text).replace(" ", "").split(",") if t]
     out: list[str] = []
     for item in items:
-        fmt = FORMATS.get(item.lower())
+        fmt = resolve_format(item)
         if fmt is None:
-            raise UsageError(f"unknown format {item!r}", "use csv, parquet or json (comma-separated for several)")
+            raise UsageError(f"unknown format {item!r}", f"use one of {known_formats()} (comma-separated for several)")
         if fmt not in out:
             out.append(fmt)
     if not out:
-        raise UsageError("no output format given", "use csv, parquet or json")
+        raise UsageError("no output format given", f"use one of {known_formats()}")
     return out
 
 

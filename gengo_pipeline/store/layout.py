@@ -4,7 +4,8 @@
         _manifest.json                  what gengo owns: identity, version, every file with size and checksum
         _gengo/                         gengo's own: lock, journal of commits, staging of unfinished files,
                                         parts/K-of-N.lock: the lock of each part running now
-        parquet|csv|json/<table>/[date=YYYY-MM-DD/ | month=YYYY-MM/]part-NNNNN.<parquet|csv|jsonl>
+        <format root>/<table>/[date=YYYY-MM-DD/ | month=YYYY-MM/]part-NNNNN.<extension>
+                                        (format roots: parquet, csv, json and the plugins' formats)
 
 A partitioned table has one folder per day (`date=`) or per month (`month=`), or, partitioned by `none`, its
 part files directly under the table folder like a static table's (the run's whole window in one file set).
@@ -17,7 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from ..formats import FORMATS, format_of_folder
 
 MANIFEST = "_manifest.json"
 CONTROL = "_gengo"
@@ -27,10 +31,30 @@ STAGING = f"{CONTROL}/staging"
 SWAP = f"{CONTROL}/swap.json"
 PARTS = f"{CONTROL}/parts"  # one lock per part of a run split into parts (--parts N --part K)
 REPORTS = "_reports"  # profile reports: gengo's, outside the format roots
-FORMAT_FOLDERS = {"parquet": "parquet", "csv": "csv", "jsonl": "json"}
-EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
-_FORMAT_OF_FOLDER = {v: k for k, v in FORMAT_FOLDERS.items()}
-_PART = re.compile(r"^part-(\d{5,})\.(parquet|csv|jsonl)$")
+_PART = re.compile(r"^part-(\d{5,})\.([A-Za-z0-9]+)$")
+
+
+class _ByFormat(Mapping):
+    """format name -> one attribute of its registered Format (formats come from the registry: built-ins and plugins)."""
+
+    def __init__(self, attr: str) -> None:
+        self.attr = attr
+
+    def __getitem__(self, fmt: str) -> str:
+        f = FORMATS.get(fmt)
+        if f is None:
+            raise KeyError(fmt)
+        return getattr(f, self.attr)
+
+    def __iter__(self):
+        return iter(FORMATS.names())
+
+    def __len__(self) -> int:
+        return len(FORMATS.names())
+
+
+FORMAT_FOLDERS: Mapping[str, str] = _ByFormat("root")
+EXTENSIONS: Mapping[str, str] = _ByFormat("extension")
 _PARTITION = re.compile(r"^(?:date=(\d{4}-\d{2}-\d{2})|month=(\d{4}-\d{2}))$")
 PARTITION_BY = ("day", "month", "none")  # the granularities of a partitioned table's folders
 
@@ -76,10 +100,11 @@ def part_key(fmt: str, table: str, date: dt.date | None, part: int, by: str = "d
 def parse_part_key(key: str) -> PartKey | None:
     """The PartKey of a key in gengo's layout, or None for any other key."""
     bits = key.split("/")
-    if len(bits) not in (3, 4) or bits[0] not in _FORMAT_OF_FOLDER:
+    fmt = format_of_folder(bits[0]) if len(bits) in (3, 4) else None
+    if fmt is None:
         return None
     m = _PART.match(bits[-1])
-    if not m or m.group(2) != EXTENSIONS[_FORMAT_OF_FOLDER[bits[0]]]:
+    if not m or m.group(2) != EXTENSIONS[fmt]:
         return None
     date, by = None, "day"
     if len(bits) == 4:
@@ -91,7 +116,7 @@ def parse_part_key(key: str) -> PartKey | None:
             date = dt.date.fromisoformat(d.group(1) or d.group(2) + "-01")
         except ValueError:
             return None
-    return PartKey(_FORMAT_OF_FOLDER[bits[0]], bits[1], date, int(m.group(1)), by)
+    return PartKey(fmt, bits[1], date, int(m.group(1)), by)
 
 
 def part_lock(part: int, parts: int) -> str:

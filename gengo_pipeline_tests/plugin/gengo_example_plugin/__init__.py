@@ -1,16 +1,19 @@
 """A gengo plugin: the `sine_wave` generator, the `plugin-shop` model that uses it, the `all_positive` check, the
-`paydays` calendar, the `fixed_per_day` volume and the `tally:PATH` stream sink.
+`paydays` calendar, the `fixed_per_day` volume, the `tally:PATH` stream sink and the `tsv` output format.
 
 gengo finds them through the entry points in pyproject.toml; nothing in gengo names this package.
 """
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 from gengo_pipeline.engine.generators import Allowed, Generator
 from gengo_pipeline.engine.spec import Model, Num
 from gengo_pipeline.engine.calendar import calendar, dates_of
 from gengo_pipeline.engine.volumes import VolumeRuntime
+from gengo_pipeline.formats import Encoder, Format
+from gengo_pipeline.formats.text import text_ready
 from gengo_pipeline.quality.distributions import DistContext, Outcome, q
 from gengo_pipeline.stream.sinks import Sink
 
@@ -92,3 +95,33 @@ MODEL = Model.model_validate({
     "distributions": [{"name": "sales amounts are positive", "table": "sales", "check": "all_positive",
                        "args": {"column": "amount"}}],
 })
+
+
+class TsvEncoder(Encoder):
+    """Tab-separated text: a header line, then one line per row; dates and timestamps as ISO-8601 text. Values
+    are written as they are (the plugin's models hold no tab or newline in their text)."""
+
+    def __init__(self, sink, schema, options):
+        super().__init__(sink, schema, options)
+        self.header = True
+
+    def write(self, df: pl.DataFrame) -> None:
+        text_ready(df).write_csv(self.sink, separator="\t", include_header=self.header, quote_style="never")
+        self.header = False
+        self.rows += df.height
+
+    def close(self) -> None:
+        if self.header:  # no rows: still a header
+            pl.DataFrame(schema=self.schema).write_csv(self.sink, separator="\t")
+            self.header = False
+
+
+_TSV_TEXT = "header=true, columns={cols}, auto_detect=false, delim='\\t', quote='', escape='', null_padding=false, strict_mode=true"
+
+TSV = Format(
+    "tsv", TsvEncoder, "tsv", extensions=("tab",), header_lines=1,
+    read=lambda files, opts: f"read_csv({files}{opts}, header=true, delim='\\t', quote='', union_by_name=true)",
+    read_text=lambda files, cols, opts: f"read_csv({files}, {_TSV_TEXT.format(cols=cols)}{opts})",
+    copy="FORMAT csv, HEADER true, DELIMITER '\\t', QUOTE ''",
+    polars=lambda fh: pl.read_csv(fh, separator="\t", quote_char=None),
+    doc="tab-separated text with a header line (a plugin's format)")
