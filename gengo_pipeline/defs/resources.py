@@ -28,7 +28,7 @@ class GengoResource(dg.ConfigurableResource):
     s3_endpoint: Optional[str] = Field(default=None, description="endpoint of an S3-compatible server (GENGO_S3_ENDPOINT; "
                                                                  "default AWS_ENDPOINT_URL, else AWS)")
     scale: Optional[float] = Field(default=None, description="daily volume scale, 1.0 = model default (GENGO_SCALE)")
-    formats: Optional[str] = Field(default=None, description="comma-separated: parquet,csv,json (GENGO_FORMATS)")
+    formats: Optional[str] = Field(default=None, description="comma-separated: parquet,csv,json or plugin formats (`gengo formats`) (GENGO_FORMATS)")
     workers: Optional[int] = Field(default=None, description="worker processes, 0 = one per core (GENGO_WORKERS)")
     pin_workers: Optional[bool] = Field(default=None, description="one core per worker when workers = cores (GENGO_PIN_WORKERS)")
     origin: Optional[str] = Field(default=None, description="model origin date YYYY-MM-DD (GENGO_ORIGIN)")
