@@ -16,6 +16,13 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_plan)
     m = sub.add_parser("models", help="list the models and their tables")
     m.set_defaults(func=cmd_models)
+    from ..formats.schema import DIALECTS
+
+    d = sub.add_parser("ddl", help="print CREATE TABLE statements of a model's tables in a SQL dialect")
+    d.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model .json/.toml file")
+    d.add_argument("--dialect", default="duckdb", choices=DIALECTS, help="SQL dialect (default duckdb)")
+    d.add_argument("--table", action="append", dest="tables", metavar="TABLE", help="only this table (repeatable)")
+    d.set_defaults(func=cmd_ddl)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -47,4 +54,12 @@ def cmd_models(args: argparse.Namespace) -> int:
     for m in builtin_models().values():
         t.add_row(m.name, ", ".join(m.aliases), ", ".join(x.name for x in m.tables))
     Console().print(t)
+    return 0
+
+
+def cmd_ddl(args: argparse.Namespace) -> int:
+    from ..formats.schema import ddl
+    from ..models import resolve
+
+    print(ddl(resolve(args.model), args.dialect, args.tables), end="")
     return 0

@@ -492,7 +492,7 @@ class Suite:
             for c in table.output_columns:
                 if c.type != "string":
                     m = f"type__{_ident(c.name)}"
-                    selects.append(f"count(*) FILTER (WHERE {text_is_bad(c.name + '__raw', c.type)}) AS {m}")
+                    selects.append(f"count(*) FILTER (WHERE {text_is_bad(c.name + '__raw', c.type, self.fmt)}) AS {m}")
                     self.rules[m] = ("type", c.name, f"values that are not {c.type}")
         joins = []
         dates = sorted({d for d, _ in files}, key=lambda d: d or dt.date.min)

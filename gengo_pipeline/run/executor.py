@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import Interrupted
+from ..formats.schema import schema_bytes
 from ..store.dataset import CommittedFile, DatasetWriter
 from ..store.layout import part_key
 from ..store.storage import Staged, join, open_storage
@@ -148,7 +149,7 @@ def _execute(plan: Plan, writer: DatasetWriter, workers, on_progress, tables, po
     if on_start:
         on_start(sum(u.rows for u in units), skipped)
     writer.begin(expected, {"start": plan.start.isoformat(), "days": plan.days, "formats": list(fmts),
-                            "tables": tables or [t.name for t in plan.model.tables]})
+                            "tables": tables or [t.name for t in plan.model.tables]}, schema_bytes(plan.model))
     units.sort(key=lambda u: -u.rows)  # biggest first balances the workers
     workers = max(1, min(workers or settings.workers or default_workers(), max(1, len(units))))
     if sum(u.rows for u in units) < SMALL_RUN_ROWS:

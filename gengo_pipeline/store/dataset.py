@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..errors import InputError, OutputError
-from .layout import (JOURNAL, LOCK, MANIFEST, REPORTS, STAGING, SWAP, is_control)
+from .layout import (JOURNAL, LOCK, MANIFEST, REPORTS, SCHEMA, STAGING, SWAP, is_control)
 from .storage import CHECKSUMS, LockHeld, Staged, Storage
 
 LAYOUT = "gengo-dataset/2"
@@ -90,6 +90,7 @@ class Manifest:
     # table -> partition date ("" for a static table) -> {"parts": n, "formats": [...]}: what runs asked for
     expected: dict[str, dict[str, dict]] = field(default_factory=dict)
     legacy_files: list[str] = field(default_factory=list)  # files an older layout's manifest listed
+    schema: dict | None = None  # the _schema.json entry: path, bytes, checksum
 
     @property
     def fingerprint(self) -> str:
@@ -108,14 +109,15 @@ class Manifest:
             t["files"] += 1
         return {"layout": LAYOUT, "model": self.model, "fingerprint": self.fingerprint, "identity": self.identity,
                 "version": self.version, "updated": _now(), "runs": self.runs[-50:], "expected": self.expected,
-                "tables": tables, "files": [self.files[k] for k in sorted(self.files)]}
+                "tables": tables, "files": [self.files[k] for k in sorted(self.files)],
+                **({"schema": self.schema} if self.schema else {})}
 
     @classmethod
     def from_doc(cls, doc: dict) -> "Manifest":
         if doc.get("layout") != LAYOUT:  # written by an older gengo: its files are listed relative to the root
             return cls(doc.get("model", "?"), {}, legacy_files=[f["path"] for f in doc.get("files", []) if "path" in f])
         return cls(doc["model"], doc["identity"], doc.get("version", 0), {f["path"]: f for f in doc.get("files", [])},
-                   doc.get("runs", []), doc.get("expected", {}))
+                   doc.get("runs", []), doc.get("expected", {}), schema=doc.get("schema"))
 
     def add_expected(self, expected: dict[str, dict[str, dict]]) -> None:
         for table, parts in expected.items():
@@ -345,6 +347,7 @@ class DatasetWriter:
         self._began = False
         self._fresh = False
         self._wrote = False  # a run began: its journal, manifest or files exist
+        self.schema: bytes | None = None
 
     @property
     def stage(self) -> str:
@@ -422,14 +425,16 @@ class DatasetWriter:
                 out.add(key)
         return out
 
-    def begin(self, expected: dict[str, dict[str, dict]], window: dict) -> None:
-        """Record the run (its window, formats, and the partitions it will write) before its first commit."""
+    def begin(self, expected: dict[str, dict[str, dict]], window: dict, schema: bytes | None = None) -> None:
+        """Record the run (its window, formats, and the partitions it will write) before its first commit;
+        `schema` (the _schema.json bytes) is written with the manifest at the end."""
+        self.schema = schema
         run = {"run_id": self.run_id, "host": socket.gethostname(), "pid": os.getpid(), "started": _now(),
                "mode": self.mode, **window}
         base = self.manifest if (self.mode == "update" and self.manifest is not None) else None
         self.next = Manifest(self.identity["model"], self.identity, base.version if base else 0,
                              dict(base.files) if base else {}, list(base.runs) if base else [],
-                             json.loads(json.dumps(base.expected)) if base else {})
+                             json.loads(json.dumps(base.expected)) if base else {}, schema=base.schema if base else None)
         if self.mode == "overwrite" and self.manifest is not None and not self.manifest.legacy:
             self.next.version = self.manifest.version
         self.next.add_expected(expected)
@@ -467,6 +472,9 @@ class DatasetWriter:
         run = self.next.runs[-1]
         run.update(status=status, finished=_now())
         self.storage.append(_journal_key(self.run_id), _dumps({"op": "end", "status": status, "time": _now()}) + b"\n")
+        if self.schema is not None and (self.mode == "update" or status == "ok"):
+            self.storage.put(SCHEMA, self.schema)
+            self.next.schema = {"path": SCHEMA, "bytes": len(self.schema), "xxh3_128": CHECKSUMS["xxh3_128"](self.schema).hexdigest()}
         if self.mode == "update":
             self.storage.put(MANIFEST, _dumps(self.next.to_doc()))
             self.storage.remove(_journal_key(self.run_id))
