@@ -16,8 +16,16 @@ from ..run.control import CONTROL, RunControl
 from ..run.pool import WorkerPool, default_workers
 from ..run.settings import EXTENSIONS, parse_size
 from ..store.dataset import DatasetWriter
+from ..store.layout import MANIFEST
 from ..store.storage import join, open_storage
+from ..run.limits import MAX_WORKERS, check_disk, workers_for_memory
 from .common import _int, add_plan_flags, settings_from
+
+
+def _out(text: str) -> Path:
+    if not text.strip() or "\0" in text:
+        raise UsageError(f"--out {text!r} names no folder", "give a folder such as data")
+    return Path(text)
 
 if TYPE_CHECKING:
     from ..run.executor import RunResult
@@ -26,8 +34,10 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
-    p.add_argument("-o", "--out", type=Path, help="output root (default ./data); the dataset is <out>/<model>")
-    p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
+    p.add_argument("-o", "--out", type=_out, help="output root (default ./data); the dataset is <out>/<model>")
+    p.add_argument("-w", "--workers", type=_int, help=f"worker processes, 1..{MAX_WORKERS} (default: one per core; "
+                                                      "more than the cores or the memory holds are lowered, with a warning)")
+    p.add_argument("--force", action="store_true", help="start even if the plan's estimated size exceeds the free disk space")
     p.add_argument("--no-pin", dest="pin_workers", action="store_false", default=None,
                    help="let the OS move workers between cores (default: one core each when workers = cores)")
     p.add_argument("--compression", choices=["snappy", "zstd", "none"], help="Parquet compression (default snappy)")
@@ -43,8 +53,8 @@ def register(sub) -> None:
 
 def cmd_gen(args: argparse.Namespace) -> int:
     control = CONTROL  # SIGINT / SIGTERM: one line, exit 130 / 143, nothing partial left (see cli.main.run)
-    if args.workers is not None and args.workers < 0:
-        raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
+    if args.workers is not None and not (1 <= args.workers <= MAX_WORKERS):
+        raise UsageError(f"--workers must be 1..{MAX_WORKERS}, got {args.workers}", "give a positive number, or omit it for one per core")
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
@@ -52,7 +62,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     storage = open_storage(join(settings.out, model.name))
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)
-    workers = settings.workers or default_workers()
+    workers = workers_for_memory(settings.workers, lambda msg: console.print(f"gengo: warning: {msg}")) if settings.workers else default_workers()
+    settings = settings.model_copy(update={"workers": workers}) if settings.workers else settings
     mode = "overwrite" if args.overwrite else "update"
     with contextlib.ExitStack() as stack:
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
@@ -66,6 +77,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
             from ..run.plan import make_plan
         control.raise_if_interrupted()
         plan = make_plan(model, settings, pool.pool if pool else None)
+        check_disk(storage.local_path(MANIFEST), sum(sum(b.values()) for b in plan.estimated_bytes.values()), args.force)
         control.raise_if_interrupted()
         result = _run(plan, args, console, pool, writer, control)
     Console(width=None if sys.stdout.isatty() else 160).print(summary(result))

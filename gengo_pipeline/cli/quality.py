@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,13 @@ from ..run.settings import FORMATS
 from ..store.layout import MANIFEST
 
 
+def _memory(text: str) -> str:
+    """A DuckDB memory limit: a number and a unit (512MB, 2GB, 1.5GiB)."""
+    if not re.match(r"^\s*[0-9]+(\.[0-9]+)?\s*([KMGT]i?B)\s*$", text, re.IGNORECASE):
+        raise UsageError(f"--memory-limit {text!r} is not a memory size", "write it like 512MB or 2GB")
+    return text.strip()
+
+
 def register(sub) -> None:
     v = sub.add_parser("validate", help="check a generated dataset: keys, references, types, values, distributions")
     v.add_argument("-i", "--input", required=True, help="a dataset folder, e.g. data/ecommerce (or the --out above it)")
@@ -22,20 +30,20 @@ def register(sub) -> None:
     v.add_argument("--table", action="append", help="check only this table (repeatable)")
     v.add_argument("--allow-warnings", action="store_true", help="exit 0 when only distribution checks fail")
     v.add_argument("--json", dest="json_out", type=Path, help="also write the results as JSON to this file")
-    v.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
+    v.add_argument("--memory-limit", type=_memory, default="512MB", help="DuckDB memory limit (default 512MB)")
     v.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("profile", help="summarize a dataset with DuckDB and write an HTML report with charts")
     p.add_argument("-i", "--input", required=True, help="a model output folder, a table folder, a file or a quoted glob")
     p.add_argument("-r", "--report", type=Path, help="HTML report path (default: <input folder>/profile.html)")
-    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)")
+    p.add_argument("--memory-limit", type=_memory, default="1GB", help="DuckDB memory limit (default 1GB)")
     p.set_defaults(func=cmd_profile)
 
     c = sub.add_parser("convert", help="convert CSV / Parquet / JSON Lines (files or Hive folders), streaming through DuckDB")
     c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'")
     c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder")
     c.add_argument("-f", "--format", help="output format when --output is a folder: csv, parquet or json")
-    c.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
+    c.add_argument("--memory-limit", type=_memory, default="512MB", help="DuckDB memory limit (default 512MB)")
     c.set_defaults(func=cmd_convert)
 
 

@@ -6,6 +6,7 @@ microseconds for timestamps) or a polars string Series. Models add domain logic 
 """
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 from functools import cached_property
@@ -66,6 +67,9 @@ class Generator:
 
     def p(self, value: Num) -> float:
         return self.engine.param(value)
+
+    def check_days(self, days: np.ndarray) -> None:
+        """Before a run: raise a SpecError if this column cannot be computed on these days (with rows)."""
 
     def __call__(self, ctx: "RowContext") -> Any:
         if self.categorical:
@@ -763,11 +767,18 @@ class Ref(Generator):
     def setup(self):
         self.parent = self.engine.table(self.cfg.table)
 
+    def check_days(self, days):
+        live = self.parent.volume.live(np.maximum(days + self.cfg.day_offset, 0))
+        if np.any(live <= 0):
+            first = int(days[np.argmax(live <= 0)])
+            day = self.engine.origin + dt.timedelta(days=first)
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table} has no rows yet on {day}, where {self.table.name} has rows",
+                            f"start later, raise --scale, or give {self.cfg.table} an initial population")
+
     def __call__(self, ctx):
         live = self.parent.volume.live(np.maximum(ctx.day + self.cfg.day_offset, 0))
         if np.any(live <= 0):
-            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table} has no rows yet on some day",
-                            "give the parent an initial population")
+            self.check_days(ctx.day)
         skew = self.p(self.cfg.skew)
         u = ctx.uniform()
         if skew > 0:

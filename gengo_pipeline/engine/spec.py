@@ -28,6 +28,18 @@ def _safe_name(name: str) -> str:
 
 SafeName = Annotated[str, AfterValidator(_safe_name)]
 
+DECIMAL_TYPE = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+TYPES = ("int64", "int32", "float64", "string", "money", "date", "timestamp", "bool")  # and decimal(p,s)
+MAX_STATIC_ROWS = 10**9  # a static table's rows (a literal count; a "$param" is checked at planning)
+DEFAULT_PARAM_RANGE = (0.0, 1e9)  # a parameter without a declared range: a non-negative count, rate or weight
+
+
+def _column_type(name: str) -> str:
+    m = DECIMAL_TYPE.match(name)
+    if name in TYPES or (m and 1 <= int(m.group(1)) <= 38 and int(m.group(2)) <= int(m.group(1))):
+        return name
+    raise ValueError(f"unknown column type {name!r}: use {', '.join(TYPES)} or decimal(p,s) with 1 <= p <= 38, s <= p")
+
 
 def _unique(kind: str, names: list[str], where: str) -> None:
     seen = set()
@@ -55,6 +67,12 @@ class Seasonality(_Spec):
 class StaticVolume(_Spec):
     kind: Literal["static"] = "static"
     rows: Num
+
+    @model_validator(mode="after")
+    def _rows_in_range(self) -> "StaticVolume":
+        if not isinstance(self.rows, str) and not (0 <= self.rows <= MAX_STATIC_ROWS):
+            raise ValueError(f"static rows {self.rows:g} outside 0..{MAX_STATIC_ROWS:,}")
+        return self
 
 
 class PopulationVolume(_Spec):
@@ -126,7 +144,7 @@ class Column(_Spec):
     """One column: its name, output type and the generator that computes it."""
 
     name: SafeName
-    type: str  # int64 | int32 | float64 | string | money | decimal(p,s) | date | timestamp | bool
+    type: Annotated[str, AfterValidator(_column_type)]  # int64 | int32 | float64 | string | money | decimal(p,s) | date | timestamp | bool
     gen: dict  # {"kind": ..., generator fields}; validated by the generator registry
     hidden: bool = False  # computed for other columns, not written
     doc: str = ""
@@ -176,6 +194,8 @@ class Model(_Spec):
     schema_version: int = 1
     doc: str = ""
     params: dict[str, float] = Field(default_factory=dict)
+    # name -> (low, high) of a parameter; the others range over DEFAULT_PARAM_RANGE
+    param_ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
     vocab: dict[str, list] = Field(default_factory=dict)  # small inline vocabularies: name -> values or [value, weight]
     tables: list[Table]
     distributions: list[Distribution] = Field(default_factory=list)
@@ -192,6 +212,45 @@ class Model(_Spec):
     def _unique_tables(self) -> "Model":
         _unique("table", [t.name for t in self.tables], f"model {self.name}")
         return self
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Model":
+        """References name tables that exist, volume parents form no cycle, parameter defaults lie in range."""
+        names = {t.name for t in self.tables}
+        parents = {t.name: t.volume.parent for t in self.tables if t.volume.kind in ("per_parent", "cross")}
+        for t in self.tables:
+            parent = parents.get(t.name)
+            if parent is not None and parent not in names:
+                raise ValueError(f"table {t.name}: volume parent {parent!r} is not a table of model {self.name}")
+            for c in t.columns:
+                ref = c.gen.get("table")
+                if isinstance(ref, str) and ref not in names:
+                    raise ValueError(f"table {t.name}, column {c.name}: {c.gen.get('kind')} names table {ref!r}, which model {self.name} lacks")
+        for t in self.tables:
+            seen, at = [t.name], parents.get(t.name)
+            while at is not None:
+                if at in seen:
+                    raise ValueError(f"tables {' -> '.join(seen + [at])}: the volume parents form a cycle")
+                seen.append(at)
+                at = parents.get(at)
+        for name, (lo, hi) in self.param_ranges.items():
+            if name not in self.params or not (lo <= self.params[name] <= hi):
+                raise ValueError(f"param_ranges[{name}]: no such parameter, or its default is outside {lo:g}..{hi:g}")
+        self.check_params(self.params)
+        return self
+
+    def param_range(self, name: str) -> tuple[float, float]:
+        return tuple(self.param_ranges.get(name, DEFAULT_PARAM_RANGE))
+
+    def check_params(self, params: dict[str, float]) -> None:
+        """Each parameter within its declared range (NaN is in none)."""
+        from ..errors import UsageError
+
+        for name, value in params.items():
+            lo, hi = self.param_range(name)
+            if not (lo <= value <= hi):
+                raise UsageError(f"parameter {name}={value!r} of model {self.name} is outside its range {lo:g}..{hi:g}",
+                                 f"give {name} a value in {lo:g}..{hi:g}")
 
     def table(self, name: str) -> Table:
         for t in self.tables:

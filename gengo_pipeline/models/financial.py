@@ -382,6 +382,8 @@ MODEL = Model.model_validate({
         "price_sigma": 0.9,               # spread of initial prices around the exchange's median
         "drift_mean": 0.07, "drift_sd": 0.12,
     },
+    # ranges of the parameters that are not plain counts (those range over 0..1e9)
+    "param_ranges": {"drift_mean": (-1.0, 1.0), "drift_sd": (0.0, 2.0), "volume_sigma": (0.0, 5.0), "price_sigma": (0.0, 5.0)},
         "tables": [
         {
             "name": "dim_exchanges", "partitioned": False, "key": "exchange_id",

@@ -672,7 +672,9 @@ class Suite:
             ranges = self.key_ranges(table, list(frame["date"]))
             frame["pk_dup"] = frame["pk_nn"] - frame["pk_in_range"]  # repeated keys and keys of other partitions
             size = frame["date"].map(lambda d: ranges[d][1] - ranges[d][0] + 1)
-            frame["pk_missing"] = [0 if d in partial else int(n - k) for d, n, k in zip(frame["date"], size, frame["pk_in_range"])]
+            # null keys are pk_not_null's to report: they may hold the missing values
+            frame["pk_missing"] = [0 if d in partial else max(0, int(n - k - z))
+                                   for d, n, k, z in zip(frame["date"], size, frame["pk_in_range"], frame["pk_null"])]
             self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")
             self.rules["pk_dup"] = ("pk_unique", key, "duplicate primary keys or keys of another partition")
             self.rules["pk_missing"] = ("pk_dense", key, "keys missing from the dense range 1..N")
