@@ -60,6 +60,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
                                     checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout)
     storage = open_storage(join(settings.out, model.name))
+    if settings.size is not None:  # the first format alone takes --size: refused before anything starts
+        check_disk(storage.local_path(MANIFEST), parse_size(settings.size), args.force)
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)
     workers = workers_for_memory(settings.workers, lambda msg: console.print(f"gengo: warning: {msg}")) if settings.workers else default_workers()

@@ -597,14 +597,20 @@ class Suite:
         spilling within the memory limit; the whole dataset only: a partition alone has no parent files)."""
         if self.dates or self.engine is None or not any(c.name == parent.key for c in parent.output_columns):
             return frame
+        # keys of the parent's unreadable partitions cannot be told absent: left out (its readable check fails)
+        unreadable = sorted(self.quarantined.get(parent.name, set()), key=lambda d: d or dt.date.min)
+        ranges = self.key_ranges(parent, unreadable) if unreadable else {}
+        if ranges is None:
+            return frame
+        c = q(col)
+        skip = "".join(f" AND s.{c} NOT BETWEEN {a} AND {b}" for a, b in ranges.values())
         pview = self.view(parent, None, None, name=f"p_{_ident(parent.name)}")
         sview = self.view_files(table, [(d, p) for d, p in files if self._good(table.name, p)], f"s_{_ident(table.name)}")
         if pview is None or sview is None:
             return frame
-        c = q(col)
         counts = self.con.execute(
             f"SELECT s.__date AS date, count(*) AS absent FROM {q(sview)} s LEFT JOIN {bname} ON {bname}.d = s.__date "
-            f"WHERE s.{c} BETWEEN 1 AND coalesce({bname}.n, {overall or 0}) "
+            f"WHERE s.{c} BETWEEN 1 AND coalesce({bname}.n, {overall or 0}){skip} "
             f"AND NOT EXISTS (SELECT 1 FROM {q(pview)} p WHERE p.{q(parent.key)} = s.{c}) GROUP BY 1").df()
         if not len(counts):
             return frame
