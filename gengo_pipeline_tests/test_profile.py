@@ -37,3 +37,32 @@ def test_profile_report_has_every_chart_and_works_offline(ecommerce_small, tmp_p
 def test_profile_bad_input_is_one_line(tmp_path):
     proc = gengo("profile", "--input", str(tmp_path / "nope"), check=False)
     assert proc.returncode != 0 and proc.stderr.count("\n") == 1 and "does not exist" in proc.stderr
+
+
+def test_profile_draws_a_heat_map_per_claimed_association(ecommerce_small, tmp_path):
+    from gengo_pipeline.models import resolve
+    from gengo_pipeline.quality.profile import render_html
+
+    from .conftest import query, scan
+
+    model = resolve("ecommerce")
+    root = ecommerce_small / "ecommerce"
+    prof = profile(str(root), model=model)
+    assert [h.claim for h in prof.heatmaps] == [d.name for d in model.distributions if d.check == "association"]
+    page = render_html(prof)
+    assert all(f'data-chart="heatmap:fact_order_items:{h.claim}"' in page for h in prof.heatmaps)
+    # the cells are the claim's contingency table, as DuckDB counts it from the files
+    hm = next(h for h in prof.heatmaps if h.claim == "category_by_region")
+    s = lambda t: scan(ecommerce_small, "ecommerce", t)  # noqa: E731
+    direct = dict(((r, c), n) for r, c, n in query(
+        f"""SELECT a.region, k.category_name, count(*) FROM {s('fact_order_items')} i JOIN {s('fact_orders_header')} o USING (order_id)
+            JOIN {s('dim_customer_addresses')} a ON a.address_id = o.shipping_address_id JOIN {s('dim_products')} p USING (product_id)
+            JOIN {s('dim_product_categories')} k USING (category_id) GROUP BY 1, 2"""))
+    assert {(x, y): hm.counts[i][j] for i, x in enumerate(hm.xs) for j, y in enumerate(hm.ys) if hm.counts[i][j]} == direct
+    assert 0.02 < hm.v < 0.2
+    sex = next(h for h in prof.heatmaps if h.claim == "category_by_sex")
+    female = sex.lift()[sex.xs.index("female")]
+    assert female[sex.ys.index("Beauty")] > 1.3 and female[sex.ys.index("Automotive")] < 0.8  # lift: observed / independent
+    cli = tmp_path / "report.html"
+    gengo("profile", "--input", str(root), "--report", str(cli))  # the model comes from _manifest.json
+    assert cli.read_text().count('data-chart="heatmap:') == len(prof.heatmaps)

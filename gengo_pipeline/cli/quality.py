@@ -36,6 +36,7 @@ def register(sub) -> None:
     p = sub.add_parser("profile", help="summarize a dataset with DuckDB and write an HTML report with charts")
     p.add_argument("-i", "--input", required=True, help="a model output folder, a table folder, a file or a quoted glob")
     p.add_argument("-r", "--report", type=Path, help="HTML report path (default: <input folder>/profile.html)")
+    p.add_argument("-m", "--model", help="model name or alias, for heat maps of its claimed associations (default: from _manifest.json)")
     p.add_argument("--memory-limit", type=_memory, default="1GB", help="DuckDB memory limit (default 1GB)")
     p.set_defaults(func=cmd_profile)
 
@@ -99,10 +100,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _profiled_model(args) -> object | None:
+    """--model, else the model of the input's _manifest.json (a model output folder), else none."""
+    from ..models import resolve
+
+    if args.model:
+        return resolve(args.model)
+    manifest = Path(args.input) / MANIFEST
+    try:
+        return resolve(json.loads(manifest.read_text())["model"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def cmd_profile(args: argparse.Namespace) -> int:
     from ..quality.profile import profile, write_html, write_report
 
-    prof = profile(args.input, memory_limit=args.memory_limit)
+    prof = profile(args.input, memory_limit=args.memory_limit, model=_profiled_model(args))
     base = Path(args.input.split("*")[0] or ".")
     into_dataset = args.report is None and (base / MANIFEST).is_file()
     report = args.report or (base if base.is_dir() else base.parent) / "profile.html"
@@ -119,7 +133,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
     out.print(t)
     title = f"gengo profile: {args.input}"
     path = write_report(prof, base, title) if into_dataset else write_html(prof, report, title)
-    Console(stderr=True).print(f"report: {path} ({len(prof.charts)} charts)")
+    for hm in prof.heatmaps:
+        Console(stderr=True).print(f"  {hm.claim}: Cramér's V {hm.v:.3f} (claimed {hm.claimed})", markup=False, highlight=False)
+    Console(stderr=True).print(f"report: {path} ({len(prof.charts)} charts, {len(prof.heatmaps)} heat maps)")
     return 0
 
 

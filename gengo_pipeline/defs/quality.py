@@ -6,7 +6,7 @@
 - `distributions` (severity WARN) on tables that claim distributions: the claims over the four weeks up to
   the partition (weekday shape needs weeks; a claim the window cannot test is reported n/a);
 - `<model>/profile`: DuckDB SUMMARIZE and cross-table aggregates as markdown metadata, plus the HTML report
-  written next to the data (`<out>/<model>/profile.html`).
+  written next to the data (`<out>/<model>/profile.html`) with a heat map of each association the model claims.
 """
 
 import datetime as dt
@@ -48,7 +48,7 @@ def check_results(gengo: GengoResource, model: Model, table: Table, dates, distr
     settings = gengo.settings()
     engine = make_plan(model, window_settings(settings, dates[0] if dates else None, 1)).engine()
     suite = Suite(root, model, fmt=fmt, dates=dates, params=params, origin=origin, tables=[table.name], distributions=distributions,
-                  engine=engine)
+                  engine=engine, integrity=not distributions)
     results = suite.run().results
     if distributions:
         return [r for r in results if r.severity == "warn" or r.check in {d.name for d in model.distributions}]
@@ -144,7 +144,7 @@ def _profile_asset(model: Model) -> dg.AssetsDefinition:
         if manifest is None or not manifest.files:
             raise dg.Failure(f"no {model.name} dataset under {root}; materialize its tables first")
         ext = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}[fmt]
-        prof = run_profile(str(root))
+        prof = run_profile(str(root), model=model)
         prof.tables = [t for t in prof.tables if t.name in {x.name for x in model.tables}]
         report = write_report(prof, root, title=f"gengo profile: {model.name}")
         context.log.info(f"profiled {len(prof.tables)} tables ({ext}) in {prof.seconds:.1f} s -> {report}")
@@ -153,7 +153,8 @@ def _profile_asset(model: Model) -> dg.AssetsDefinition:
             "tables": dg.MetadataValue.md(prof.table_markdown()),
             "references": dg.MetadataValue.md(prof.cross_markdown()),
             "report": dg.MetadataValue.path(str(report)),
-            "charts": len(prof.charts),
+            "associations": dg.MetadataValue.md(prof.heatmap_markdown()),
+            "charts": len(prof.charts) + len(prof.heatmaps),
             "rows": sum(t.rows for t in prof.tables),
             "seconds": round(prof.seconds, 2),
         })

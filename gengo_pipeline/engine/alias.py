@@ -1,6 +1,7 @@
 """Weighted sampling by Vose's alias table: O(1) per draw from one 64-bit random word."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -77,6 +78,7 @@ class AliasGroups:
     offsets: np.ndarray  # int64, first slot of each group in the flat arrays
     prob: np.ndarray
     alias: np.ndarray  # local (within-group) indices
+    width: int = 0  # > 0: every group has this many slots (offsets are group * width, no lookup)
 
     @cached_property
     def thresholds(self) -> np.ndarray:
@@ -89,10 +91,65 @@ class AliasGroups:
         return cls(sizes.astype(np.uint64), offsets, np.concatenate([t.prob for t in tables]),
                    np.concatenate([t.alias for t in tables]))
 
+    def _sizes_offsets(self, group: np.ndarray):
+        """Each row's group size and first slot; scalars when the groups are equal-sized or the batch has one
+        group (the same draws, fewer gathers)."""
+        group = np.asarray(group)
+        if self.width:
+            return np.uint64(self.width), group * self.width
+        if len(group) and group[0] == group[-1] == group[len(group) // 2] and group.min() == group.max():
+            g = int(group[0])
+            return self.sizes[g], int(self.offsets[g])
+        return self.sizes[group], self.offsets[group]
+
     def sample(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Per row, an index into its group's weights; `group` must hold valid group numbers."""
-        return _draw(random_bits, self.sizes[group], self.thresholds, self.alias, self.offsets[group])
+        n, offset = self._sizes_offsets(group)
+        return _draw(random_bits, n, self.thresholds, self.alias, offset)
 
     def sample_flat(self, random_bits: np.ndarray, group: np.ndarray) -> np.ndarray:
         """The same draws as positions in the groups' values laid end to end, in the order of `build`."""
-        return self.offsets[group] + self.sample(random_bits, group)
+        n, offset = self._sizes_offsets(group)
+        return offset + _draw(random_bits, n, self.thresholds, self.alias, offset)
+
+    @classmethod
+    def from_weights(cls, weights) -> "AliasGroups":
+        """One alias table per row of a (groups, k) weight matrix, built for all rows at once (thousands of
+        conditional distributions, e.g. a category by segment x month, cost milliseconds, not a Python loop
+        per table). Each step pairs a row's smallest remaining column with its largest (Vose's invariant holds
+        for any pairing of a below-average with an above-average column). Kept per process by the weights'
+        digest: engines of one run (planner, executor) build each table once."""
+        w = np.ascontiguousarray(weights, dtype=np.float64)
+        if w.ndim != 2 or w.shape[1] == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w.sum(axis=1) <= 0):
+            raise SpecError(f"invalid weight matrix of shape {w.shape}", "every row needs non-negative weights with a positive sum")
+        digest = (w.shape, hashlib.blake2b(w.tobytes(), digest_size=16).digest())
+        if digest not in _BUILT:
+            if len(_BUILT) > 64:
+                _BUILT.clear()
+            _BUILT[digest] = cls._vectorized(w)
+        return _BUILT[digest]
+
+    @classmethod
+    def _vectorized(cls, w: np.ndarray) -> "AliasGroups":
+        groups, k = w.shape
+        scaled = w * (k / w.sum(axis=1, keepdims=True))
+        prob = np.ones((groups, k))
+        alias = np.tile(np.arange(k, dtype=np.int64), (groups, 1))
+        smallest = scaled.copy()  # scaled, with columns already paired at +inf
+        largest = scaled.copy()  # scaled, with columns already paired at -inf
+        rows = np.arange(groups)
+        for _ in range(k - 1):
+            small = smallest.argmin(axis=1)
+            largest[rows, small] = -np.inf
+            big = largest.argmax(axis=1)
+            s = scaled[rows, small]
+            prob[rows, small] = np.minimum(s, 1.0)
+            alias[rows, small] = big
+            scaled[rows, big] -= 1.0 - s
+            smallest[rows, small] = np.inf
+            smallest[rows, big] = largest[rows, big] = scaled[rows, big]
+        sizes = np.full(groups, k, dtype=np.uint64)
+        return cls(sizes, np.arange(groups, dtype=np.int64) * k, prob.ravel(), alias.ravel(), k)
+
+
+_BUILT: dict[tuple, AliasGroups] = {}

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from . import rng
 from .alias import AliasGroups, AliasTable
 from ..errors import SpecError
+from .calendar import dates_of, seasonal_factor
 from .spec import Num
 from .vocab import Vocab, builtin
 
@@ -48,7 +50,8 @@ class Generator:
     numbers: np.ndarray | None = None
 
     class Cfg(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+        # schemas are built on first use: a process pays only for the generator kinds its model uses
+        model_config = ConfigDict(extra="forbid", defer_build=True)
 
     def __init__(self, cfg: dict, table: "TableRuntime", column: str) -> None:
         self.table = table
@@ -128,8 +131,29 @@ def group_lookup(by, mapping: dict[str, float], default: float) -> np.ndarray:
 
 def group_codes(by, groups: list[str]) -> np.ndarray:
     """The index of each row's group value in `groups` (-1 when absent), for int arrays or string Series."""
-    codes = {g: float(i) for i, g in enumerate(groups)}
-    return group_lookup(by, codes, -1.0).astype(np.int64)
+    if isinstance(by, pl.Series):
+        codes = {g: float(i) for i, g in enumerate(groups)}
+        return group_lookup(by, codes, -1.0).astype(np.int64)
+    by = np.asarray(by, dtype=np.int64)  # group_lookup's table, in integers
+    lut = np.full(int(by.max(initial=0)) + 1, -1, dtype=np.int64)
+    for i, g in enumerate(groups):
+        if 0 <= int(g) < len(lut):
+            lut[int(g)] = i
+    return lut[by]
+
+
+def row_groups(gen: Generator, ctx: "RowContext", column: str, groups: list[str]) -> np.ndarray:
+    """group_codes of the rows' `column`; on a categorical column its few labels are mapped once (kept on
+    `gen`), not every row's string."""
+    categorical = ctx.codes(column)
+    if categorical is None:
+        return group_codes(ctx.get(column), groups)
+    codes, labels = categorical
+    memo = gen.__dict__.setdefault("_label_groups", {})
+    key = (ctx.table.name, column)
+    if key not in memo:  # a column's labels are fixed: one lookup table per column
+        memo[key] = group_codes(labels, groups)
+    return memo[key][codes]
 
 
 def _set_choices(gen: Generator, values: list) -> None:
@@ -242,6 +266,15 @@ class LogNormalMoney(Generator):
         by: str | None = None
         medians: dict[str, Num] = {}
         sigmas: dict[str, Num] = {}
+        # "table": the log-normal factor read from a table of exp(sigma x normal quantiles), no log, cos or exp per
+        # row (prices are recomputed for every order line); one sigma only
+        normal: Literal["box_muller", "table"] = "box_muller"
+
+    def setup(self):
+        if self.cfg.normal == "table":
+            if self.cfg.sigmas:
+                raise SpecError(f"{self.table.name}.{self.column}: normal 'table' takes one sigma", "drop sigmas or use box_muller")
+            self.factors = np.exp(self.p(self.cfg.sigma) * rng.normal_quantiles())
 
     def __call__(self, ctx):
         c = self.cfg
@@ -249,10 +282,13 @@ class LogNormalMoney(Generator):
         if c.by:
             by = ctx.get(c.by)
             median = group_lookup(by, {g: self.p(m) for g, m in c.medians.items()}, self.p(c.median))
-            sigma = group_lookup(by, {g: self.p(v) for g, v in c.sigmas.items()}, self.p(c.sigma))
         else:
-            median, sigma = np.full(n, self.p(c.median)), np.full(n, self.p(c.sigma))
-        amount = median * np.exp(sigma * ctx.normal())
+            median = np.full(n, self.p(c.median))
+        if c.normal == "table":
+            amount = median * rng.quantile(ctx.key(), ctx.rows, self.factors)
+        else:
+            sigma = group_lookup(by, {g: self.p(v) for g, v in c.sigmas.items()}, self.p(c.sigma)) if c.by and c.sigmas else self.p(c.sigma)
+            amount = median * np.exp(sigma * ctx.normal())
         amount = np.clip(amount, self.p(c.min), self.p(c.max))
         return np.rint(amount * 100.0).astype(np.int64)
 
@@ -268,7 +304,8 @@ class Derive(Generator):
         expr: str
 
     HELPERS: ClassVar[dict[str, Callable]] = {
-        "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),  # half away from zero, as SQL rounds money "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
+        "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),  # half away from zero, as SQL rounds money
+        "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
         "max": np.maximum, "where": np.where, "clip": np.clip, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
         "int": lambda x: np.asarray(x).astype(np.int64),
     }
@@ -385,11 +422,17 @@ class Cycle(Generator):
 
 @generator("bernoulli")
 class Bernoulli(Generator):
+    """True with probability p; with `times`, p times that column's value (a day factor), at most `max_p`."""
+
     class Cfg(Generator.Cfg):
         p: Num
+        times: str | None = None
+        max_p: Num = 1.0
 
     def __call__(self, ctx):
-        return ctx.uniform() < self.p(self.cfg.p)
+        if self.cfg.times is None:
+            return ctx.uniform() < self.p(self.cfg.p)
+        return ctx.uniform() < np.minimum(self.p(self.cfg.p) * np.asarray(ctx.get(self.cfg.times)), self.p(self.cfg.max_p))
 
 
 @generator("choice_by")
@@ -410,16 +453,281 @@ class ChoiceBy(Generator):
         self.values = np.asarray([index[v] for vals in values for v in vals], dtype=np.int64)
         # one group per option list, the default (if any) last
         self.groups = AliasGroups.build([AliasTable.build(_weighted(o, self.p)[1]) for o in options])
+        self.lookup = all(len(v) == 1 for v in values)  # one value per option: a mapping, no random draw
         _set_choices(self, self.vocab)
 
     def codes(self, ctx):
-        group = group_codes(ctx.get(self.cfg.by), self.names)
+        group = row_groups(self, ctx, self.cfg.by, self.names)
         missing = group < 0
         if missing.any():
             if not self.cfg.default:
                 raise SpecError(f"{self.table.name}.{self.column}: no options for some values of {self.cfg.by}", "add them or a default")
             group[missing] = len(self.names)
+        if self.lookup:  # what the draw would give: a one-slot table always picks its only value
+            return self.values[self.groups.offsets[group]]
         return self.values[self.groups.sample_flat(ctx.bits(), group)]
+
+
+class ChoiceFactor(BaseModel):
+    """One factor of a `choice_factors` column (see there)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    by: str | list[str]
+    table: dict[str, list[Num]]
+    strength: Num = 1.0
+
+
+@generator("choice_factors")
+class ChoiceFactors(Generator):
+    """A weighted choice whose weights are multiplied by factors of other columns (a log-linear model): a
+    line's category by the customer's region, age band and sex, the month, the order's first category.
+
+    Each factor names its `by` column(s) and, per value (values of several columns joined by "|"), gives one
+    multiplier per choice, raised to `strength` (a "$param"; 0 turns the factor off). Values a factor does not
+    list multiply by 1. The weights of every combination are tabulated at setup and drawn by alias tables, one
+    per combination, so a row costs one alias draw whatever the number of factors. `counter: parent` draws
+    with the parent row's random word (the lines of one order share it). With `where` (a boolean column), only
+    those rows draw; the others take the number `otherwise` (a discount on discounted lines only).
+    """
+
+    class Cfg(Generator.Cfg):
+        values: list
+        factors: list[ChoiceFactor] = []
+        counter: Literal["row", "parent"] = "row"
+        where: str | None = None
+        otherwise: float = 0.0
+
+    MAX_CELLS = 1 << 22
+
+    def setup(self):
+        values, base = _weighted(self.cfg.values, self.p)
+        k = len(values)
+        factors = [([f.by] if isinstance(f.by, str) else list(f.by), f) for f in self.cfg.factors]
+        self.domains: dict[str, list[str]] = {}  # per column, the values the factors name (in order of appearance)
+        for cols, f in factors:
+            for key, mult in f.table.items():
+                parts = key.split("|")
+                if len(parts) != len(cols) or len(mult) != k:
+                    raise SpecError(f"{self.table.name}.{self.column}: factor by {cols} entry {key!r} needs {len(cols)} value(s) "
+                                    f"and {k} multipliers", "fix the model description")
+                for c, part in zip(cols, parts):
+                    if part not in self.domains.setdefault(c, []):
+                        self.domains[c].append(part)
+        self.by = list(self.domains)
+        # + 1: a slot for values no factor lists, unless the column's generator tells all its values and they are listed
+        self.other = [not set(known_values(self.table.generator(c)) or [None]) <= set(self.domains[c]) for c in self.by]
+        sizes = [len(self.domains[c]) + int(o) for c, o in zip(self.by, self.other)]
+        if int(np.prod(sizes)) * k > self.MAX_CELLS:
+            raise SpecError(f"{self.table.name}.{self.column}: {int(np.prod(sizes)):,} combinations of {self.by} are too many",
+                            "give the factors fewer columns or values")
+        weights = np.broadcast_to(base, (*sizes, k)).copy()
+        for cols, f in factors:
+            axes = [self.by.index(c) for c in cols]
+            table = np.ones([sizes[a] for a in axes] + [k])
+            for key, mult in f.table.items():
+                at = tuple(self.domains[c].index(part) for c, part in zip(cols, key.split("|")))
+                table[at] = [self.p(m) for m in mult]
+            order = list(np.argsort(axes))
+            table = np.transpose(table, order + [len(cols)]) ** self.p(f.strength)
+            shape = [sizes[a] if a in axes else 1 for a in range(len(self.by))] + [k]
+            weights *= table.reshape(shape)
+        self.groups = AliasGroups.from_weights(weights.reshape(-1, k))
+        self.strides = [int(np.prod(sizes[i + 1:])) for i in range(len(sizes))]
+        _set_choices(self, values)
+        if self.cfg.where and self.categorical:
+            raise SpecError(f"{self.table.name}.{self.column}: `where` needs numeric values", "drop `where` or use numbers")
+
+    def _combination(self, ctx, columns: list[tuple[str, str, int]]) -> np.ndarray:
+        """Sum of (code of column in its domain) x stride over (by column, column of ctx's table, stride).
+        Columns that are label_parts of one categorical column (a segment's region, sex and age band) are
+        summed once over that column's few labels and read with one lookup."""
+        group = np.zeros(len(ctx.rows), dtype=np.int64)
+        parts: dict[str, list[tuple[str, str, int]]] = {}
+        for by, column, stride in columns:
+            gen = ctx.table.generator(column)
+            if isinstance(gen, LabelPart):
+                parts.setdefault(gen.cfg.of, []).append((by, column, stride))
+                continue
+            code = row_groups(self, ctx, column, self.domains[by])
+            if len(code) and code.min() < 0:
+                code = self._other(by, code)
+            if len(code) and code[0] == code[-1] and code.min() == code.max():  # one value in the batch (the month)
+                group += int(code[0]) * stride
+            else:
+                group += code * stride if stride != 1 else code
+        for source, cols in parts.items():
+            key = ("parts", ctx.table.name, source, tuple(cols))
+            memo = self.__dict__.setdefault("_part_sums", {})
+            if key not in memo:
+                lut = 0
+                for by, column, stride in cols:
+                    gen = ctx.table.generator(column)
+                    code = group_codes(gen.labels, self.domains[by])
+                    lut = lut + (self._other(by, code) if code.min() < 0 else code)[gen.of_label] * stride
+                memo[key] = lut
+            group += memo[key][ctx.codes(source)[0]]
+        return group
+
+    def _other(self, by: str, code: np.ndarray) -> np.ndarray:
+        """Codes with the values no factor lists (-1) moved to the column's extra slot."""
+        if not self.other[self.by.index(by)]:
+            raise SpecError(f"{self.table.name}.{self.column}: {by} takes a value no factor lists", "report this as a bug")
+        return np.where(code < 0, len(self.domains[by]), code)
+
+    def codes(self, ctx, at: np.ndarray | slice = slice(None)):
+        # columns read from the parent row (the customer's traits on an order's lines) are coded once per parent
+        own, of_parent = [], []
+        for c, stride in zip(self.by, self.strides):
+            gen = self.table.generator(c)
+            (of_parent if isinstance(gen, ParentAttr) else own).append((c, gen.cfg.column if isinstance(gen, ParentAttr) else c, stride))
+        group = self._combination(ctx, own)
+        if of_parent:
+            parent_ctx, index = self.table.generator(of_parent[0][0])._parents(ctx)
+            per_parent = self._combination(parent_ctx, of_parent)
+            group += per_parent if index is None else per_parent[index]
+        counters = ctx.loc["parent"] if self.cfg.counter == "parent" else ctx.rows
+        return self.groups.sample(rng.bits(ctx.key(), counters[at]), group[at])
+
+    def __call__(self, ctx):
+        if not self.cfg.where:
+            return super().__call__(ctx)
+        at = np.flatnonzero(np.asarray(ctx.get(self.cfg.where), dtype=bool))
+        out = np.full(len(ctx.rows), self.cfg.otherwise, dtype=self.numbers.dtype)
+        out[at] = self.numbers[self.codes(ctx, at)]
+        return out
+
+
+def known_values(gen: Generator) -> list[str] | None:
+    """Every value a column can take, as text, when its generator can tell (labels, a list of numbers, months,
+    a parent's such column); None otherwise."""
+    if isinstance(gen, ParentAttr):
+        return known_values(gen.parent.generator(gen.cfg.column))
+    if isinstance(gen, Month):
+        return [str(m) for m in range(1, 13)]
+    if gen.categorical:
+        return gen.labels.to_list()
+    if gen.numbers is not None and gen.numbers.dtype.kind in "iu":
+        return [str(v) for v in gen.numbers.tolist()]
+    return None
+
+
+@generator("day_factor")
+class DayFactor(Generator):
+    """The yearly shape of the row's day as a number, written as a flow volume's seasonality: monthly factors
+    (interpolated) times peak days (day 0 = Black Friday); e.g. how much likelier a discount is that day."""
+
+    class Cfg(Generator.Cfg):
+        monthly: list[float] = [1.0] * 12
+        peaks: list[tuple[int, int, float, float]] = []
+        at_least: float | None = None  # then 1 where the factor is at least this, else 0 (a peak-day flag)
+
+    def __call__(self, ctx):
+        def factor(days):
+            f = seasonal_factor(dates_of(self.engine.origin, days), self.cfg.monthly, self.cfg.peaks)
+            return f if self.cfg.at_least is None else (f >= self.cfg.at_least).astype(np.int64)
+
+        return per_day(ctx.day, factor)
+
+
+@generator("month")
+class Month(Generator):
+    """The calendar month (1..12) of the row's day."""
+
+    def __call__(self, ctx):
+        return per_day(ctx.day, lambda days: dates_of(self.engine.origin, days).astype("datetime64[M]").astype(np.int64) % 12 + 1)
+
+
+def per_day(day: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """fn of each row's day, computed once per distinct day (a batch is usually one day)."""
+    if len(day) == 0:
+        return fn(day)
+    if day[0] == day[-1] and day.min() == day.max():
+        return np.broadcast_to(fn(day[:1]), day.shape).copy()
+    days, inverse = np.unique(day, return_inverse=True)
+    return fn(days)[inverse]
+
+
+# ------------------------------------------------------------------ layouts: a group per row, group members closed-form
+
+
+class _Layout(Generator):
+    """A value by a seeded layout of `slots` slots: row r takes the group of slot r % slots, each group holding
+    slots in proportion to its weight (largest remainder, so shares are exact to 1/slots). How many of the first
+    n rows are in group g, and which row is g's j-th, are then O(1)-ish (a binary search among the group's
+    slots): a foreign key can pick the j-th product of a category, or the j-th customer of a segment, without
+    scanning the parent table."""
+
+    def _build(self, labels: list, weights: np.ndarray, slots: int) -> None:
+        w = np.asarray(weights, dtype=np.float64)
+        if slots < 1 or len(w) == 0 or np.any(w < 0) or w.sum() <= 0:
+            raise SpecError(f"{self.table.name}.{self.column}: a layout needs slots >= 1 and weights with a positive sum",
+                            "fix the model description")
+        share = w / w.sum() * slots
+        counts = np.floor(share).astype(np.int64)
+        counts[np.argsort(-(share - counts), kind="stable")[: slots - int(counts.sum())]] += 1
+        self.slots, self.counts = slots, counts
+        self.pattern, self.positions, self._keys = _slot_layout(self.engine.key(self.table.name, self.column, "layout"), tuple(counts))
+        self.first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self._inverse = 1.0 / np.maximum(counts, 1)
+        self.values = list(labels)
+        _set_choices(self, self.values)
+
+    def codes(self, ctx):
+        return self.pattern[ctx.rows % self.slots]
+
+    def _before(self, group: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Slots < r of each group."""
+        return np.searchsorted(self._keys, group * self.slots + r) - self.first[group]
+
+    def count(self, group: np.ndarray, n) -> np.ndarray:
+        """How many of the rows 0..n-1 are in `group` (n per row, or one n for all)."""
+        n = np.asarray(n, dtype=np.int64)
+        if n.ndim == 0 or (len(n) and n[0] == n[-1] and n.min() == n.max()):  # one n (a day's population)
+            return self.count_table(n.ravel()[:1])[0][group]
+        q, r = np.divmod(n, self.slots)
+        return q * self.counts[group] + self._before(group, r)
+
+    def count_table(self, n: np.ndarray) -> np.ndarray:
+        """count() of every group for each of a few n: shape (len(n), groups)."""
+        q, r = np.divmod(np.asarray(n, dtype=np.int64), self.slots)
+        every = np.arange(len(self.counts))
+        return q[:, None] * self.counts[None, :] + self._before(every[None, :], r[:, None])
+
+    def member(self, group: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Row index of the j-th (0-based) row of `group` (groups with rows only)."""
+        j = np.asarray(j, dtype=np.int64)
+        # j // count by a float reciprocal (exact: j + 0.5 is at least 0.5 / count away from a multiple)
+        q = ((j + 0.5) * self._inverse[group]).astype(np.int64)
+        return q * self.slots + self.positions[self.first[group] + j - q * self.counts[group]]
+
+
+@lru_cache(maxsize=32)
+def _slot_layout(key: np.uint64, counts: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group of each slot, slots sorted by group then slot, their sort keys group x slots + slot) of a seeded
+    layout: one per process and layout, whatever the number of engines (the planner makes several)."""
+    slots = int(sum(counts))
+    order = np.argsort(rng.bits(key, np.arange(slots)), kind="stable")
+    pattern = np.repeat(np.arange(len(counts)), counts)[order]
+    # int16 keys: numpy's stable sort is then a radix sort
+    positions = np.argsort(pattern.astype(np.int16 if len(counts) < 32768 else np.int64), kind="stable")
+    for a in (pattern, positions):
+        a.flags.writeable = False
+    keys = pattern[positions] * slots + positions
+    keys.flags.writeable = False
+    return pattern, positions, keys
+
+
+@generator("layout")
+class Layout(_Layout):
+    """A weighted choice by a seeded slot layout (see _Layout): e.g. a product's category."""
+
+    class Cfg(Generator.Cfg):
+        values: list
+        slots: int = 100
+
+    def setup(self):
+        values, weights = _weighted(self.cfg.values, self.p)
+        self._build(values, weights, self.cfg.slots)
 
 
 class _VocabGen(Generator):
@@ -429,20 +737,27 @@ class _VocabGen(Generator):
         return builtin(name)
 
 
+def field_key(v: Vocab, fields: str | list[str]) -> np.ndarray:
+    """Each entry's value of one field, or of several joined by "|" (e.g. "US South|America/Chicago")."""
+    if isinstance(fields, str):
+        return v.field(fields).to_numpy()
+    return pl.select(pl.concat_str([v.field(f) for f in fields], separator="|")).to_series().to_numpy()
+
+
 class _Draw(_VocabGen):
     """A frequency-weighted index into a vocabulary; with `where_field`/`where_column`, drawn among the
     entries whose field matches the row's value (first names by sex, cities by country)."""
 
     class Cfg(Generator.Cfg):
         name: str
-        where_field: str | None = None
+        where_field: str | list[str] | None = None  # several fields: their values joined by "|"
         where_column: str | None = None
 
     def setup(self):
         self.v = self.vocab(self.cfg.name)
         self.parts: list[str] = []  # the where_field's values; each draws among its own entries
         if self.cfg.where_field:
-            values = self.v.field(self.cfg.where_field).to_numpy()
+            values = field_key(self.v, self.cfg.where_field)
             self.parts = list(dict.fromkeys(values.tolist()))
             entries = [np.flatnonzero(values == value) for value in self.parts]
             self.entries = np.concatenate(entries)
@@ -540,6 +855,100 @@ class VocabNested(_VocabGen):
     def codes(self, ctx):
         idx = np.asarray(ctx.get(self.cfg.of))
         return self.starts[idx] + rng.below(ctx.key(), ctx.rows, self.counts[idx])
+
+
+@generator("vocab_near")
+class VocabNear(_VocabGen):
+    """A vocabulary index drawn, frequency-weighted, among the entries that share the `same` fields with the
+    entry in column `of`: a customer's addresses in the state of its home city."""
+
+    class Cfg(Generator.Cfg):
+        name: str
+        of: str
+        same: list[str]
+
+    def setup(self):
+        v = self.vocab(self.cfg.name)
+        keys = field_key(v, self.cfg.same)
+        names = list(dict.fromkeys(keys.tolist()))
+        index = {k: i for i, k in enumerate(names)}
+        self.group_of = np.asarray([index[k] for k in keys.tolist()], dtype=np.int64)
+        entries = [np.flatnonzero(self.group_of == g) for g in range(len(names))]
+        self.entries = np.concatenate(entries)
+        self.groups = AliasGroups.build([AliasTable.build(v.weights[idx]) for idx in entries])
+
+    def __call__(self, ctx):
+        group = self.group_of[np.asarray(ctx.get(self.cfg.of), dtype=np.int64)]
+        return self.entries[self.groups.sample_flat(ctx.bits(), group)]
+
+
+@generator("vocab_layout")
+class VocabLayout(_Layout, _VocabGen):
+    """Groups of a vocabulary's entries (distinct values of `fields`, e.g. the region and time zone of cities),
+    times further dimensions `times` ([[value, weight], ...] each, e.g. sex and age band), laid out as _Layout.
+    A group's weight is its `weight_by` value's weight in `weights` (a country's share) times the group's share
+    of that value's vocabulary weight (population) times the weights of its other values. Labels join the
+    values by "|" ("US South|America/Chicago|F|25-34"); `label_part` columns read parts of them, and rows draw
+    their entry within their vocabulary group (`vocab_index` with where_field = the same fields)."""
+
+    class Cfg(Generator.Cfg):
+        name: str
+        fields: list[str]
+        weight_by: str
+        weights: dict[str, Num]
+        times: list[list] = []
+        slots: int = 10000
+
+    def setup(self):
+        self.v = v = self.vocab(self.cfg.name)
+        keys = field_key(v, self.cfg.fields)
+        labels = list(dict.fromkeys(keys.tolist()))
+        index = {k: i for i, k in enumerate(labels)}
+        group = np.asarray([index[k] for k in keys.tolist()], dtype=np.int64)
+        owner = v.field(self.cfg.weight_by).to_numpy()
+        entry = np.asarray([np.flatnonzero(group == g)[0] for g in range(len(labels))])  # an entry of each group
+        if np.any(owner != owner[entry][group]):
+            raise SpecError(f"{self.table.name}.{self.column}: groups of {self.cfg.fields} span several {self.cfg.weight_by} values",
+                            f"add {self.cfg.weight_by} to the fields")
+        mass = np.bincount(group, weights=v.weights, minlength=len(labels))
+        owner_mass = {o: mass[owner[entry] == o].sum() for o in set(owner[entry].tolist())}
+        weights = np.asarray([self.p(self.cfg.weights.get(o, 0.0)) * m / owner_mass[o] for o, m in zip(owner[entry].tolist(), mass)])
+        self.entry = entry  # an entry of each vocabulary group
+        self.vocab_groups = len(labels)
+        for dim in self.cfg.times:  # the product with each further dimension, vocabulary groups outermost
+            values, w = _weighted(dim, self.p)
+            labels = [f"{a}|{b}" for a in labels for b in values]
+            weights = (weights[:, None] * w[None, :]).ravel()
+        self.within = len(labels) // self.vocab_groups  # group = vocabulary group x within + the other values' index
+        self._build(labels, weights, self.cfg.slots)
+
+    def field_of_vocab_groups(self, name: str) -> list[str]:
+        """A vocabulary field's value for each vocabulary group (a field its entries share, e.g. the time zone)."""
+        return self.v.field(name).gather(self.entry).to_list()
+
+
+@generator("label_part")
+class LabelPart(Generator):
+    """Parts of a categorical column's "|"-joined labels (`parts`: their positions, joined again by "|"): the
+    region, the sex or the age band of a customer's segment label. Mapped once on the few labels."""
+
+    class Cfg(Generator.Cfg):
+        of: str
+        parts: list[int]
+
+    def setup(self):
+        source = self.table.generator(self.cfg.of)
+        if not source.categorical:
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.of} is not categorical", "take parts of a layout's labels")
+        split = [x.split("|") for x in source.labels.to_list()]
+        parts = ["|".join(x[i] for i in self.cfg.parts) for x in split]
+        values = list(dict.fromkeys(parts))
+        self.of_label = np.asarray([values.index(x) for x in parts], dtype=np.int64)
+        self.labels = pl.Series(values, dtype=pl.Utf8)
+        self.categorical = True
+
+    def codes(self, ctx):
+        return self.of_label[ctx.codes(self.cfg.of)[0]]
 
 
 @generator("template")
@@ -747,7 +1156,167 @@ class TimestampIntraday(Generator):
         return (ctx.day + self.engine.origin_epoch_day) * MICROS_PER_DAY + micros.astype(np.int64)
 
 
+MICROS_PER_BIN = 15 * 60_000_000  # UTC offsets are whole quarter hours
+
+
+@lru_cache(maxsize=65536)
+def utc_offset_minutes(zone: str, epoch_day: int) -> int:
+    """The zone's UTC offset at 12:00 UTC of the day (daylight saving time included), in minutes. A month whose
+    first and last days agree has no switch (zones switch at most once a month): one answer for all its days."""
+    day = np.datetime64(int(epoch_day), "D")
+    first = int(day.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64))
+    last = int((day.astype("datetime64[M]") + 1).astype("datetime64[D]").astype(np.int64)) - 1
+    start, end = _noon_offset(zone, first), _noon_offset(zone, last)
+    return start if start == end else _noon_offset(zone, int(epoch_day))
+
+
+@lru_cache(maxsize=4096)
+def _noon_offset(zone: str, epoch_day: int) -> int:
+    noon = dt.datetime(1970, 1, 1, 12, tzinfo=dt.timezone.utc) + dt.timedelta(days=epoch_day)
+    return int(noon.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() // 60)
+
+
+class _ZoneMix:
+    """One day's mix of time zones: per quarter hour of the UTC day, each zone's weight (its share times the
+    local-hour curve at that moment), the UTC density (their sum) and alias tables of the zone given the time
+    (a zone here is a vocabulary group of the layout: its other values do not depend on the time)."""
+
+    def __init__(self, shares: np.ndarray, hours: np.ndarray, offsets: tuple[int, ...]) -> None:
+        local = (np.arange(96)[None, :] * 15 + np.asarray(offsets)[:, None]) % 1440 // 60  # zone x UTC quarter hour
+        weight = shares[:, None] * hours[local]
+        density = weight.sum(axis=0)
+        self.cdf = np.concatenate([[0.0], np.cumsum(density) / density.sum()])
+        self.zone = AliasGroups.from_weights(np.where(density[:, None] > 0, weight.T, 1.0))
+
+
+@generator("timestamp_zoned")
+class TimestampZoned(Generator):
+    """A UTC timestamp on the row's (UTC) day whose *local* hour follows `hours`, for rows spread over the time
+    zones of a parent's layout column (`table`.`column`, a vocab_layout whose groups share the vocabulary field
+    `field`, e.g. customers by region and time zone).
+
+    The day's UTC density mixes `hours` shifted by each zone's UTC offset that day (DST included), weighted by
+    the zone's share of the layout; rows take stratified quantiles of it, so ids grow with time (as in
+    timestamp_intraday). A `zone_of_time` column then draws each row's zone given its time, which makes every
+    zone's local hours follow `hours` exactly.
+    """
+
+    class Cfg(Generator.Cfg):
+        hours: list[float]
+        table: str
+        column: str
+        field: str = "time_zone"
+
+    def setup(self):
+        w = np.asarray(self.cfg.hours, dtype=np.float64)
+        if len(w) != 24 or w.min() < 0 or w.sum() <= 0:
+            raise SpecError(f"{self.table.name}.{self.column}: hours needs 24 non-negative weights", "fix the model description")
+        self.hours = w
+        self.layout = self.engine.table(self.cfg.table).generator(self.cfg.column)
+        if not isinstance(self.layout, VocabLayout):
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table}.{self.cfg.column} is not a vocab_layout column",
+                            "point timestamp_zoned at the zone layout of the parent")
+        self.zones = tuple(self.layout.field_of_vocab_groups(self.cfg.field))
+        counts = self.layout.counts.reshape(len(self.zones), self.layout.within)
+        self.shares = counts.sum(axis=1) / self.layout.slots
+        # within a zone, the rest of the group (sex, age band) by its slots, whatever the time
+        self.within = AliasGroups.from_weights(np.where(counts.sum(axis=1, keepdims=True) > 0, counts, 1))
+        self.knots = np.arange(97, dtype=np.float64) * MICROS_PER_BIN
+        self._mixes: dict[tuple[int, ...], _ZoneMix] = {}
+
+    def mix(self, day: int) -> _ZoneMix:
+        epoch_day = int(day) + self.engine.origin_epoch_day
+        offsets = tuple(utc_offset_minutes(z, epoch_day) for z in self.zones)
+        if offsets not in self._mixes:  # offsets change only at DST switches
+            self._mixes[offsets] = _ZoneMix(self.shares, self.hours, offsets)
+        return self._mixes[offsets]
+
+    def quantiles(self, ctx) -> list[tuple[int, slice | np.ndarray, np.ndarray]]:
+        """(day, its rows, their stratified quantiles of the day's UTC density): row i of n gets (i + u_i) / n.
+        The zone column reads them too, so an order's line needs no timestamp to know its customer's zone."""
+        shared_key = ("timestamp_zoned", self.column)
+        if shared_key not in ctx.shared:
+            u = rng.uniform(self.engine.key(self.table.name, self.column, ""), ctx.rows)  # this column's stream
+            vol = self.table.volume
+            runs = []
+            for d, at in _day_runs(ctx.day):
+                start = vol._cum[d]
+                runs.append((d, at, (ctx.rows[at] - start + u[at]) / max(vol._cum[d + 1] - start, 1)))
+            ctx.shared[shared_key] = runs
+        return ctx.shared[shared_key]
+
+    def __call__(self, ctx):
+        out = np.empty(len(ctx.rows), dtype=np.int64)
+        for d, at, q in self.quantiles(ctx):
+            micros = np.interp(q, self.mix(d).cdf, self.knots)
+            micros = np.minimum(micros // 1_000_000 * 1_000_000, MICROS_PER_DAY - 1_000_000)
+            out[at] = (d + self.engine.origin_epoch_day) * MICROS_PER_DAY + micros.astype(np.int64)
+        return out
+
+
+def _day_runs(day: np.ndarray):
+    """(day, rows of that day) for each distinct day of a batch: a slice for the usual one-day batch."""
+    if len(day) and day[0] == day[-1] and day.min() == day.max():
+        yield int(day[0]), slice(None)
+        return
+    for d in np.unique(day):
+        yield int(d), day == d
+
+
+@generator("zone_of_time")
+class ZoneOfTime(Generator):
+    """The zone (a group of the timestamp's layout) of each row given its `timestamp_zoned` time, drawn with the
+    zones' weights at that quarter hour of the day: each zone's local hours then follow the timestamp's curve."""
+
+    class Cfg(Generator.Cfg):
+        timestamp: str
+
+    def setup(self):
+        self.ts = self.table.generator(self.cfg.timestamp)
+        if not isinstance(self.ts, TimestampZoned):
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.timestamp} is not a timestamp_zoned column", "fix the model description")
+        self.labels = self.ts.layout.labels if self.ts.layout.categorical else pl.Series([str(v) for v in self.ts.layout.values])
+        self.categorical = True
+
+    def codes(self, ctx):
+        random = ctx.bits()
+        zone = np.empty(len(ctx.rows), dtype=np.int64)
+        for d, at, q in self.ts.quantiles(ctx):  # the quarter hour of the row's time, from its quantile
+            mix = self.ts.mix(d)
+            quarter = np.clip(np.searchsorted(mix.cdf, q, side="right") - 1, 0, 95)
+            zone[at] = mix.zone.sample(random[at], quarter)
+        return zone * self.ts.layout.within + self.ts.within.sample(ctx.bits("within"), zone)
+
+
 # ------------------------------------------------------------------ references between tables
+
+
+def popular_rank(u: np.ndarray, n: np.ndarray, skew: float, fast: bool = False) -> np.ndarray:
+    """A rank in [0, n) with weight rank^-skew (closed-form inverse CDF of uniforms u; skew 0 is uniform).
+    `fast`: u^a by multiplications and a square root when 2a is a whole number (skew 0.5: u^2, 0.6: u^2.5),
+    several times cheaper than a power (`ref` keeps the power: its bytes are fixed)."""
+    if skew > 0:
+        a = 1.0 / (1.0 - skew)
+        if fast and abs(2 * a - round(2 * a)) < 1e-9 and a <= 8:
+            whole, half = divmod(int(round(2 * a)), 2)
+            out = np.sqrt(u) if half else np.ones_like(u)
+            for _ in range(whole):
+                out = out * u
+            u = out
+        else:
+            u = u ** a
+    return np.minimum((u * n).astype(np.int64), n - 1)
+
+
+def scramble_ranks(rank: np.ndarray, n: np.ndarray, key: np.uint64, salt: np.ndarray | int = 0) -> np.ndarray:
+    """Ranks shuffled inside complete blocks of 1024 (a keyed affine map per block, `salt` a second counter:
+    one shuffle per group), so the popular keys are spread out; a block not yet complete keeps its order."""
+    block = rank >> 10
+    full = ((block + 1) << 10) <= n
+    counter = block + (np.asarray(salt, dtype=np.int64) << 32)
+    mult = (rng.bits(key, counter) | np.uint64(1)).astype(np.int64)
+    shuffled = (block << 10) | (((rank & 1023) * (mult & 1023) + (mult >> 20)) & 1023)
+    return np.where(full, shuffled, rank)
 
 
 @generator("ref")
@@ -779,23 +1348,183 @@ class Ref(Generator):
         live = self.parent.volume.live(np.maximum(ctx.day + self.cfg.day_offset, 0))
         if np.any(live <= 0):
             self.check_days(ctx.day)
-        skew = self.p(self.cfg.skew)
-        u = ctx.uniform()
-        if skew > 0:
-            u = u ** (1.0 / (1.0 - skew))
-        rank = np.minimum((u * live).astype(np.int64), live - 1)
+        rank = popular_rank(ctx.uniform(), live, self.p(self.cfg.skew))
         if self.cfg.scramble:
-            block = rank >> 10
-            full = ((block + 1) << 10) <= live
-            mult = (rng.bits(self.engine.key(self.table.name, self.column, "scramble"), block) | np.uint64(1)).astype(np.int64)
-            shuffled = (block << 10) | (((rank & 1023) * (mult & 1023) + (mult >> 20)) & 1023)
-            rank = np.where(full, shuffled, rank)
+            rank = scramble_ranks(rank, live, self.engine.key(self.table.name, self.column, "scramble"))
         return rank + 1
+
+
+class _GroupedRef(Generator):
+    """A foreign key among the parent rows of one group: the row's `group` column names a group of the parent's
+    layout column `by` (layout or vocab_layout), whose members are closed-form."""
+
+    class Cfg(Generator.Cfg):
+        table: str
+        by: str
+        group: str
+        skew: Num = 0.0
+
+    def setup(self):
+        self.parent = self.engine.table(self.cfg.table)
+        self.layout = self.parent.generator(self.cfg.by)
+        if not isinstance(self.layout, _Layout):
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table}.{self.cfg.by} is not a layout column",
+                            "give the parent's group column a layout or vocab_layout generator")
+        self.names = [str(v) for v in self.layout.values]
+        self.key = self.engine.key(self.table.name, self.column, "scramble")
+
+    def _groups(self, ctx) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's group and the parent rows alive on its day."""
+        group = row_groups(self, ctx, self.cfg.group, self.names)
+        if np.any(group < 0):
+            raise SpecError(f"{self.table.name}.{self.column}: some {self.cfg.group} values are no group of {self.cfg.table}.{self.cfg.by}",
+                            "give the rows groups the layout has")
+        live = self.parent.volume.live(ctx.day)
+        if np.any(live <= 0):
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table} has no rows yet on some day", "give the parent an initial population")
+        return group, live
+
+    def _any_live(self, u: np.ndarray, live: np.ndarray) -> np.ndarray:
+        """The fallback where a group has no live row yet (tiny runs): a popular row of any group, as `ref`."""
+        return scramble_ranks(popular_rank(u, live, self.p(self.cfg.skew), fast=True), live, self.key)
+
+
+@generator("ref_in_group")
+class GroupRef(_GroupedRef):
+    """A foreign key to the j-th row of the row's group among the parent rows alive that day (a product of the
+    line's category), j with power-law popularity as `ref` (weight rank^-skew, ranks shuffled in blocks of
+    1024, one shuffle per group). A group with no live row yet falls back to any live row."""
+
+    def __call__(self, ctx):
+        group, live = self._groups(ctx)
+        u = ctx.uniform()
+        n = self.layout.count(group, live)
+        j = scramble_ranks(popular_rank(u, np.maximum(n, 1), self.p(self.cfg.skew), fast=True), n, self.key, group + 1)
+        row = self.layout.member(group, j)
+        if np.any(n <= 0):
+            row = np.where(n > 0, row, self._any_live(u, live))
+        return row + 1
+
+
+class _Cohorts:
+    """One day's weights of a grouped parent's sign-up cohorts (one cohort per sign-up day), per group: active
+    members times their rate, drawn by inverse CDF. The cohorts with a weight are listed per group (group g's
+    CDF values lie in (g, g + 1]), and a guide table (one bucket per day) points each uniform near its cohort,
+    so a draw walks a step or two instead of a binary search."""
+
+    def __init__(self, start: np.ndarray, active: np.ndarray, weight: np.ndarray) -> None:
+        days, groups = weight.shape
+        self.days = days
+        # per (group, day) flattened as group * days + day: first member index, active members
+        self.start, self.active = start.T.ravel(), active.T.ravel()
+        w = weight.T.ravel()
+        listed = np.flatnonzero(w > 0)  # sorted by group, then day
+        group_of = listed // days
+        per_group = np.bincount(group_of, minlength=groups)
+        self.empty = per_group == 0
+        cum = np.cumsum(w[listed])
+        first = np.concatenate([[0], np.cumsum(per_group)[:-1]])
+        base = np.concatenate([[0.0], cum])[first]  # cumulative weight before each group
+        total = np.where(self.empty, 1.0, np.concatenate([[0.0], cum])[first + per_group] - base)
+        self.keys = group_of + (cum - base[group_of]) / total[group_of]
+        self.cohort = listed
+        self.last = np.maximum(first + per_group - 1, 0)
+        buckets = (np.arange(groups)[:, None] + np.arange(days)[None, :] / days).ravel()
+        self.guide = np.minimum(np.searchsorted(self.keys, buckets, side="right"), max(len(listed) - 1, 0))
+
+    def pick(self, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The cohort of each row (index group * days + day into `start` and `active`), drawn with its group's
+        weights: the first listed cohort whose CDF exceeds u (what a binary search would find)."""
+        if not len(self.keys):
+            return group * self.days
+        target, last = group + u, self.last[group]
+        pos = np.minimum(self.guide[group * self.days + np.minimum((u * self.days).astype(np.int64), self.days - 1)], last)
+        todo = np.flatnonzero((self.keys[pos] <= target) & (pos < last))
+        while len(todo):  # the group's last cohort ends the walk (its CDF may round below 1)
+            pos[todo] += 1
+            todo = todo[(self.keys[pos[todo]] <= target[todo]) & (pos[todo] < last[todo])]
+        return self.cohort[pos]
+
+
+@generator("ref_cohort")
+class CohortRef(_GroupedRef):
+    """A customer of the row's group (its segment) with a lifecycle: each sign-up day is a cohort, weighted by
+    its active members times their order rate, so repeat purchases and cohort retention curves look real.
+
+    - first-weeks burst: a customer's rate is (1 + `burst` x exp(-age / `burst_days`)) times the regular one;
+    - churn: `one_time_share` of a cohort stops after `one_time_days`, the rest fade out with a mean lifetime
+      of `lifetime_days` (exponential); the members with the lowest popularity ranks stop first, so a
+      cohort's active members are its top ranks. The initial population (sign-up day 0) counts as established
+      customers, fading from the origin. Active counts are rounded at random per (cohort, group), so single
+      customers stop at a random age;
+    - per-customer rate: the member is drawn among the cohort's active ones with weight rank^-skew.
+    Everything is closed-form per day (a CDF over days x groups), nothing is read back.
+    """
+
+    class Cfg(_GroupedRef.Cfg):
+        burst: Num = 5.0
+        burst_days: Num = 7.0
+        one_time_share: Num = 0.35
+        one_time_days: Num = 30.0
+        lifetime_days: Num = 540.0
+
+    def setup(self):
+        super().setup()
+        self._starts = np.zeros((0, len(self.layout.counts)), dtype=np.int64)  # [d, g]: members of g before day d
+        self._days: dict[int, _Cohorts] = {}
+
+    def _members_before(self, days: int) -> np.ndarray:
+        """Members of each group among the rows of days < d, for d = 0..days."""
+        if len(self._starts) <= days:
+            vol = self.parent.volume
+            horizon = max(days + 1, 2 * len(self._starts), 64)
+            vol.live(np.asarray([horizon]))
+            self._starts = self.layout.count_table(vol._cum[:horizon + 1])
+        return self._starts[: days + 1]
+
+    def cohorts(self, day: int) -> _Cohorts:
+        if day not in self._days:
+            if len(self._days) > 8:
+                self._days.clear()
+            before = self._members_before(day + 1)
+            start, members = before[:-1], np.diff(before, axis=0)  # cohorts 0..day
+            age = (day - np.arange(day + 1, dtype=np.float64))[:, None]
+            tau = self.p(self.cfg.lifetime_days)
+            alive = np.where(age < self.p(self.cfg.one_time_days), 1.0,
+                             (1 - self.p(self.cfg.one_time_share)) * np.exp(-(age - self.p(self.cfg.one_time_days)) / tau))
+            alive[0] = np.exp(-day / tau)  # the initial population: established customers
+            groups = members.shape[1]
+            jitter = rng.uniform(self.engine.key(self.table.name, self.column, "churn"),
+                                 (np.arange(day + 1)[:, None] * groups + np.arange(groups)[None, :]).ravel()).reshape(members.shape)
+            active = np.minimum(np.floor(members * alive + jitter).astype(np.int64), members)
+            rate = 1.0 + self.p(self.cfg.burst) * np.exp(-age / self.p(self.cfg.burst_days))
+            rate[0] = 1.0
+            self._days[day] = _Cohorts(start, active, active * rate)
+        return self._days[day]
+
+    def __call__(self, ctx):
+        group, live = self._groups(ctx)
+        word = ctx.bits()  # two uniforms of 32 bits from one word: the cohort and the rank within it
+        u_cohort = (word >> np.uint64(32)).astype(np.float64) * (1.0 / 4294967296.0)
+        u_rank = (word & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
+        row = np.empty(len(group), dtype=np.int64)
+        for d, at in _day_runs(ctx.day):
+            c = self.cohorts(d)
+            g = group[at]
+            cohort = c.pick(g, u_cohort[at])
+            j = c.start[cohort] + popular_rank(u_rank[at], np.maximum(c.active[cohort], 1), self.p(self.cfg.skew), fast=True)
+            row[at] = self.layout.member(g, j)
+            empty = c.empty[g]
+            if empty.any():  # a segment without customers yet (tiny runs): any customer
+                row[at] = np.where(empty, self._any_live(u_rank[at], live[at]), row[at])
+        return row + 1
 
 
 @generator("attr")
 class Attr(Generator):
-    """An attribute of the referenced row, recomputed from the parent's pure functions (never looked up)."""
+    """An attribute of the referenced row, recomputed from the parent's pure functions (never looked up).
+    Attributes read through the same `via` share one context of the parent rows, so what they have in common
+    (a customer's home place behind its region and time zone) is computed once."""
 
     class Cfg(Generator.Cfg):
         via: str
@@ -807,22 +1536,55 @@ class Attr(Generator):
         self.parent.spec.column(self.cfg.column)
 
     def __call__(self, ctx):
-        keys = np.asarray(ctx.get(self.cfg.via), dtype=np.int64)
-        return self.parent.compute(keys - 1, [self.cfg.column])[self.cfg.column]
+        shared_key = ("attr", self.cfg.table, self.cfg.via)
+        if shared_key not in ctx.shared:
+            keys = np.asarray(ctx.get(self.cfg.via), dtype=np.int64)
+            ctx.shared[shared_key] = self.parent.context(keys - 1)
+        return ctx.shared[shared_key].get(self.cfg.column)
 
 
 @generator("parent_attr")
 class ParentAttr(Generator):
-    """An attribute of this row's parent row (child tables): the order's timestamp on its items."""
+    """An attribute of this row's parent row (child tables): the order's timestamp on its items.
+
+    A batch's children have sorted parents, each parent with a run of children: the parent columns are
+    computed once per parent (over the parents' contiguous range, in one context shared by every parent_attr)
+    and repeated for its children."""
 
     class Cfg(Generator.Cfg):
         column: str
 
     def setup(self):
         self.parent = self.engine.table(self.table.spec.volume.parent)
+        source = self.parent.generator(self.cfg.column)
+        if source.categorical:  # the parent's labels: children get codes, not every row's string
+            self.categorical, self.labels = True, source.labels
+
+    def codes(self, ctx):
+        parent_ctx, index = self._parents(ctx)
+        codes = parent_ctx.codes(self.cfg.column)[0]
+        return codes if index is None else codes[index]
 
     def __call__(self, ctx):
-        return self.parent.compute(ctx.loc["parent"], [self.cfg.column])[self.cfg.column]
+        if self.categorical:
+            return super().__call__(ctx)
+        parent_ctx, index = self._parents(ctx)
+        value = parent_ctx.get(self.cfg.column)
+        if index is None:
+            return value
+        return value.gather(index) if isinstance(value, pl.Series) else np.asarray(value)[index]
+
+    def _parents(self, ctx):
+        shared_key = ("parent_attr",)
+        if shared_key not in ctx.shared:
+            parents = np.asarray(ctx.loc["parent"], dtype=np.int64)
+            lo = int(parents[0]) if len(parents) else 0
+            contiguous = len(parents) > 1 and bool(np.all(parents[1:] >= parents[:-1])) and int(parents[-1]) - lo < len(parents)
+            if contiguous:
+                ctx.shared[shared_key] = (self.parent.context(np.arange(lo, int(parents[-1]) + 1, dtype=np.int64)), parents - lo)
+            else:
+                ctx.shared[shared_key] = (self.parent.context(parents), None)
+        return ctx.shared[shared_key]
 
 
 @generator("child_ref")
@@ -910,7 +1672,7 @@ class Custom(Generator):
     """A registered vectorized function "module:function"(ctx, **args) for domain logic (price paths, schedules)."""
 
     class Cfg(Generator.Cfg):
-        model_config = ConfigDict(extra="allow")
+        model_config = ConfigDict(extra="allow", defer_build=True)
         fn: str
 
     def setup(self):

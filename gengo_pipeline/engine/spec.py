@@ -236,7 +236,10 @@ class Model(_Spec):
         for name, (lo, hi) in self.param_ranges.items():
             if name not in self.params or not (lo <= self.params[name] <= hi):
                 raise ValueError(f"param_ranges[{name}]: no such parameter, or its default is outside {lo:g}..{hi:g}")
-        self.check_params(self.params)
+        for name, value in self.params.items():
+            lo, hi = self.param_range(name)
+            if not (lo <= value <= hi):
+                raise ValueError(f"parameter {name}'s default {value:g} is outside its range {lo:g}..{hi:g}: declare its range in param_ranges")
         return self
 
     def param_range(self, name: str) -> tuple[float, float]:

@@ -33,19 +33,29 @@ def timestamp_text(col: pl.Series) -> pl.Series:
 
 
 def date_text(col: pl.Series) -> pl.Series:
-    """ISO-8601 text of a date column: the few distinct days of a batch formatted once and gathered (a
-    partition's rows mostly share one date), five times faster than polars' per-value formatting."""
+    """ISO-8601 text of a date column: the days formatted once per process and gathered (a partition's rows
+    mostly share one date; birth dates span decades), five times faster than polars' per-value formatting."""
     days = col.cast(pl.Int32).to_numpy()
-    if col.null_count() or len(days) == 0 or int(days.max()) - int(days.min()) > 4096:
+    if col.null_count() or len(days) == 0 or int(days.max()) - int(days.min()) > 200_000:
         return col.dt.strftime("%Y-%m-%d")
     return _day_text(days).alias(col.name)
 
 
+_DAY_NAMES: tuple[int, pl.Series] = (0, pl.Series([], dtype=pl.Utf8))  # (first epoch day, "YYYY-MM-DD" from it on)
+
+
 def _day_text(days: np.ndarray) -> pl.Series:
-    """"YYYY-MM-DD" of epoch days: each day from the first to the last formatted once, then gathered."""
-    first = int(days.min())
-    names = np.datetime_as_string(np.arange(first, int(days.max()) + 1).astype("datetime64[D]"))
-    return pl.Series(names.tolist(), dtype=pl.Utf8).gather(days - first)
+    """"YYYY-MM-DD" of epoch days, gathered from the process's table of day names (widened by a year or more
+    at a time when a batch needs days outside it, so a run formats each day about once)."""
+    global _DAY_NAMES
+    first, last = int(days.min()), int(days.max())
+    lo, names = _DAY_NAMES
+    if not len(names) or first < lo or last >= lo + len(names):
+        grow = max(366, len(names) // 2)
+        lo, hi = (min(first, lo - grow), max(last, lo + len(names) + grow)) if len(names) else (first, last)
+        text = np.datetime_as_string(np.arange(lo, hi + 1).astype("datetime64[D]"))
+        _DAY_NAMES = lo, names = lo, pl.Series(text.tolist(), dtype=pl.Utf8)
+    return names.gather(days - lo)
 
 
 def text_ready(df: pl.DataFrame) -> pl.DataFrame:

@@ -29,7 +29,7 @@ b_i^2 = 0.55: return correlation ~0.45 within a sector, ~0.2 across). Each B is 
 Brownian-bridge (Levy) construction on [0, 2^18] units (~228 years): B(2^18) = 2^9 z_root, and the midpoint
 of every dyadic interval [a, b] is (B(a) + B(b)) / 2 + sqrt(b - a) / 2 z_node, where z_node is a
 counter-based normal keyed by (seed, process, id, level, node). B(t) at an integer t is reached by
-descending 18 levels: 18 normals, whatever t (normals by a 2^16-cell quantile table, truncated at +-4.3).
+descending 18 levels: 18 normals, whatever t (normals by a 2^16-cell quantile table, rng.normal_table, truncated at +-4.3).
 The path is evaluated at the closes only: the close of D and of the previous trading day P are points of
 the one path, so day D needs no earlier partition. The open of D, which no other row uses, is drawn from
 the Brownian bridge between close(P) and close(D): it continues close(P) up to the overnight (weekend,
@@ -37,8 +37,16 @@ holiday) gap.
 
 High and low are drawn from the exact law of the maximum and
 minimum of the Brownian bridge between them over the session's variance, so low <= open, close <= high
-always (rounding to cents is monotone). Volume = the company's typical volume x exp(0.45 (|r| / sd(r) -
-0.8) + 0.3 z), r the close-to-close log return: correlated with the absolute return.
+always (rounding to cents is monotone). Volume = the company's typical volume x exp(0.45 (min(|r| / sd(r), 3)
+- 0.8) + 0.3 z), r the close-to-close log return: correlated with the absolute return.
+
+**Events (jumps, any day alone).** On top of the diffusion the log price carries two jump processes, both news
+that hits the next open: index-wide *shock days* (each calendar day is one with probability
+shock_days_per_year / 365.25, keyed by the day; the index moves N(shock_mean, shock_sd), each company by its
+`beta` times that) and quarterly *earnings* (company c reports `earnings_day` days into each calendar quarter,
+moving its price N(0, earnings_move)). The jumps up to day D are sums over the shock days and quarters before D
+(shock sums are tabulated per day, earnings are a few quarters per run), so day D still reads nothing else. On
+the first trading day after an event the volume is also multiplied (x1.8 after a shock, x2.2 after earnings).
 """
 from __future__ import annotations
 
@@ -235,39 +243,18 @@ def ipo_date(ctx) -> np.ndarray:
 # ------------------------------------------------------------------ price path
 
 
-@lru_cache(maxsize=1)
-def _normal_table() -> np.ndarray:
-    """Standard normal quantiles at (i + 0.5) / (2^16 + 1), i = 0..2^16: linear interpolation between them is
-    a normal to within 1e-4 in the body, truncated at +-4.32 (a 1-in-65,000 tail)."""
-    from statistics import NormalDist
-
-    nd = NormalDist()
-    n = 1 << 16
-    return np.asarray([nd.inv_cdf((i + 0.5) / (n + 1)) for i in range(n + 1)])
-
-
-def _normal(key: np.uint64, counters: np.ndarray) -> np.ndarray:
-    """One standard normal per counter from one 64-bit word: top 16 bits pick a quantile cell, 48 interpolate."""
-    table = _normal_table()
-    b = rng.bits(key, counters)
-    i = (b >> np.uint64(48)).astype(np.int64)
-    f = (b & np.uint64(0xFFFFFFFFFFFF)).astype(np.float64) * (1.0 / 281474976710656.0)
-    lo = table[i]
-    return lo + (table[i + 1] - lo) * f
-
-
 def brownian(keys: list, ids: np.ndarray, t: np.ndarray) -> np.ndarray:
     """B_id(t) at integer times t in [0, 2^LEVELS] by the dyadic Brownian-bridge construction (one path per id)."""
     ids = np.asarray(ids, dtype=np.int64)
     t = np.clip(np.asarray(t, dtype=np.int64), 0, 1 << LEVELS)
     a = np.zeros(len(t), dtype=np.int64)
     wa = np.zeros(len(t))
-    wb = math.sqrt(1 << LEVELS) * _normal(keys[0], ids)
+    wb = math.sqrt(1 << LEVELS) * rng.normal_table(keys[0], ids)
     base = ids << LEVELS
     for level in range(1, LEVELS + 1):
         shift = LEVELS - level + 1  # the interval [a, a + 2^shift] is split at its midpoint
         half = 1 << (shift - 1)
-        wm = 0.5 * (wa + wb) + (0.5 * math.sqrt(1 << shift)) * _normal(keys[level], base + (a >> shift))
+        wm = 0.5 * (wa + wb) + (0.5 * math.sqrt(1 << shift)) * rng.normal_table(keys[level], base + (a >> shift))
         right = t >= a + half
         a = np.where(right, a + half, a)
         wa = np.where(right, wm, wa)
@@ -312,7 +299,7 @@ def quote(ctx) -> np.ndarray:
     company = ctx.loc["parent"]
     day = ctx.day
     comp_rt = eng.table(COMPANY_TABLE)
-    c = comp_rt.compute(company, ["sector_idx", "exchange_id", "sigma", "mu", "price0", "volume0"])
+    c = comp_rt.compute(company, ["sector_idx", "exchange_id", "sigma", "mu", "price0", "volume0", "beta", "earnings_day"])
     sector = np.asarray(c["sector_idx"], dtype=np.int64)
     exchange = np.asarray(c["exchange_id"], dtype=np.int64) - 1
     sigma, mu = np.asarray(c["sigma"]), np.asarray(c["mu"])
@@ -340,6 +327,17 @@ def quote(ctx) -> np.ndarray:
     w = (t_open - t_prev) / span
     bridge_var = sigma * sigma / UNITS_PER_YEAR * (t_open - t_prev) * (t_close - t_open) / span
     x_open = x_prev + w * (x_close - x_prev) + np.sqrt(bridge_var) * rng.normal(ctx.key("open"), ctx.rows)
+    # jumps: the news of shock days and earnings reports up to day D, all before D's open (each close is a point of
+    # the one path: D's close is the next row's previous close); a listing day's events are those of that day only
+    since = np.where(has_prev, prev, day - 1)
+    earned, earned_before, reported = earnings(eng, company, np.asarray(c["earnings_day"], dtype=np.int64), since, day)
+    shocks, index_jump = shock_days(eng, day)
+    shocked = shocks[day] > np.where(since >= 0, shocks[np.maximum(since, 0)], 0)
+    beta = np.asarray(c["beta"])
+    jump = beta * index_jump[day] + earned
+    x_open = x_open + jump
+    x_close = x_close + jump
+    x_prev = x_prev + beta * index_jump[np.maximum(since, 0)] + earned_before
 
     var = sigma * sigma * 3.0 / UNITS_PER_YEAR  # session variance
     d2 = (x_close - x_open) ** 2
@@ -351,8 +349,51 @@ def quote(ctx) -> np.ndarray:
     r = np.where(has_prev, x_close - x_prev, x_close - x_open)
     sd = sigma * np.sqrt(np.where(has_prev, t_close - t_prev, 3) / UNITS_PER_YEAR)
     z = rng.normal(ctx.key("volume"), ctx.rows)
-    volume = np.asarray(c["volume0"]) * np.exp(0.45 * (np.abs(r) / sd - 0.8) + 0.3 * z)
+    volume = (np.asarray(c["volume0"]) * np.exp(0.45 * (np.minimum(np.abs(r) / sd, 3.0) - 0.8) + 0.3 * z)
+              * np.where(shocked, 1.8, 1.0) * np.where(reported, 2.2, 1.0))
     return np.stack([np.exp(x_open), np.exp(x_high), np.exp(x_low), np.exp(x_close), np.maximum(np.rint(volume), 100)], axis=1)
+
+
+@lru_cache(maxsize=16)
+def _shock_path(seed: int, model: str, days: int, rate: float, mean: float, sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """(shock days through each day, cumulative index jump through each day) for days 0..days-1 from the origin."""
+    d = np.arange(days, dtype=np.int64)
+    shock = rng.uniform(rng.stream_key(seed, model, PRICE_TABLE, "__shock"), d) < rate / 365.25
+    size = mean + sd * rng.normal_table(rng.stream_key(seed, model, PRICE_TABLE, "__shock_size"), d)
+    return np.cumsum(shock), np.cumsum(np.where(shock, size, 0.0))
+
+
+def shock_days(eng, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shock-day tables of `_shock_path` long enough for `day` (a power of two: few distinct tables)."""
+    p = eng.params
+    horizon = 1 << max(int(day.max(initial=0)) + 2, 512).bit_length()
+    return _shock_path(eng.seed, eng.model.name, horizon, p["shock_days_per_year"], p["shock_mean"], p["shock_sd"])
+
+
+def _quarter(epoch_day: int) -> int:
+    """Calendar quarter index (since 1970) of an epoch day."""
+    return int(np.datetime64(int(epoch_day), "D").astype("datetime64[M]").astype(np.int64)) // 3
+
+
+def _quarter_start(quarter: int) -> int:
+    return int(np.datetime64(f"{1970 + quarter // 4}-{quarter % 4 * 3 + 1:02d}-01", "D").astype(np.int64))
+
+
+def earnings(eng, company: np.ndarray, offset: np.ndarray, since: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per row: (cumulative earnings jump through `day`, through `since`, whether a report fell in (since, day])
+    for companies reporting `offset` days into each calendar quarter from the origin's."""
+    origin = eng.origin_epoch_day
+    key = eng.key(PRICE_TABLE, "__earnings")
+    move = eng.params["earnings_move"]
+    through_day, through_since = np.zeros(len(day)), np.zeros(len(day))
+    reported = np.zeros(len(day), dtype=bool)
+    for quarter in range(_quarter(origin), _quarter(origin + int(day.max(initial=0))) + 1):
+        report = _quarter_start(quarter) + offset - origin  # day index of the report
+        size = move * rng.normal_table(key, company * 4096 + quarter)
+        through_day += np.where((report >= 0) & (report <= day), size, 0.0)
+        through_since += np.where((report >= 0) & (report <= since), size, 0.0)
+        reported |= (report > since) & (report <= day)
+    return through_day, through_since, reported
 
 
 def quote_price(ctx, index: int) -> np.ndarray:
@@ -371,7 +412,7 @@ def _fn(name: str) -> str:
 MODEL = Model.model_validate({
     "name": "financial",
     "aliases": ["fin", "f"],
-    "schema_version": 1,
+    "schema_version": 2,
     "sizing_table": PRICE_TABLE,
     "doc": "Exchanges, listed companies and daily OHLCV prices on each exchange's trading days (correlated GBM).",
     "params": {
@@ -381,10 +422,13 @@ MODEL = Model.model_validate({
         "volume_sigma": 1.1,
         "price_sigma": 0.9,               # spread of initial prices around the exchange's median
         "drift_mean": 0.07, "drift_sd": 0.12,
+        # events: index-wide shock days (rate, index move mean and sd) and quarterly earnings (price move sd)
+        "shock_days_per_year": 4.0, "shock_mean": -0.015, "shock_sd": 0.035, "earnings_move": 0.05,
     },
     # ranges of the parameters that are not plain counts (those range over 0..1e9)
-    "param_ranges": {"drift_mean": (-1.0, 1.0), "drift_sd": (0.0, 2.0), "volume_sigma": (0.0, 5.0), "price_sigma": (0.0, 5.0)},
-        "tables": [
+    "param_ranges": {"drift_mean": (-1.0, 1.0), "drift_sd": (0.0, 2.0), "volume_sigma": (0.0, 5.0), "price_sigma": (0.0, 5.0),
+                     "shock_days_per_year": (0.0, 365.0), "shock_mean": (-0.5, 0.5), "shock_sd": (0.0, 1.0), "earnings_move": (0.0, 1.0)},
+    "tables": [
         {
             "name": "dim_exchanges", "partitioned": False, "key": "exchange_id",
             "doc": "Real exchanges (the original five first), fixed: never scaled.",
@@ -431,6 +475,10 @@ MODEL = Model.model_validate({
                 {"name": "exchange_idx", "type": "int64", "hidden": True, "gen": {"kind": "derive", "expr": "exchange_id - 1"}},
                 {"name": "price_z", "type": "float64", "hidden": True, "gen": {"kind": "normal", "mean": 0.0, "sd": "$price_sigma", "min": -2.5, "max": 3.0}},
                 {"name": "price0", "type": "float64", "hidden": True, "doc": "price level at the origin", "gen": {"kind": "derive", "expr": "price_median * exp(price_z)"}},
+                {"name": "beta_z", "type": "float64", "hidden": True, "gen": {"kind": "normal", "mean": 0.0, "sd": 0.25, "min": -0.7, "max": 0.7}},
+                {"name": "beta", "type": "float64", "hidden": True, "doc": "exposure to the index's shock-day moves", "gen": {"kind": "derive", "expr": "exp(beta_z)"}},
+                {"name": "earnings_day", "type": "int64", "hidden": True, "doc": "reports this many days into each calendar quarter",
+                 "gen": {"kind": "uniform_int", "low": 20, "high": 55}},
                 {"name": "volume_z", "type": "float64", "hidden": True, "gen": {"kind": "normal", "mean": 0.0, "sd": "$volume_sigma", "min": -3.0, "max": 3.5}},
                 {"name": "volume0", "type": "float64", "hidden": True, "gen": {"kind": "derive", "expr": "volume_median * exp(volume_z)"}},
             ],
@@ -470,6 +518,16 @@ MODEL = Model.model_validate({
          "doc": "17% of listed companies are Technology (sector weights in SECTORS)"},
         {"name": "nasdaq_share", "table": COMPANY_TABLE, "check": "share", "args": {"column": "exchange_id", "value": 1, "min": 0.22, "max": 0.26},
          "doc": "24% of companies list on NASDAQ (exchange weights in EXCHANGES; exact per block of 100 companies)"},
+        {"name": "earnings_and_shock_spikes", "table": PRICE_TABLE, "check": "volume_spikes",
+         "args": {"group": "company_id", "order": "date", "value": "volume", "price": "close_price", "ratio": 3.0,
+                  "min_share": 0.015, "max_share": 0.06, "min_return_ratio": 2.0},
+         "doc": "1.5-6% of company-days trade 3x the company's median volume (4 earnings days a year, about 4 shock days, "
+                "rare noise), with at least twice the usual absolute return: the spikes are price jumps"},
+        {"name": "shock_days", "table": PRICE_TABLE, "check": "market_days",
+         "args": {"group": "company_id", "order": "date", "value": "volume", "price": "close_price", "ratio": 1.6, "share": 0.5,
+                  "per_year": [1.5, 8.0], "min_return_ratio": 1.5},
+         "doc": "a few days a year (shock_days_per_year = 4) most companies trade 1.6x their median volume at once, "
+                "with the index moving: at least 1.5x the usual median absolute return"},
         {"name": "positive_volume", "table": PRICE_TABLE, "check": "mean_between", "args": {"column": "volume", "min": 1e5, "max": 5e6},
          "doc": "mean daily volume in the hundreds of thousands to millions of shares (log-normal across companies)"},
     ],

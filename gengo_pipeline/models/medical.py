@@ -26,7 +26,13 @@ So a patient's visits cluster in time (an episode's visits fall in the same 4 we
 doctors), every patient exists on the visit day (P4), and pediatric patients are children: children are
 registered at ages 0-14 and pediatrics only draws those registered less than 3 years (minus a window)
 before the visit. The diagnosis is drawn from lists by specialization and the patient's age band at the
-visit (child < 18, adult < 65, senior).
+visit (child < 18, adult < 65, senior), times a season factor by month (`SEASONAL`: respiratory infections
+and influenza in winter, allergies in spring, sprains and skin checks in summer).
+
+**Bookings.** Each appointment was booked `lead` days before (exponential, mean by specialization: a GP a
+few days, oncology or dermatology weeks), not before the patient registered or the doctor started. Its
+`status` at the snapshot date: Scheduled if later, else No-show or Cancelled with rates that grow with the
+lead time (4% and 3% for same-week bookings, about 14% and 16% for bookings months ahead), else Completed.
 """
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ import numpy as np
 import polars as pl
 
 from ..engine import rng
-from ..engine.alias import AliasTable
+from ..engine.alias import AliasGroups, AliasTable
 from ..engine.spec import Model, PerParentVolume, PopulationVolume
 from ..engine.volumes import PerParentRuntime, PopulationRuntime, VolumeRuntime
 from .financial_calendars import open_mask
@@ -70,8 +76,10 @@ SPECIALIZATIONS = [
 DIAGNOSES = {
     "General Practice": [
         [["Routine Check-up", 30], ["Common Cold", 25], ["Ear Infection", 12], ["Vaccination", 18], ["Strep Throat", 10], ["Injury", 5]],
-        [["Routine Check-up", 25], ["Common Cold", 18], ["Hypertension", 14], ["Type 2 Diabetes", 8], ["Back Pain", 10], ["Influenza", 10], ["Anxiety", 8], ["Injury", 7]],
-        [["Hypertension", 28], ["Type 2 Diabetes", 18], ["Routine Check-up", 20], ["Osteoarthritis", 12], ["Hyperlipidemia", 12], ["Influenza", 10]],
+        [["Routine Check-up", 25], ["Common Cold", 18], ["Hypertension", 14], ["Type 2 Diabetes", 8], ["Back Pain", 10], ["Influenza", 10], ["Anxiety", 8], ["Injury", 7],
+         ["Bronchitis", 5], ["Seasonal Allergies", 6]],
+        [["Hypertension", 28], ["Type 2 Diabetes", 18], ["Routine Check-up", 20], ["Osteoarthritis", 12], ["Hyperlipidemia", 12], ["Influenza", 10],
+         ["Bronchitis", 6], ["Pneumonia", 4]],
     ],
     "Pediatrics": [
         [["Routine Check-up", 30], ["Vaccination", 22], ["Common Cold", 18], ["Ear Infection", 12], ["Asthma", 8], ["Strep Throat", 6], ["ADHD", 4]],
@@ -103,6 +111,26 @@ DIAGNOSES = {
         [["Skin Check", 45], ["Actinic Keratosis", 30], ["Psoriasis", 25]],
     ],
 }
+# season factor of a diagnosis by month (January first); unlisted diagnoses do not vary with the season
+SEASONAL = {
+    "Influenza": [4.0, 3.5, 1.8, 0.6, 0.2, 0.1, 0.1, 0.1, 0.3, 0.8, 1.8, 3.2],
+    "Common Cold": [1.7, 1.6, 1.3, 1.0, 0.8, 0.6, 0.55, 0.6, 0.9, 1.2, 1.4, 1.6],
+    "Bronchitis": [1.8, 1.7, 1.3, 0.9, 0.6, 0.5, 0.5, 0.5, 0.7, 1.0, 1.3, 1.7],
+    "Pneumonia": [1.7, 1.6, 1.3, 1.0, 0.7, 0.6, 0.6, 0.6, 0.7, 0.9, 1.2, 1.5],
+    "Strep Throat": [1.5, 1.5, 1.4, 1.1, 0.9, 0.6, 0.5, 0.6, 0.9, 1.1, 1.2, 1.4],
+    "Ear Infection": [1.4, 1.4, 1.2, 1.0, 0.8, 0.7, 0.7, 0.7, 0.9, 1.0, 1.2, 1.4],
+    "Asthma": [1.2, 1.1, 1.1, 1.2, 1.1, 0.8, 0.7, 0.8, 1.3, 1.1, 1.0, 1.1],
+    "Seasonal Allergies": [0.3, 0.5, 1.6, 2.6, 2.4, 1.6, 0.9, 0.9, 1.4, 0.9, 0.4, 0.3],
+    "Sprain": [0.8, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8],
+    "Skin Check": [0.8, 0.8, 0.9, 1.0, 1.2, 1.3, 1.3, 1.2, 1.0, 0.9, 0.8, 0.8],
+}
+RESPIRATORY = ["Influenza", "Common Cold", "Bronchitis", "Pneumonia", "Strep Throat"]
+# booking lead time in days (exponential mean) by specialization, and how no-shows and cancellations grow with it
+LEAD_DAYS = {"General Practice": 4.0, "Pediatrics": 5.0, "Cardiology": 21.0, "Neurology": 28.0, "Oncology": 10.0, "Orthopedics": 14.0,
+             "Dermatology": 30.0}
+STATUSES = ["Completed", "No-show", "Cancelled", "Scheduled"]
+NO_SHOW = (0.04, 0.11, 30.0)  # rate = a + b (1 - exp(-lead / c))
+CANCELLED = (0.03, 0.14, 20.0)
 STREETS = ["Main", "Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Park", "Walnut", "Sunset",
            "Lincoln", "Church", "Highland", "Spring", "River", "Center", "Medical Center", "Hospital", "College", "Broad"]
 DOCTORS = "dim_doctors"
@@ -271,32 +299,56 @@ def episode_patient(ctx, mean_per_doctor_day: float = 11.0) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _diagnosis_tables():
+def _diagnosis_tables() -> tuple[list[str], AliasGroups]:
+    """The diagnosis vocabulary and one alias table per (specialization, age band, month): the list's weights
+    times the month's season factor."""
     vocab = list(dict.fromkeys(d for lists in DIAGNOSES.values() for opts in lists if opts for d, _ in opts))
     index = {d: i for i, d in enumerate(vocab)}
-    tables = {}
+    season = np.ones((12, len(vocab)))
+    for d, by_month in SEASONAL.items():
+        if d in index:
+            season[:, index[d]] = by_month
+    weights = np.zeros((len(SPECIALIZATIONS), 3, 12, len(vocab)))
     for s, (name, _, _) in enumerate(SPECIALIZATIONS):
         lists = DIAGNOSES[name]
         for band in range(3):
-            opts = lists[band] or next(o for o in lists if o)
-            tables[(s, band)] = (np.asarray([index[d] for d, _ in opts]), AliasTable.build([w for _, w in opts]))
-    return vocab, tables
+            for d, w in lists[band] or next(o for o in lists if o):
+                weights[s, band, :, index[d]] = w
+    return vocab, AliasGroups.from_weights((weights * season[None, None]).reshape(-1, len(vocab)))
 
 
 def diagnosis(ctx) -> pl.Series:
-    """A diagnosis by the doctor's specialization and the patient's age band at the visit."""
+    """A diagnosis by the doctor's specialization, the patient's age band at the visit and the month."""
     vocab, tables = _diagnosis_tables()
     spec = np.asarray(ctx.get("spec_idx"), dtype=np.int64)
     age = (ctx.day + ctx.table.engine.origin_epoch_day - np.asarray(ctx.get("patient_dob"), dtype=np.int64)) / 365.25
     band = np.where(age < 18, 0, np.where(age < 65, 1, 2))
-    random = ctx.bits()
-    out = np.zeros(len(spec), dtype=np.int64)
-    code = spec * 3 + band
-    for c in np.unique(code):
-        m = code == c
-        vals, alias = tables[(int(c) // 3, int(c) % 3)]
-        out[m] = vals[alias.sample(random[m])]
-    return pl.Series(vocab, dtype=pl.Utf8).gather(out)
+    month = np.asarray(ctx.get("month"), dtype=np.int64) - 1
+    return pl.Series(vocab, dtype=pl.Utf8).gather(tables.sample(ctx.bits(), (spec * 3 + band) * 12 + month))
+
+
+def booking_lead(ctx) -> np.ndarray:
+    """Days between booking and appointment: exponential with the specialization's mean, at most a year."""
+    means = np.asarray([LEAD_DAYS[s[0]] for s in SPECIALIZATIONS])[np.asarray(ctx.get("spec_idx"), dtype=np.int64)]
+    return np.minimum(np.floor(-means * np.log1p(-ctx.uniform())), 365).astype(np.int64)
+
+
+def booked_date(ctx) -> np.ndarray:
+    """The appointment day minus the lead, not before the patient registered or the doctor started."""
+    day = ctx.day + ctx.table.engine.origin_epoch_day
+    return np.maximum(day - np.asarray(ctx.get("lead"), dtype=np.int64),
+                      np.maximum(np.asarray(ctx.get("patient_since"), dtype=np.int64), np.asarray(ctx.get("doctor_since"), dtype=np.int64)))
+
+
+def appointment_status(ctx) -> pl.Series:
+    """Scheduled after the snapshot date; else No-show or Cancelled with rates growing with the lead time, else Completed."""
+    lead = (ctx.day + ctx.table.engine.origin_epoch_day - np.asarray(ctx.get("booked_date"), dtype=np.int64)).astype(np.float64)
+    no_show = NO_SHOW[0] + NO_SHOW[1] * -np.expm1(-lead / NO_SHOW[2])
+    cancelled = CANCELLED[0] + CANCELLED[1] * -np.expm1(-lead / CANCELLED[2])
+    u = ctx.uniform()
+    code = np.where(u < no_show, 1, np.where(u < no_show + cancelled, 2, 0))
+    code = np.where(ctx.day > ctx.table.engine.snapshot_day, 3, code)
+    return pl.Series(STATUSES, dtype=pl.Utf8).gather(code)
 
 
 def _fn(name: str) -> str:
@@ -316,7 +368,7 @@ _PMF = [1, 1.5, 2.5, 4, 6, 8, 10, 11, 11, 10, 8, 6, 4]  # appointments per docto
 MODEL = Model.model_validate({
     "name": "medical",
     "aliases": ["med", "m"],
-    "schema_version": 1,
+    "schema_version": 2,
     "sizing_table": "fact_appointments",
     "doc": "Clinics, doctors at one clinic each, patients with a realistic age mix and appointments in clinic hours.",
     "params": {
@@ -407,7 +459,15 @@ MODEL = Model.model_validate({
                  "gen": {"kind": "custom", "fn": _fn("appointment_time")}},
                 {"name": "duration_minutes", "type": "int64", "gen": {"kind": "const", "value": 30}},
                 {"name": "patient_dob", "type": "date", "hidden": True, "gen": {"kind": "attr", "via": "patient_id", "table": PATIENTS, "column": "date_of_birth"}},
-                {"name": "diagnosis", "type": "string", "gen": {"kind": "custom", "fn": _fn("diagnosis")}},
+                {"name": "month", "type": "int64", "hidden": True, "gen": {"kind": "month"}},
+                {"name": "diagnosis", "type": "string", "doc": "by specialization, age band and season", "gen": {"kind": "custom", "fn": _fn("diagnosis")}},
+                {"name": "lead", "type": "int64", "hidden": True, "gen": {"kind": "custom", "fn": _fn("booking_lead")}},
+                {"name": "patient_since", "type": "date", "hidden": True, "gen": {"kind": "attr", "via": "patient_id", "table": PATIENTS, "column": "registration_date"}},
+                {"name": "doctor_since", "type": "date", "hidden": True, "gen": {"kind": "attr", "via": "doctor_id", "table": DOCTORS, "column": "start_date"}},
+                {"name": "booked_date", "type": "date", "doc": "when the appointment was booked (lead time by specialization)",
+                 "gen": {"kind": "custom", "fn": _fn("booked_date")}},
+                {"name": "status", "type": "string", "doc": "at the snapshot date: Completed, No-show, Cancelled (likelier when booked long ahead) or Scheduled",
+                 "gen": {"kind": "custom", "fn": _fn("appointment_status")}},
             ],
         },
     ],
@@ -425,6 +485,22 @@ MODEL = Model.model_validate({
          "args": {"column": "specialization", "value": "Pediatrics", "expected": 0.14}, "doc": "14% of doctors are pediatricians"},
         {"name": "sex_mix", "table": PATIENTS, "check": "share", "args": {"column": "gender", "value": "female", "expected": 0.51},
          "doc": "51% of patients are female"},
+        {"name": "respiratory_in_winter", "table": "fact_appointments", "check": "share_ratio",
+         "args": {"condition": f"s.diagnosis IN ({', '.join(repr(d) for d in RESPIRATORY)})",
+                  "numerator": "month(s.appointment_date) IN (12, 1, 2)", "denominator": "month(s.appointment_date) IN (6, 7, 8)",
+                  "min_ratio": 1.5},
+         "doc": "respiratory infections (influenza, colds, bronchitis, pneumonia, strep) take at least 1.5x the share of visits in "
+                "winter (December-February) as in summer (June-August)"},
+        {"name": "booked_before", "table": "fact_appointments", "check": "row_condition",
+         "args": {"condition": "booked_date <= appointment_date", "column": "booked_date"}, "doc": "an appointment is booked on or before its day"},
+        {"name": "no_shows_by_lead_time", "table": "fact_appointments", "check": "share_ratio",
+         "args": {"condition": "s.status = 'No-show'", "numerator": "s.appointment_date - s.booked_date > 30",
+                  "denominator": "s.appointment_date - s.booked_date <= 7", "where": "s.status <> 'Scheduled'", "min_ratio": 2.0},
+         "doc": "appointments booked more than a month ahead are missed at least twice as often as those booked within a week"},
+        {"name": "cancellations_by_lead_time", "table": "fact_appointments", "check": "share_ratio",
+         "args": {"condition": "s.status = 'Cancelled'", "numerator": "s.appointment_date - s.booked_date > 30",
+                  "denominator": "s.appointment_date - s.booked_date <= 7", "where": "s.status <> 'Scheduled'", "min_ratio": 2.5},
+         "doc": "appointments booked more than a month ahead are cancelled at least 2.5x as often as those booked within a week"},
         {"name": "routine_visits", "table": "fact_appointments", "check": "share",
          "args": {"column": "diagnosis", "values": ["Routine Check-up", "Vaccination"], "min": 0.08, "max": 0.25},
          "doc": "routine check-ups and vaccinations are a common minority of visits (GP and pediatrics)"},

@@ -3,6 +3,9 @@
 The report is one HTML file with inline CSS and inline SVG charts (no scripts, no network): per table the
 daily volume (rows per date partition), top-N values of categorical and key columns (popularity skew),
 and histograms of numeric columns. Each chart is a <figure class="chart" data-chart="KIND:TABLE:COLUMN">.
+Given the model, each association it claims (`association` distributions) gets a heat map of its
+contingency table, coloured by lift (rows observed / rows expected if independent), data-chart
+"heatmap:TABLE:CLAIM".
 """
 from __future__ import annotations
 
@@ -44,6 +47,33 @@ class Chart:
 
 
 @dataclass
+class HeatMap:
+    """The contingency table of a claimed association: counts[i][j] rows with x = xs[i] and y = ys[j]."""
+
+    claim: str
+    table: str
+    doc: str
+    x: str
+    y: str
+    xs: list[str]
+    ys: list[str]
+    counts: list[list[int]]
+    v: float
+    claimed: str
+
+    @property
+    def id(self) -> str:
+        return f"heatmap:{self.table}:{self.claim}"
+
+    def lift(self) -> list[list[float]]:
+        """Observed over expected (row total x column total / total) per cell."""
+        rows = [sum(r) for r in self.counts]
+        cols = [sum(c) for c in zip(*self.counts)]
+        n = sum(rows) or 1
+        return [[(k * n / (rows[i] * cols[j])) if rows[i] and cols[j] else 0.0 for j, k in enumerate(r)] for i, r in enumerate(self.counts)]
+
+
+@dataclass
 class TableProfile:
     name: str
     fmt: str
@@ -60,6 +90,7 @@ class Profile:
     tables: list[TableProfile]
     seconds: float = 0.0
     cross: list[dict] = field(default_factory=list)  # cross-table aggregates: references by shared key name
+    heatmaps: list[HeatMap] = field(default_factory=list)  # the model's claimed associations
 
     @property
     def charts(self) -> list[Chart]:
@@ -81,6 +112,13 @@ class Profile:
         lines = ["| table | rows | files | MB |", "|---|---:|---:|---:|"]
         for t in self.tables:
             lines.append(f"| {t.name} | {t.rows:,} | {t.files} | {t.bytes / 1e6:,.1f} |")
+        return "\n".join(lines)
+
+    def heatmap_markdown(self) -> str:
+        lines = ["| claim | x | y | Cramér's V | claimed |", "|---|---|---|---:|---|"]
+        for h in self.heatmaps:
+            cells = [h.claim, h.x, h.y, f"{h.v:.4f}", h.claimed]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         return "\n".join(lines)
 
     def cross_markdown(self) -> str:
@@ -151,7 +189,8 @@ def _group(files: list[Path], name: str) -> list[tuple[str, list[Path], str, boo
     return [(name, chosen, fmt, hive)]
 
 
-def profile(input: str, memory_limit: str = "1GB") -> Profile:
+def profile(input: str, memory_limit: str = "1GB", model=None) -> Profile:
+    """Profile every table under `input`; with `model` (a Model), also heat maps of the associations it claims."""
     import time
 
     t0 = time.perf_counter()
@@ -173,14 +212,51 @@ def profile(input: str, memory_limit: str = "1GB") -> Profile:
             tp = TableProfile(name, fmt, len(files), sum(p.stat().st_size for p in files), n, rows_list)
             tp.charts = _charts(con, name, src, rows_list, n)
             tables.append(tp)
-        cross = _cross(con, discover(input), tables)
+        found = discover(input)
+        cross = _cross(con, found, tables)
+        heatmaps = _heatmaps(con, found, model) if model is not None else []
     finally:
         con.close()
         if tmp.exists():
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
-    return Profile(str(input), tables, time.perf_counter() - t0, cross)
+    return Profile(str(input), tables, time.perf_counter() - t0, cross, heatmaps)
+
+
+def _heatmaps(con, found, model) -> list[HeatMap]:
+    """One heat map per `association` claim of the model whose tables are all in `found`."""
+    from . import distributions as dist
+
+    views = {}
+    for name, files, fmt, hive in found:
+        views[name] = f"p_{len(views)}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {q(views[name])} AS SELECT * FROM {reader(files, fmt, hive)}")
+    out = []
+    for claim in model.distributions:
+        if claim.check != "association" or claim.table not in views:
+            continue
+        needed = [j["table"] for j in claim.args.get("joins") or []]
+        if any(t not in views for t in needed):
+            continue
+        ctx = dist.DistContext(con, q(views[claim.table]), model.table(claim.table), model, {t: q(views[t]) for t in needed})
+        cells = dist.association_table(ctx, **claim.args)
+        if not cells:
+            continue
+        chi, df, k1, n, _ = dist.chi_square(cells)
+        xs = sorted({c[0] for c in cells}, key=_sort_key)
+        ys = sorted({c[1] for c in cells}, key=_sort_key)
+        at = {(c[0], c[1]): c[2] for c in cells}
+        a = claim.args
+        claimed = f"V >= {a['min_v']}" if a.get("min_v") is not None else f"V <= {a.get('max_v')}"
+        out.append(HeatMap(claim.name, claim.table, claim.doc, a.get("x_label", a["x"]), a.get("y_label", a["y"]),
+                           [str(x) for x in xs], [str(y) for y in ys],
+                           [[at.get((x, y), 0) for y in ys] for x in xs], math.sqrt(max(chi - df, 0.0) / (n * max(k1, 1))), claimed))
+    return out
+
+
+def _sort_key(v):
+    return (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v))
 
 
 def _cross(con, found, tables: list[TableProfile]) -> list[dict]:
@@ -323,6 +399,30 @@ def svg_bars(labels: list[str], values: list[float], w: int = 560, h: int = 200,
             f'<text x="{pad_l - 6}" y="18" class="tick" text-anchor="end">{top:,.0f}</text>{bars}{ticks}</svg>')
 
 
+def svg_heatmap(hm: HeatMap, cell_w: int = 44, cell_h: int = 18) -> str:
+    """Rows x, columns y; colour by lift on a log scale (blue below 1, white at 1, red above; saturating at
+    0.5 and 2), every cell titled with its rows and lift."""
+    lift = hm.lift()
+    pad_l = 12 + 7 * max((len(x) for x in hm.xs), default=1)
+    pad_t = 14 + 6 * max((len(y) for y in hm.ys), default=1)
+    w, h = pad_l + cell_w * len(hm.ys) + 10, pad_t + cell_h * len(hm.xs) + 10
+    cells = []
+    for i, x in enumerate(hm.xs):
+        for j, y in enumerate(hm.ys):
+            t = max(-1.0, min(1.0, math.log2(lift[i][j]) if lift[i][j] > 0 else -1.0))
+            shade = int(255 * (1 - abs(t)))
+            colour = f"rgb(255,{shade},{shade})" if t > 0 else f"rgb({shade},{shade},255)"
+            cells.append(f'<rect x="{pad_l + j * cell_w}" y="{pad_t + i * cell_h}" width="{cell_w - 1}" height="{cell_h - 1}" fill="{colour}">'
+                         f'<title>{html.escape(x)} / {html.escape(y)}: {hm.counts[i][j]:,} rows, lift {lift[i][j]:.2f}</title></rect>'
+                         f'<text x="{pad_l + j * cell_w + cell_w / 2:.0f}" y="{pad_t + i * cell_h + 13}" class="tick{" dark" if abs(t) > 0.6 else ""}"'
+                         f' text-anchor="middle">{lift[i][j]:.2f}</text>')
+    rows = "".join(f'<text x="{pad_l - 4}" y="{pad_t + i * cell_h + 13}" class="tick" text-anchor="end">{html.escape(x)}</text>'
+                   for i, x in enumerate(hm.xs))
+    cols = "".join(f'<text transform="translate({pad_l + j * cell_w + cell_w / 2 + 3:.0f},{pad_t - 4}) rotate(-60)" class="tick">'
+                   f'{html.escape(y)}</text>' for j, y in enumerate(hm.ys))
+    return f'<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">{"".join(cells)}{rows}{cols}</svg>'
+
+
 CSS = """
 body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1f2328;background:#fff}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
@@ -330,7 +430,7 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bot
 td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left} th{background:#f6f8fa} td.n{text-align:right}
 .charts{display:flex;flex-wrap:wrap;gap:12px} figure.chart{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:8px;background:#fbfcfd}
 figcaption{font-weight:600;margin-bottom:4px;font-size:13px} .tick{font-size:10px;fill:#57606a}
-.axis{stroke:#8c959f;stroke-width:1} .bar{fill:#3b82f6} .line{fill:none;stroke:#2563eb;stroke-width:1.8} .area{fill:#dbeafe}
+.tick.dark{fill:#fff} .axis{stroke:#8c959f;stroke-width:1} .bar{fill:#3b82f6} .line{fill:none;stroke:#2563eb;stroke-width:1.8} .area{fill:#dbeafe}
 """
 
 
@@ -351,6 +451,15 @@ def render_html(p: Profile, title: str = "gengo profile") -> str:
             out.append(f"<tr><td>{html.escape(c['child'])}.{html.escape(c['column'])}</td><td>{html.escape(c['parent'])}</td>"
                        f"<td class=n>{c['coverage']:.1%}</td><td class=n>{c['mean']:,.2f}</td><td class=n>{c['max']:,}</td><td class=n>{c['top1']:.1%}</td></tr>")
         out.append("</table>")
+    if p.heatmaps:
+        out.append("<h2>Claimed associations</h2><p class=\"meta\">Each cell: lift = rows observed / rows expected if the two were "
+                   "independent (red above 1, blue below); hover for the rows. Cramér's V as `gengo validate` computes it.</p>"
+                   "<div class=\"charts\">")
+        for hm in p.heatmaps:
+            out.append(f"<figure class=\"chart\" data-chart=\"{html.escape(hm.id)}\"><figcaption>{html.escape(hm.claim)}: "
+                       f"{html.escape(hm.x)} x {html.escape(hm.y)} &middot; V = {hm.v:.3f} (claimed {html.escape(hm.claimed)})"
+                       f"</figcaption><div class=\"meta\">{html.escape(hm.doc)}</div>{svg_heatmap(hm)}</figure>")
+        out.append("</div>")
     for t in p.tables:
         out.append(f"<h2 id=\"t-{html.escape(t.name)}\">{html.escape(t.name)} &middot; {t.rows:,} rows</h2><div class=\"charts\">")
         for c in t.charts:

@@ -6,7 +6,7 @@ Everything is derived from the model description, nothing is per model:
 - primary key: non-null, unique and dense. Keys are 1..N in day order, so per partition DuckDB gives
   count, distinct, min and max; the partitions chain (min = previous max + 1) and the first starts at 1,
   which together prove "unique with min 1, max N and count N" without holding the keys;
-- foreign keys (from generators ref / parent_key / child_ref / attr): each value lies in [1, N_D], N_D the
+- foreign keys (from generators ref / ref_in_group / ref_cohort / parent_key / child_ref): each value lies in [1, N_D], N_D the
   parent's last key as of the row's day (the next parent partition's first key - 1, or the parent's last
   key on or before D) - with the parent's density, this proves the parent row exists on that day;
 - composite references by DuckDB anti-join (child_ref: the address is the ordering customer's and has the
@@ -105,7 +105,7 @@ def foreign_keys(model: Model, table: Table) -> list[tuple[str, str, int]]:
         g = _gen(c)
         kind = g.get("kind")
         parent = None
-        if kind in ("ref", "child_ref"):
+        if kind in ("ref", "child_ref", "ref_in_group", "ref_cohort"):
             parent = g.get("table")
         elif kind == "parent_key":
             parent = getattr(table.volume, "parent", None)
@@ -172,8 +172,10 @@ def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | N
         return f"{c} IN ({', '.join(repr(float(v)) if col.type == 'float64' or dec else str(v) for v in vals)})", f"one of {vals[:12]}"
 
     try:
-        if kind in ("choice", "cycle"):
+        if kind in ("choice", "cycle", "layout"):
             return in_set(_values(g["values"]))
+        if kind == "choice_factors":
+            return in_set(_values(g["values"]) + ([g.get("otherwise", 0.0)] if g.get("where") else []))
         if kind == "choice_by":
             vals = [v for opts in g["options"].values() for v in _values(opts)] + _values(g.get("default") or [])
             return in_set(vals)
@@ -204,7 +206,7 @@ def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | N
             return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
         if kind == "day_date" and table.partitioned:
             return f"{c} = __date", "equal to its partition's date"
-        if kind == "timestamp_intraday" and table.partitioned:
+        if kind in ("timestamp_intraday", "timestamp_zoned") and table.partitioned:
             return f"CAST({c} AS DATE) = __date", "on its partition's day"
     except (KeyError, TypeError, ValueError):
         return None
@@ -253,7 +255,7 @@ class Suite:
 
     def __init__(self, root: Path, model: Model, fmt: str | None = None, dates: tuple[dt.date, dt.date] | None = None,
                  params: dict | None = None, origin: dt.date | None = None, memory_limit: str = "512MB",
-                 tables: list[str] | None = None, distributions: bool = True, engine=None) -> None:
+                 tables: list[str] | None = None, distributions: bool = True, engine=None, integrity: bool = True) -> None:
         self.model = model
         self.storage, self.manifest = find_dataset(root, model)
         self.root = self.storage.url
@@ -261,6 +263,7 @@ class Suite:
         self.dates = dates
         self.only = set(tables) if tables else None
         self.run_distributions = distributions
+        self.run_integrity = integrity  # False: only the distribution claims (on the readable files)
         ident = self.manifest.identity
         # a core Engine with the run's settings (Dagster's, else the manifest's identity): exact per-day key ranges
         self.engine = engine if engine is not None else engine_of(model, ident)
@@ -487,8 +490,9 @@ class Suite:
             if before:
                 prev = self.files_between(table.name, before[-1], before[-1], good=False)
         self.probe(table, files + prev)
-        metrics, partial = self._metrics(table, files, prev)
-        self._integrity(table, files, metrics, partial, lo)
+        if self.run_integrity:
+            metrics, partial = self._metrics(table, files, prev)
+            self._integrity(table, files, metrics, partial, lo)
         if self.run_distributions:
             self._distributions(table, lo, hi)
 
@@ -750,10 +754,15 @@ class Suite:
         for claim in claims:
             views = {}
             other = claim.args.get("table")  # a kind that reads another table (composite_ref) names it in args
-            if isinstance(other, str) and any(t.name == other for t in self.model.tables):
-                t = self.model.table(other)
-                self.probe(t, self.files_between(t.name, None, hi if t.partitioned else None))
-                v = self.view(t, None, hi if t.partitioned else None, name=f"r_{_ident(t.name)}")
+            reads = [(other, False)] if isinstance(other, str) else []
+            reads += [(j.get("table"), bool(j.get("same_days"))) for j in claim.args.get("joins") or []]  # correlation claims
+            for name, same_days in reads:
+                if not any(t.name == name for t in self.model.tables) or name in views:
+                    continue
+                t = self.model.table(name)
+                lo_t = wlo if same_days and t.partitioned else None
+                self.probe(t, self.files_between(t.name, lo_t, hi if t.partitioned else None))
+                v = self.view(t, lo_t, hi if t.partitioned else None, name=f"r_{_ident(t.name)}{'_w' if lo_t else ''}")
                 if v:
                     views[t.name] = v
             kind = dist.KINDS.get(claim.check)
