@@ -11,6 +11,11 @@ from ..engine.spec import Model
 from ..models import resolve
 
 
+def count(n: int, word: str) -> str:
+    """'1 day', '3 days', '1,200 files'."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)

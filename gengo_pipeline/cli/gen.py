@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import UsageError
 from ..run.control import CONTROL, RunControl
@@ -19,7 +21,7 @@ from ..store.dataset import DatasetWriter
 from ..store.layout import MANIFEST
 from ..store.storage import join, open_storage
 from ..run.limits import MAX_WORKERS, check_disk, workers_for_memory
-from .common import _int, add_plan_flags, settings_from
+from .common import _int, add_plan_flags, count, settings_from
 
 
 def _out(text: str) -> Path:
@@ -92,16 +94,33 @@ def _looks_big(settings) -> bool:
     return (settings.scale or 1.0) * (settings.days or 28) >= 200
 
 
+class Throughput(ProgressColumn):
+    """MB written of the planned MB and MB/s, from the plan's estimated bytes per row (all formats); rows/s
+    where the plan has no size estimate (a --scale run)."""
+
+    def __init__(self, bytes_per_row: float) -> None:
+        super().__init__()
+        self.bytes_per_row = bytes_per_row
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed or 0.0
+        if not self.bytes_per_row:
+            return Text(f"{speed:,.0f} rows/s")
+        mb = self.bytes_per_row / 1e6
+        return Text(f"{task.completed * mb:,.1f}/{(task.total or 0) * mb:,.1f} MB {speed * mb:,.1f} MB/s")
+
+
 def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl) -> RunResult:
     from ..run.executor import execute
 
     settings = plan.settings
     total = sum(plan.rows.values())
-    console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
+    console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({count(plan.days, 'day')}), scale {plan.scale}, "
                   f"seed {settings.seed}, {total:,} rows -> {writer.url} as {settings.formats}")
     show = settings.progress and not args.no_progress and sys.stderr.isatty()
+    planned = sum(sum(b.values()) for b in plan.estimated_bytes.values())
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+               Throughput(planned / total if total and planned else 0.0), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("generating", total=total)
 

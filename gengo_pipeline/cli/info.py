@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..models import builtin_models
-from .common import add_plan_flags, settings_from
+from .common import add_plan_flags, count, settings_from
 
 
 def register(sub) -> None:
@@ -31,7 +31,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     plan = make_plan(model, settings)
     console = Console()
-    console.print(f"model {model.name}: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale!r}, "
+    console.print(f"model {model.name}: {plan.start} .. {plan.end} ({count(plan.days, 'day')}), scale {plan.scale!r}, "
                   f"seed {settings.seed}, origin {plan.origin}, snapshot {plan.snapshot}")
     t = Table()
     t.add_column("table")
@@ -43,7 +43,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     t.add_row("total", f"{sum(plan.rows.values()):,}", *[f"{sum(b.values()) / 1e6:,.1f}" for b in plan.estimated_bytes.values()], style="bold")
     console.print(t)
     console.print(f"reproduce one day: gengo gen --model {model.name} --seed {settings.seed} --scale {plan.scale!r} "
-                  f"--start {plan.start} --days 1")
+                  f"--start {plan.start} --days 1", soft_wrap=True)
     return 0
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from ..errors import UsageError, ValidationFailed
 from ..run.settings import FORMATS
 from ..store.layout import MANIFEST
+from .common import count
 
 
 def _memory(text: str) -> str:
@@ -148,7 +149,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         if fmt is None:
             raise UsageError(f"unknown format {args.format!r}", "use csv, parquet or json")
     res = convert(args.input, args.output, fmt=fmt, memory_limit=args.memory_limit)
-    print(f"{res['rows']:,} rows: {res['input_format']} ({res['files']} files) -> {res['output_format']} {res['output']}", file=sys.stdout)
+    print(f"{res['rows']:,} rows: {res['input_format']} ({count(res['files'], 'file')}) -> {res['output_format']} {res['output']}", file=sys.stdout)
     return 0
 
 
