@@ -70,7 +70,13 @@ def _one_bad_key(root):
             ("fact_order_items", "fk", "order_id"): ("2024-01-03", None)}
 
 
-DEFECTS = {"first_day_deleted": _delete_day("2024-01-01"), "middle_day_deleted": _delete_day("2024-01-03"),
+def _schema_altered(root):
+    p = root / "_schema.json"
+    p.write_text(p.read_text().replace("DECIMAL(18,2)", "DOUBLE", 1))
+    return {("_schema.json", "manifest", "*"): (None, None)}
+
+
+DEFECTS = {"schema_file_altered": _schema_altered, "first_day_deleted": _delete_day("2024-01-01"), "middle_day_deleted": _delete_day("2024-01-03"),
            "last_day_deleted": _delete_day("2024-01-06"), "garbage_tail_in_a_middle_file": _garbage_tail,
            "customers_deleted": _delete_customers, "one_bad_key": _one_bad_key}
 

@@ -781,9 +781,20 @@ class Suite:
 
     # ---------------------------------------------------------------- all tables
 
+    def schema_check(self) -> None:
+        """The dataset's _schema.json in place with the size and checksum its manifest lists."""
+        entry = self.manifest.schema
+        if entry is None or self.dates or self.only:
+            return
+        why = verify_file(self.storage, entry)
+        self._result(CheckResult(entry["path"], "manifest", "*", "error", why is None,
+                                 message=f"{entry['path']}: {why}; regenerate it with the same `gengo gen` command" if why
+                                 else "in place with its size and checksum"))
+
     def run(self) -> Report:
         t0 = time.perf_counter()
         try:
+            self.schema_check()
             for table in dependency_order(self.model):
                 if self.only and table.name not in self.only:
                     continue
