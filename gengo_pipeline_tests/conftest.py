@@ -13,6 +13,22 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model and a check
+
+
+def pytest_sessionstart(session) -> None:
+    """Install the tests' plugin package into this environment once (a fresh clone's venv lacks it), before any
+    worker starts: gengo finds it through its entry points like any installed plugin."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    if hasattr(session.config, "workerinput"):
+        return
+    try:
+        distribution("gengo-example-plugin")
+    except PackageNotFoundError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(PLUGIN)], check=True)
+
+
 def gengo(*args: str, env: dict | None = None, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
     """Run `gengo` as a user would (a subprocess), returning the completed process."""
     full_env = {**os.environ, **(env or {})}
@@ -80,3 +96,15 @@ def ecommerce_small(tmp_path_factory) -> Path:
     gengo("gen", "--model", "ecommerce", "--size", "8MB", "--format", "parquet,csv,json", "--seed", "7",
           "--out", str(out), "--days", "35", "--no-progress")
     return out
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A SeaweedFS S3 gateway on 127.0.0.1, one per test session (see seaweed.py)."""
+    from . import seaweed
+
+    server = seaweed.start(tmp_path_factory.mktemp("seaweed"))
+    try:
+        yield server
+    finally:
+        server.stop()

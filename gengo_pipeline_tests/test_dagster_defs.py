@@ -11,11 +11,14 @@ import pytest
 
 from gengo_pipeline.definitions import defs
 from gengo_pipeline.defs.keys import group_name, job_name, model_key, schedule_name
-from gengo_pipeline.defs.partitions import default_horizon
+from gengo_pipeline.defs.partitions import days_of, default_horizon, window
 from gengo_pipeline.models import builtin_models
 
 MODELS = builtin_models()
 GRAPH = defs.resolve_asset_graph()
+# each model's partitions: its granularity from its origin (ecommerce-ds: TPC-DS's months), first, last, count
+PARTITIONS = {"ecommerce-ds": ("1998-01", "2003-12", 72)}
+DAYS = ("2024-01-01", "2024-03-31", 91)
 ECOM_DEPS = {  # the foreign keys of ../shared/spec/models.md; tables without one hang off the model root
     "dim_product_categories": {""},
     "dim_suppliers": {""},
@@ -45,7 +48,7 @@ def test_every_model_table_is_one_asset_in_its_model_group():
             if t.partitioned:
                 assert isinstance(node.partitions_def, dg.StaticPartitionsDefinition)  # see defs/partitions.py
                 keys = node.partitions_def.get_partition_keys()
-                assert (keys[0], keys[-1], len(keys)) == ("2024-01-01", "2024-03-31", 91)
+                assert (keys[0], keys[-1], len(keys)) == PARTITIONS.get(m.name, DAYS)
             else:
                 assert node.partitions_def is None
 
@@ -95,16 +98,23 @@ def test_checks_target_gengo_assets_and_every_models_checks_are_merged():
         assert {p.path[1] for p in profile.parent_keys} == {t.name for t in m.tables}
 
 
-def test_schedule_tick_targets_the_previous_day_and_skips_outside_the_partitions():
+def test_schedule_tick_targets_the_previous_partition_and_skips_outside_the_partitions():
     repository = defs.get_repository_def()
+    utc = dt.timezone.utc
+    ticks = {"day": ((dt.datetime(2024, 1, 3, 2, 0, tzinfo=utc), ["2024-01-02"]),
+                     (dt.datetime(2024, 4, 1, 2, 0, tzinfo=utc), ["2024-03-31"]),
+                     (dt.datetime(2024, 4, 2, 2, 0, tzinfo=utc), [])),
+             "month": ((dt.datetime(1998, 2, 1, 2, 0, tzinfo=utc), ["1998-01"]),
+                       (dt.datetime(2004, 1, 1, 2, 0, tzinfo=utc), ["2003-12"]),
+                       (dt.datetime(2004, 2, 1, 2, 0, tzinfo=utc), []))}
     with dg.DagsterInstance.ephemeral() as instance:
         for m in MODELS.values():
-            schedule = defs.resolve_schedule_def(schedule_name(m))
+            by = window(m).by
+            schedule = defs.resolve_schedule_def(schedule_name(m, by))
             assert schedule.job_name == job_name(m)
             assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-            for tick, expected in ((dt.datetime(2024, 1, 3, 2, 0, tzinfo=dt.timezone.utc), ["2024-01-02"]),
-                                   (dt.datetime(2024, 4, 1, 2, 0, tzinfo=dt.timezone.utc), ["2024-03-31"]),
-                                   (dt.datetime(2024, 4, 2, 2, 0, tzinfo=dt.timezone.utc), [])):
+            assert schedule.cron_schedule == ("0 2 1 * *" if by == "month" else "0 2 * * *")
+            for tick, expected in ticks[by]:
                 context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick, repository_def=repository)
                 result = schedule.evaluate_tick(context)
                 assert [r.partition_key for r in result.run_requests or []] == expected
@@ -115,5 +125,11 @@ def test_job_per_model_covers_its_root_and_tables():
     for m in MODELS.values():
         job = defs.resolve_job_def(job_name(m))
         assert job.asset_layer.executable_asset_keys == {model_key(m)} | {dg.AssetKey([m.name, t.name]) for t in m.tables}
-        assert job.partitions_def is not None and job.partitions_def.get_first_partition_key() == "2024-01-01"
+        assert job.partitions_def is not None and job.partitions_def.get_first_partition_key() == PARTITIONS.get(m.name, DAYS)[0]
+
+
+def test_month_keys_name_whole_months():
+    assert days_of(("1998-01", "1998-03"), "month") == (dt.date(1998, 1, 1), 90)
+    assert days_of(("2000-02",), "month") == (dt.date(2000, 2, 1), 29)
+    assert days_of(("2024-01-30", "2024-02-02")) == (dt.date(2024, 1, 30), 4)
 

@@ -24,7 +24,7 @@ from .conftest import file_hashes, gengo, table_dir
 SCHEMA = Path(__file__).with_name("data") / "tpcds_schema.md"
 QUERIES = Path(__file__).resolve().parents[1] / "gengo_pipeline" / "models" / "ecommerce_ds_queries.sql"
 ARGS = ["--model", "eds", "--origin", "2024-09-01", "--scale", "0.01", "--seed", "3"]
-DAYS = 200
+DAYS = 212  # 2024-09-01 .. 2025-03-31: whole months, ecommerce-ds's partitions
 FACTS = ["store_sales", "store_returns", "catalog_sales", "catalog_returns", "web_sales", "web_returns", "inventory"]
 
 
@@ -255,8 +255,9 @@ def test_declared_distributions_hold(eds):
     c = duckdb.connect()
     views = {}
     for t in MODEL.tables:
-        hive = "true" if t.partitioned else "false"
-        c.execute(f"CREATE VIEW v_{t.name} AS SELECT * FROM read_parquet('{_glob(eds, t.name)}', hive_partitioning={hive})")
+        hive = ", hive_partitioning=true, hive_types={'month': VARCHAR}" if t.partitioned else ", hive_partitioning=false"
+        date = ", CAST(month || '-01' AS DATE) AS date" if t.partitioned else ""  # the partition's date, as validate reads it
+        c.execute(f"CREATE VIEW v_{t.name} AS SELECT *{date} FROM read_parquet('{_glob(eds, t.name)}'{hive})")
         views[t.name] = f"v_{t.name}"
     outcomes = {}
     for d in MODEL.distributions:
@@ -308,14 +309,18 @@ def test_returns_select_distinct_sale_lines_at_the_declared_rates():
         assert abs(share - MODEL.params[rate]) < 0.1 * MODEL.params[rate], (ret, share)
 
 
-def test_one_day_regenerated_alone_is_identical(eds, tmp_path):
-    day = "2025-02-14"  # late enough for catalog returns (94+ days after their sale)
-    gengo("gen", *ARGS, "--start", day, "--days", "1", "--format", "parquet,csv", "--out", str(tmp_path), "--no-progress")
-    for table in ["store_sales", "store_returns", "catalog_returns"]:
+def test_one_month_regenerated_alone_is_identical(eds, tmp_path):
+    """ecommerce-ds is partitioned by month: a month's files are a function of the month alone."""
+    gengo("gen", *ARGS, "--start", "2025-02-01", "--days", "28", "--format", "parquet,csv", "--out", str(tmp_path), "--no-progress")
+    for table in ["store_sales", "store_returns", "catalog_returns"]:  # late enough for catalog returns (94+ days)
         for fmt in ("parquet", "csv"):
-            part = table_dir(Path(""), "ecommerce-ds", table, fmt) / f"date={day}"
+            part = table_dir(Path(""), "ecommerce-ds", table, fmt) / "month=2025-02"
             alone = file_hashes(tmp_path / part)
             assert alone and alone == file_hashes(eds / part), table
+    assert sorted(p.name for p in table_dir(eds, "ecommerce-ds", "store_sales", "parquet").iterdir()) == [
+        f"month={m}" for m in ("2024-09", "2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03")]
+    bad = gengo("gen", *ARGS, "--start", "2025-02-14", "--days", "1", "--out", str(tmp_path / "x"), check=False)
+    assert bad.returncode == 2 and "not whole months" in bad.stderr and not (tmp_path / "x").exists()
 
 
 def test_scale_factor_one_is_close_to_tpcds_row_counts():
@@ -334,7 +339,7 @@ def test_scale_factor_one_is_close_to_tpcds_row_counts():
 
 
 def test_scale_factor_cli(tmp_path):
-    out = gengo("plan", "--model", "ecom-ds", "--scale-factor", "0.1", "--days", "30")
+    out = gengo("plan", "--model", "ecom-ds", "--scale-factor", "0.1", "--days", "31")
     assert "store_sales" in out.stdout
     bad = gengo("plan", "--model", "ecommerce", "--scale-factor", "1", check=False)
     assert bad.returncode == 2 and "scale factor" in bad.stderr

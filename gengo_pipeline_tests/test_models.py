@@ -39,7 +39,7 @@ def test_aliases_resolve_case_insensitively(model: str):
     assert spec.aliases, f"{model} has no aliases"
     fact = spec.tables[-1].name
     for alias in [spec.name.upper(), *spec.aliases]:
-        out = gengo("plan", "--model", alias, "--days", "1", "--format", "csv").stdout
+        out = gengo("plan", "--model", alias, "--days", "31", "--format", "csv").stdout
         assert f"model {spec.name}:" in out and fact in out, alias
 
 

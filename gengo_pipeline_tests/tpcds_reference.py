@@ -1,5 +1,5 @@
 """dsdgen as the reference for ecommerce-ds: run in the separate DuckDB 1.5.5 environment (.venv-tpcds, made by
-`.ci/run` or `python -m gengo_pipeline_tests.tpcds_reference --setup`): DuckDB 2.0 cannot install extensions
+the fidelity test when missing, or `python -m gengo_pipeline_tests.tpcds_reference --setup`): DuckDB 2.0 cannot install extensions
 offline, 1.5.5 installs the tpcds extension from the `duckdb-extension-tpcds` wheel's file.
 
 `python tpcds_reference.py --sf 0.05 --ours DIR --out result.json` generates dsdgen's data at the scale factor
@@ -28,10 +28,22 @@ def venv_python() -> Path:
 
 
 def setup() -> None:
-    """Create .venv-tpcds with DuckDB 1.5.5 and its tpcds extension (pip, from the package index)."""
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(venv_python()), "-m", "pip", "install", "-q", f"duckdb=={DUCKDB_VERSION}",
-                    f"duckdb-extension-tpcds=={DUCKDB_VERSION}"], check=True)
+    """Create .venv-tpcds with DuckDB 1.5.5 and its tpcds extension (pip, from the package index), once: test
+    processes that need it at the same time wait for the first (a lock file), and a half-made venv (an
+    interrupted install) is made again (the ready marker is written last)."""
+    import fcntl
+    import shutil
+
+    ready = VENV / ".ready"
+    with open(VENV.with_name(VENV.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if ready.exists():
+            return
+        shutil.rmtree(VENV, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(venv_python()), "-m", "pip", "install", "-q", f"duckdb=={DUCKDB_VERSION}",
+                        f"duckdb-extension-tpcds=={DUCKDB_VERSION}"], check=True)
+        ready.touch()
 
 
 def _extension() -> str:

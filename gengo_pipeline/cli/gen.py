@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -24,10 +23,11 @@ from ..run.limits import MAX_WORKERS, check_disk, workers_for_memory
 from .common import _int, add_plan_flags, count, settings_from
 
 
-def _out(text: str) -> Path:
+def _out(text: str) -> str:
+    """A folder or a storage URL (s3://BUCKET/PREFIX), kept as written (a Path would fold the URL's '//')."""
     if not text.strip() or "\0" in text:
-        raise UsageError(f"--out {text!r} names no folder", "give a folder such as data")
-    return Path(text)
+        raise UsageError(f"--out {text!r} names no folder", "give a folder such as data, or s3://BUCKET/PREFIX")
+    return text
 
 if TYPE_CHECKING:
     from ..run.executor import RunResult
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
-    p.add_argument("-o", "--out", type=_out, help="output root (default ./data); the dataset is <out>/<model>")
+    p.add_argument("-o", "--out", type=_out, help="output root: a folder (default ./data) or s3://BUCKET/PREFIX; the dataset is <out>/<model>")
+    p.add_argument("--s3-endpoint", dest="s3_endpoint", help="endpoint of an S3-compatible server (default: AWS_ENDPOINT_URL, else AWS)")
     p.add_argument("-w", "--workers", type=_int, help=f"worker processes, 1..{MAX_WORKERS} (default: one per core; "
                                                       "more than the cores or the memory holds are lowered, with a warning)")
     p.add_argument("--force", action="store_true", help="start even if the plan's estimated size exceeds the free disk space")
@@ -60,7 +61,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
-                                    checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout)
+                                    checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout,
+                                    s3_endpoint=args.s3_endpoint)
     storage = open_storage(join(settings.out, model.name))
     if settings.size is not None:  # the first format alone takes --size: refused before anything starts
         check_disk(storage.local_path(MANIFEST), parse_size(settings.size), args.force)

@@ -1,12 +1,15 @@
-"""`gengo plan` (dates and row counts without writing) and `gengo models` (models and tables)."""
+"""`gengo plan` (dates and row counts without writing), `gengo models` (models, tables, a model as a file), `gengo schema` and `gengo ddl`."""
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
 from rich.console import Console
 from rich.table import Table
 
-from ..models import builtin_models
+from ..models import builtin_models, model_origin, resolve
+from ..models.files import dumps
 from .common import add_plan_flags, count, settings_from
 
 
@@ -14,12 +17,19 @@ def register(sub) -> None:
     p = sub.add_parser("plan", help="print the dates, scale and row counts a run would produce, writing nothing")
     add_plan_flags(p)
     p.set_defaults(func=cmd_plan)
-    m = sub.add_parser("models", help="list the models and their tables")
+    m = sub.add_parser("models", help="list the models and their tables; `models show MODEL` prints one as a model file")
     m.set_defaults(func=cmd_models)
+    show = m.add_subparsers(dest="action", metavar="ACTION").add_parser(
+        "show", help="print a model as a file that `gengo gen --model FILE` reproduces byte for byte")
+    show.add_argument("model", help="a model name, alias or model file")
+    show.add_argument("--format", choices=("yaml", "toml", "json"), default="yaml", help="the file format (default yaml)")
+    show.set_defaults(func=cmd_models_show)
+    s = sub.add_parser("schema", help="print the JSON Schema of model files (for an editor checking a model as it is written)")
+    s.set_defaults(func=cmd_schema)
     from ..formats.schema import DIALECTS
 
     d = sub.add_parser("ddl", help="print CREATE TABLE statements of a model's tables in a SQL dialect")
-    d.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model .json/.toml file")
+    d.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model file (.yaml, .toml, .json)")
     d.add_argument("--dialect", default="duckdb", choices=DIALECTS, help="SQL dialect (default duckdb)")
     d.add_argument("--table", action="append", dest="tables", metavar="TABLE", help="only this table (repeatable)")
     d.set_defaults(func=cmd_ddl)
@@ -49,17 +59,28 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     t = Table()
-    for c in ("model", "aliases", "tables"):
+    for c in ("model", "aliases", "origin", "tables"):
         t.add_column(c)
-    for m in builtin_models().values():
-        t.add_row(m.name, ", ".join(m.aliases), ", ".join(x.name for x in m.tables))
+    for name, m in builtin_models().items():
+        t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(x.name for x in m.tables))
     Console().print(t)
+    return 0
+
+
+def cmd_models_show(args: argparse.Namespace) -> int:
+    sys.stdout.write(dumps(resolve(args.model).model_dump(mode="json"), args.format))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from ..engine.spec import model_json_schema
+
+    sys.stdout.write(json.dumps(model_json_schema(), indent=1) + "\n")
     return 0
 
 
 def cmd_ddl(args: argparse.Namespace) -> int:
     from ..formats.schema import ddl
-    from ..models import resolve
 
     print(ddl(resolve(args.model), args.dialect, args.tables), end="")
     return 0

@@ -17,7 +17,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import gen, info, status
+    from . import gen, info, status, stream
 
     parser = _Parser(prog="gengo", description="Deterministic synthetic relational datasets.")
     parser.add_argument("--version", action="version", version=_version())
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.register(sub)
     info.register(sub)
     status.register(sub)
+    stream.register(sub)
     for name in ("quality", "privacy"):
         try:
             __import__(f"{__package__}.{name}", fromlist=["register"]).register(sub)

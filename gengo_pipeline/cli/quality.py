@@ -76,7 +76,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         unknown = [t for t in args.table if t not in {x.name for x in model.tables}]
         if unknown:
             raise UsageError(f"unknown table(s) {', '.join(unknown)} for model {model.name}", f"use one of {', '.join(t.name for t in model.tables)}")
-    report = validate(Path(args.input), model, fmt=fmt, tables=args.table, memory_limit=args.memory_limit)
+    report = validate(args.input, model, fmt=fmt, tables=args.table, memory_limit=args.memory_limit)
     out = Console(width=max(Console().width, 160))
     t = Table(title=f"{model.name} ({report.fmt}) at {report.root}: {sum(report.rows.values()):,} rows checked in {report.seconds:.1f} s")
     for col in ("table", "check", "column", "result", "bad rows", "detail"):
@@ -107,6 +107,12 @@ def _profiled_model(args) -> object | None:
 
     if args.model:
         return resolve(args.model)
+    if "://" in args.input:  # an object store: the dataset's manifest through its storage
+        from ..store.dataset import load
+        from ..store.status import locate
+
+        found = load(locate(args.input))
+        return resolve(found.model) if found is not None and not found.legacy else None
     manifest = Path(args.input) / MANIFEST
     try:
         return resolve(json.loads(manifest.read_text())["model"])
@@ -118,9 +124,12 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from ..quality.profile import profile, write_html, write_report
 
     prof = profile(args.input, memory_limit=args.memory_limit, model=_profiled_model(args))
-    base = Path(args.input.split("*")[0] or ".")
-    into_dataset = args.report is None and (base / MANIFEST).is_file()
-    report = args.report or (base if base.is_dir() else base.parent) / "profile.html"
+    url = "://" in args.input
+    if url:
+        from ..store.status import locate
+    base = locate(args.input).url if url else Path(args.input.split("*")[0] or ".")
+    into_dataset = args.report is None and (url or (base / MANIFEST).is_file())
+    report = args.report or (None if url else (base if base.is_dir() else base.parent) / "profile.html")
     out = Console(width=max(Console().width, 140))
     t = Table(title=f"profile of {args.input} ({prof.seconds:.1f} s)")
     for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):

@@ -35,7 +35,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         t.add_column(col, justify="right" if col in ("complete", "rows", "MB") else "left", overflow="fold")
     for ts in st.tables:
         t.add_row(ts.table, ",".join(ts.formats), f"{len(ts.complete):,}",
-                  f"[red]{len(ts.missing)}: {date_ranges(ts.missing)}[/]" if ts.missing else "0", f"{ts.rows:,}",
+                  f"[red]{len(ts.missing)}: {date_ranges(ts.missing, m.partition_by)}[/]" if ts.missing else "0", f"{ts.rows:,}",
                   f"{ts.bytes / 1e6:,.1f}")
     out.print(t)
     for r in m.runs[-5:]:

@@ -7,6 +7,7 @@ their foreign keys point at), carry the model's schema version as code_version a
 range in one run (a range is one core run). No per-model code.
 (No `from __future__ import annotations`: Dagster inspects the `context` annotation at definition time.)
 """
+import datetime as dt
 import hashlib
 import json
 import warnings
@@ -23,16 +24,19 @@ from . import metadata
 from .generate import generate_table, window_settings
 from .graph import dependency_graph
 from .keys import asset_key, group_name, model_key
-from .partitions import days_of, partitions_for, window
+from .partitions import days_of, key_of, model_settings, partitions_for, window
 from .resources import GengoResource
 
-def run_settings(gengo: GengoResource) -> GengoSettings:
-    """The resource's settings, refused when their origin is not the one the partitions were built from."""
-    settings = gengo.settings()
-    first, _ = window()
-    if settings.origin != first:
-        raise dg.Failure(f"origin {settings.origin} differs from the partitions' origin {first}: partition keys "
-                         "would name other days; set GENGO_ORIGIN (or origin in gengo.toml) and reload definitions")
+
+def run_settings(gengo: GengoResource, model: Model) -> GengoSettings:
+    """The resource's settings over the model's window, refused when their origin or granularity is not the
+    one the partitions were built from."""
+    settings = model_settings(model, gengo.settings())
+    w = window(model)
+    if settings.origin != w.first or settings.partition_by != w.by:
+        raise dg.Failure(f"origin {settings.origin} by {settings.partition_by} differs from the partitions' origin {w.first} "
+                         f"by {w.by}: partition keys would name other days; set GENGO_ORIGIN / GENGO_PARTITION_BY "
+                         "(or origin / partition_by in gengo.toml) and reload definitions")
     return settings
 
 
@@ -45,7 +49,7 @@ def _common(model: Model) -> dict:
 def settings_record(model: Model, settings: GengoSettings) -> dict:
     """What a run's files are a function of: the dataset's identity (store.dataset), plus where the dataset
     lives and in which formats; the same record means the same bytes."""
-    plan = make_plan(model, window_settings(settings, None, None))
+    plan = make_plan(model, window_settings(model, settings, None, None))
     identity = identity_of(plan)
     return {**identity, "fingerprint": fingerprint(identity), "formats": settings.formats,
             "out": str(settings.out)}
@@ -53,14 +57,15 @@ def settings_record(model: Model, settings: GengoSettings) -> dict:
 
 def _tables_markdown(model: Model) -> str:
     deps = dependency_graph(model)
-    rows = ["| table | partitioned by day | columns | depends on |", "|---|---|---:|---|"]
-    rows += [f"| {t.name} | {'yes' if t.partitioned else 'no (static)'} | {len(t.output_columns)} | "
+    by = window(model).by
+    rows = [f"| table | partitioned by {by} | columns | depends on |", "|---|---|---:|---|"]
+    rows += [f"| {t.name} | {'yes' if t.partitioned and by != 'none' else 'no (static)' if not t.partitioned else 'no (one file set)'} | {len(t.output_columns)} | "
              f"{', '.join(deps[t.name]) or '-'} |" for t in model.tables]
     return "\n".join(rows)
 
 
 def build_model_asset(model: Model) -> dg.AssetsDefinition:
-    first, last = window()
+    w = window(model)
     key = model_key(model)
 
     @dg.asset(
@@ -69,11 +74,11 @@ def build_model_asset(model: Model) -> dg.AssetsDefinition:
                      f"Upstream of every {model.name} table, so `{key.to_user_string()}*` selects the whole model. "
                      "A materialization records the settings the run uses."),
         metadata={"tables": dg.MetadataValue.md(_tables_markdown(model)),
-                  "partitions": f"{first} .. {last} (GENGO_ORIGIN, GENGO_HORIZON)",
+                  "partitions": f"{key_of(w.first, w.by)} .. {key_of(w.last, w.by)} by {w.by} (GENGO_ORIGIN, GENGO_HORIZON, GENGO_PARTITION_BY)",
                   "gengo/model": model.name, "gengo/schema_version": model.schema_version},
     )
     def _model(context: dg.AssetExecutionContext, gengo: GengoResource) -> dg.MaterializeResult:
-        record = settings_record(model, run_settings(gengo))
+        record = settings_record(model, run_settings(gengo, model))
         version = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
         context.log.info(f"{model.name}: settings {record} (data version {version})")
         return dg.MaterializeResult(data_version=dg.DataVersion(version),
@@ -98,11 +103,11 @@ def build_table_asset(model: Model, table: Table) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, gengo: GengoResource) -> dg.MaterializeResult:
         if partitioned:
             rng = context.partition_key_range
-            start, days = days_of((rng.start, rng.end))
+            start, days = days_of((rng.start, rng.end), window(model).by)
         else:
             start, days = None, None
         try:
-            result = generate_table(model, table.name, run_settings(gengo), start, days, run_id=context.run_id,
+            result = generate_table(model, table.name, run_settings(gengo, model), start, days, run_id=context.run_id,
                                     log=context.log.warning)
         except GengoError as e:  # a user's problem: its one line (problem and fix), not a traceback
             raise dg.Failure(description=e.one_line(), allow_retries=False) from None
@@ -111,7 +116,7 @@ def build_table_asset(model: Model, table: Table) -> dg.AssetsDefinition:
                          f"{sum(s[metadata.ROWS] for s in stats.values()):,} rows in {result.seconds:.2f} s")
         if len(stats) > 1:  # a range in one run: each partition gets its own numbers (per-partition plots)
             for date, values in stats.items():
-                context.add_asset_metadata(values, partition_key=date)
+                context.add_asset_metadata(values, partition_key=key_of(dt.date.fromisoformat(date), window(model).by))
             return dg.MaterializeResult(metadata=metadata.summary(result, table.name))
         return dg.MaterializeResult(metadata={**next(iter(stats.values()), {}), **metadata.summary(result, table.name)})
 

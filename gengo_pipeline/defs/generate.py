@@ -13,22 +13,27 @@ from typing import Callable
 
 from ..engine.spec import Model
 from ..run.executor import RunResult, execute, writer_for
-from ..run.plan import make_plan
+from ..run.plan import make_plan, periods, with_model_window
 from ..run.settings import GengoSettings
 from ..store.dataset import RUN_ID
 
 
-def window_settings(settings: GengoSettings, start: dt.date | None, days: int | None) -> GengoSettings:
-    """The CLI's `--start D --days N` over `settings`; static tables get the origin and one day."""
-    return settings.model_copy(update={"start": start or settings.origin, "days": days or 1, "size": None,
-                                       "progress": False})
+def window_settings(model: Model, settings: GengoSettings, start: dt.date | None, days: int | None) -> GengoSettings:
+    """The CLI's `--start D --days N` over `settings` (and the model's window); without days, the first
+    partition from `start` (static tables: the origin's)."""
+    settings = with_model_window(model, settings)
+    start = start or settings.origin
+    if days is None:
+        first = (start - settings.origin).days
+        days = periods(settings.origin, first, 1 if settings.partition_by != "month" else 31, settings.partition_by)[0][1]
+    return settings.model_copy(update={"start": start, "days": days, "size": None, "progress": False})
 
 
 def generate_table(model: Model, table: str, settings: GengoSettings, start: dt.date | None = None,
                    days: int | None = None, run_id: str | None = None, log: Callable[[str], None] | None = None) -> RunResult:
     """Write `table` for days [start, start + days) (static tables: their one file set) into the dataset
     `<out>/<model>`; `run_id` (Dagster's) names the run in the manifest and the lock."""
-    plan = make_plan(model, window_settings(settings, start, days))
+    plan = make_plan(model, window_settings(model, settings, start, days))
     run_id = run_id if run_id and RUN_ID.match(run_id) else None  # not "EPHEMERAL" (build_asset_context)
     say = log or (lambda msg: None)
     wait = lambda h: say(f"waiting for the dataset lock held by pid {h.get('pid')} on {h.get('host')} (run {h.get('run_id')})")  # noqa: E731

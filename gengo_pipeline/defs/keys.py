@@ -36,5 +36,5 @@ def job_name(model: Model | str) -> str:
     return f"{group_name(model)}_job"
 
 
-def schedule_name(model: Model | str) -> str:
-    return f"{group_name(model)}_daily_schedule"
+def schedule_name(model: Model | str, by: str = "day") -> str:
+    return f"{group_name(model)}_{'monthly' if by == 'month' else 'daily'}_schedule"

@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from ..run.executor import RunResult
+from ..store.storage import open_storage
 
 PREVIEW_ROWS = 5
 ROWS, BYTES, SECONDS = "dagster/row_count", "dagster/size_bytes", "seconds"
@@ -41,7 +42,8 @@ def preview(result: RunResult, rows: int = PREVIEW_ROWS) -> str:
     if not result.files:
         return "(no rows)"
     first = sorted(result.files, key=lambda f: (f["date"] or "", f["path"]))[0]
-    df = READERS[first["format"]](result.local_path(first["path"])).head(rows)
+    with open_storage(result.url).open(first["path"]) as fh:  # a local file or an object in S3
+        df = READERS[first["format"]](fh).head(rows)
     head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns) + "\n"
     return head + "".join("| " + " | ".join("" if v is None else str(v) for v in r) + " |\n" for r in df.iter_rows())
 

@@ -10,4 +10,5 @@ from .jobs import build_job, build_schedule
 
 def model_defs(model: Model) -> dg.Definitions:
     job = build_job(model)
-    return dg.Definitions(assets=build_assets(model), jobs=[job], schedules=[build_schedule(model, job)])
+    schedule = build_schedule(model, job)
+    return dg.Definitions(assets=build_assets(model), jobs=[job], schedules=[schedule] if schedule else [])

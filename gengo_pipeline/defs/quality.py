@@ -11,13 +11,13 @@
 
 import datetime as dt
 import warnings
-from pathlib import Path
 
 import dagster as dg
 
 from ..engine.spec import Model, Table
+from ..store.storage import join
 from .keys import asset_key, group_name
-from .partitions import partitions_for
+from .partitions import days_of, key_of, model_settings, partitions_for, window
 from .resources import GengoResource
 
 READ_ORDER = ("parquet", "csv", "jsonl")
@@ -30,11 +30,11 @@ def _days(context: dg.AssetCheckExecutionContext) -> list[str]:
     return list(context.partition_keys) if context.has_partition_key_range else []
 
 
-def _where(gengo: GengoResource, model: Model) -> tuple[Path, str, dict, dt.date]:
-    s = gengo.settings()
+def _where(gengo: GengoResource, model: Model) -> tuple[str, str, dict, dt.date]:
+    s = model_settings(model, gengo.settings())
     fmts = s.format_list
     fmt = next((f for f in READ_ORDER if f in fmts), fmts[0])
-    return Path(s.out) / model.name, fmt, s.model_params(model.name), s.origin
+    return join(s.out, model.name), fmt, s.model_params(model.name), s.origin  # a folder or an s3:// URL
 
 
 def check_results(gengo: GengoResource, model: Model, table: Table, dates, distributions: bool):
@@ -46,7 +46,7 @@ def check_results(gengo: GengoResource, model: Model, table: Table, dates, distr
     from .generate import window_settings
 
     settings = gengo.settings()
-    engine = make_plan(model, window_settings(settings, dates[0] if dates else None, 1)).engine()
+    engine = make_plan(model, window_settings(model, settings, dates[0] if dates else None, None)).engine()
     suite = Suite(root, model, fmt=fmt, dates=dates, params=params, origin=origin, tables=[table.name], distributions=distributions,
                   engine=engine, integrity=not distributions)
     results = suite.run().results
@@ -90,12 +90,16 @@ def _evaluate(context: dg.AssetCheckExecutionContext, gengo: GengoResource, mode
               distributions: bool, severity: dg.AssetCheckSeverity, blocking: bool):
     """One check over the run's window, reported per day partition (Dagster shows a range run's checks as
     skipped unless each partition gets its own evaluation); a static table gets one result."""
+    by = window(model).by
     days = _days(context) if table.partitioned else []
-    dates = (dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])) if days else None
+    dates = None
+    if days:
+        first, n = days_of((days[0], days[-1]), by)
+        dates = (first, first + dt.timedelta(days=n - 1))
     results = check_results(gengo, model, table, dates, distributions)
     key = asset_key(model, table.name)
-    for day in days or [None]:
-        failed = _failed_on(results, day)
+    for day in days or [None]:  # a month's results name the month's first day
+        failed = _failed_on(results, day and days_of((day,), by)[0].isoformat())
         evaluation = {"passed": not failed, "severity": severity, "metadata": _metadata(results, failed),
                       "description": "; ".join(r.line() for r in failed)[:1000] or None}
         if day is None:

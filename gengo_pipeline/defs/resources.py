@@ -24,7 +24,9 @@ class GengoResource(dg.ConfigurableResource):
     """Seed, output root, daily scale, formats, workers... for every gengo asset (resource key "gengo")."""
 
     seed: Optional[int] = Field(default=None, description="random seed (GENGO_SEED)")
-    out: Optional[str] = Field(default=None, description=f"output root (GENGO_OUT; default {DEFAULT_OUT})")
+    out: Optional[str] = Field(default=None, description=f"output root, a folder or s3://BUCKET/PREFIX (GENGO_OUT; default {DEFAULT_OUT})")
+    s3_endpoint: Optional[str] = Field(default=None, description="endpoint of an S3-compatible server (GENGO_S3_ENDPOINT; "
+                                                                 "default AWS_ENDPOINT_URL, else AWS)")
     scale: Optional[float] = Field(default=None, description="daily volume scale, 1.0 = model default (GENGO_SCALE)")
     formats: Optional[str] = Field(default=None, description="comma-separated: parquet,csv,json (GENGO_FORMATS)")
     workers: Optional[int] = Field(default=None, description="worker processes, 0 = one per core (GENGO_WORKERS)")

@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from . import rng
 from .alias import AliasGroups, AliasTable
 from ..errors import SpecError
+from ..registry import Registry
 from .calendar import dates_of, seasonal_factor
+from .expr import Expression
 from .spec import Num
 from .vocab import Vocab, builtin
 
@@ -28,14 +30,18 @@ if TYPE_CHECKING:
     from .runtime import RowContext, TableRuntime
 
 MICROS_PER_DAY = 86_400_000_000
-GENERATORS: dict[str, type["Generator"]] = {}
+def _adopt(kind: str, cls: type["Generator"]) -> type["Generator"]:
+    cls.kind = kind
+    return cls
+
+
+# generator kinds: the ones below, and those plugins declare as `gengo.generators` entry points (a Generator class)
+GENERATORS: Registry[type["Generator"]] = Registry("gengo.generators", adopt=_adopt)
 
 
 def generator(kind: str):
     def deco(cls):
-        cls.kind = kind
-        GENERATORS[kind] = cls
-        return cls
+        return GENERATORS.add(kind, _adopt(kind, cls))
 
     return deco
 
@@ -48,6 +54,9 @@ class Generator:
     categorical: bool = False
     labels: pl.Series
     numbers: np.ndarray | None = None
+    # True for a timestamp on the row's day that never decreases with the row index within a day: the row's
+    # event time in a stream (gengo_pipeline/stream/clock.py)
+    increasing_in_day: bool = False
 
     class Cfg(BaseModel):
         # schemas are built on first use: a process pays only for the generator kinds its model uses
@@ -58,11 +67,9 @@ class Generator:
         self.engine = table.engine
         self.column = column
         try:
-            self.cfg = self.Cfg(**{k: v for k, v in cfg.items() if k != "kind"})
-        except ValidationError as e:
-            first = e.errors()[0]
-            raise SpecError(f"{table.name}.{column}: bad {self.kind} generator ({'.'.join(map(str, first['loc']))}: {first['msg']})",
-                            "fix the model description") from None
+            self.cfg = parse_config(cfg)
+        except ValueError as e:
+            raise SpecError(f"{table.name}.{column}: {e}", "fix the model description") from None
         self.setup()
 
     def setup(self) -> None:
@@ -88,6 +95,37 @@ class Generator:
     def plain_text(self) -> bool:
         """Proven never to need CSV quoting (see `plain`): only categorical generators can tell."""
         return self.categorical and plain(self.labels.to_list())
+
+
+def parse_config(cfg: dict) -> BaseModel:
+    """A column's `gen` dict as its generator's typed config; ValueError naming the field when it is not one.
+    The model checks every column with it at load (spec.Column), the engine again when it builds the generator."""
+    kind = cfg.get("kind")
+    if kind not in GENERATORS:
+        raise ValueError(f"unknown generator kind {kind!r}; use one of {', '.join(sorted(GENERATORS))}")
+    cls = GENERATORS[kind]
+    try:
+        return cls.Cfg(**{k: v for k, v in cfg.items() if k != "kind"})
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise ValueError(f"bad {kind} generator ({'.'.join(map(str, first['loc'])) or 'gen'}: {first['msg'].removeprefix('Value error, ')})") from None
+
+
+def config_json_schema() -> dict:
+    """The JSON Schema of a column's `gen`: a union of every registered generator's config, told apart by `kind`."""
+    from typing import Annotated, Union
+
+    from pydantic import Field, TypeAdapter, create_model
+
+    kinds = sorted(GENERATORS)
+    configs = [create_model(f"generator_{kind}", __base__=GENERATORS[kind].Cfg, kind=(Literal[kind], ...),
+                            __doc__=(GENERATORS[kind].__doc__ or "").strip() or None) for kind in kinds]
+    union = TypeAdapter(Annotated[Union[tuple(configs)], Field(discriminator="kind")]).json_schema(ref_template="#/$defs/{model}")
+    # `kind` picks the one config to check (if/then) rather than trying all of them (oneOf): validators and
+    # editors then report the fields of that generator, and check a large model in a fraction of the time
+    return {"$defs": union["$defs"], "type": "object", "required": ["kind"], "properties": {"kind": {"enum": kinds}},
+            "allOf": [{"if": {"properties": {"kind": {"const": kind}}}, "then": {"$ref": union["discriminator"]["mapping"][kind]}}
+                      for kind in kinds]}
 
 
 def create(cfg: dict, table: "TableRuntime", column: str) -> Generator:
@@ -295,31 +333,27 @@ class LogNormalMoney(Generator):
 
 @generator("derive")
 class Derive(Generator):
-    """A numpy expression over the row's other columns, e.g. "round(quantity * unit_price * (100 - discount) / 100)".
+    """An expression over the row's other columns, e.g. "round(quantity * unit_price * (100 - discount) / 100)",
+    in the safe language of `expr` (checked at load: no attributes, dunders or calls but the helpers).
 
-    Names are columns of the same row; `day` (day index), `epoch_day` and the helpers below are also defined.
+    Names are columns of the same row, the model's parameters, `day` (day index), `epoch_day` and `snapshot_day`.
     """
 
     class Cfg(Generator.Cfg):
         expr: str
 
-    HELPERS: ClassVar[dict[str, Callable]] = {
-        "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),  # half away from zero, as SQL rounds money
-        "floor": np.floor, "ceil": np.ceil, "abs": np.abs, "min": np.minimum,
-        "max": np.maximum, "where": np.where, "clip": np.clip, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
-        "int": lambda x: np.asarray(x).astype(np.int64),
-    }
+        @field_validator("expr")
+        @classmethod
+        def _in_the_language(cls, expr: str) -> str:
+            Expression(expr)  # an ExpressionError (a ValueError) names what is refused and where
+            return expr
 
     def setup(self):
-        try:
-            self.code = compile(self.cfg.expr, f"<{self.table.name}.{self.column}>", "eval")
-        except SyntaxError as e:
-            raise SpecError(f"{self.table.name}.{self.column}: bad expression {self.cfg.expr!r} ({e.msg})", "fix the derive expression") from None
-        self.names = [n for n in self.code.co_names if n not in self.HELPERS]
+        self.expression = Expression(self.cfg.expr)
 
     def __call__(self, ctx):
-        scope: dict[str, Any] = dict(self.HELPERS)
-        for name in self.names:
+        scope: dict[str, Any] = {}
+        for name in self.expression.names:
             if name == "day":
                 scope[name] = ctx.day
             elif name == "epoch_day":
@@ -331,7 +365,7 @@ class Derive(Generator):
             else:
                 v = ctx.get(name)
                 scope[name] = v.to_numpy() if isinstance(v, pl.Series) else v
-        out = eval(self.code, {"__builtins__": {}}, scope)  # noqa: S307 - model expressions, no builtins
+        out = self.expression.evaluate(scope)
         return np.broadcast_to(np.asarray(out), ctx.rows.shape).copy()
 
 
@@ -1135,6 +1169,10 @@ class TimestampIntraday(Generator):
         hours: list[float]
         sorted: bool = True
 
+    @property
+    def increasing_in_day(self) -> bool:
+        return self.cfg.sorted
+
     def setup(self):
         w = np.asarray(self.cfg.hours, dtype=np.float64)
         if len(w) != 24 or w.min() < 0 or w.sum() <= 0:
@@ -1200,6 +1238,8 @@ class TimestampZoned(Generator):
     timestamp_intraday). A `zone_of_time` column then draws each row's zone given its time, which makes every
     zone's local hours follow `hours` exactly.
     """
+
+    increasing_in_day = True  # stratified quantiles of the day's density, in row order
 
     class Cfg(Generator.Cfg):
         hours: list[float]

@@ -9,7 +9,9 @@ import datetime as dt
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .expr import ROW_NAMES, Expression
 
 Num = Union[float, str]  # a number or "$param"
 
@@ -149,6 +151,23 @@ class Column(_Spec):
     hidden: bool = False  # computed for other columns, not written
     doc: str = ""
 
+    @field_validator("gen")
+    @classmethod
+    def _typed(cls, gen: dict) -> dict:
+        """Every field of the generator checked at load against its typed config (a derive expression against
+        the safe language); the dict stays as written, so a model prints back as it was given."""
+        from .generators import parse_config  # the generator registry imports this module
+
+        parse_config(gen)
+        return gen
+
+    @property
+    def expression(self) -> Expression | None:
+        """A derive column's checked expression (None for other generators)."""
+        if self.gen.get("kind") == "derive" and isinstance(self.gen.get("expr"), str):
+            return Expression(self.gen["expr"])
+        return None
+
 
 class Distribution(_Spec):
     """A distribution the model claims, checked by the validation suite."""
@@ -205,6 +224,8 @@ class Model(_Spec):
     # the default window when the settings give none: first day and number of days
     origin: dt.date | None = None
     days: int | None = None
+    # the folders of its partitioned tables (day, month or none), in `gengo gen` and as its Dagster partitions
+    partition_by: Literal["day", "month", "none"] = "day"
     # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
     privacy: dict = Field(default_factory=dict)
 
@@ -215,22 +236,48 @@ class Model(_Spec):
 
     @model_validator(mode="after")
     def _complete(self) -> "Model":
-        """References name tables that exist, volume parents form no cycle, parameter defaults lie in range."""
-        names = {t.name for t in self.tables}
+        """What no column can check alone, over the whole model at load (each column's generator config is typed
+        by Column): the tables, columns and volume parents a config names exist, volume parents form no cycle, a
+        derive expression reads only its row's columns, the parameters and the row names, and every parameter's
+        default lies in its range. Messages name the place as a path into the model file."""
+        from .generators import parse_config  # the generator registry imports this module
+
+        tables = {t.name: t for t in self.tables}
         parents = {t.name: t.volume.parent for t in self.tables if t.volume.kind in ("per_parent", "cross")}
         for t in self.tables:
+            own = {c.name for c in t.columns}
             parent = parents.get(t.name)
-            if parent is not None and parent not in names:
-                raise ValueError(f"table {t.name}: volume parent {parent!r} is not a table of model {self.name}")
+            if parent is not None and parent not in tables:
+                raise ValueError(f"tables[{t.name!r}].volume.parent: {parent!r} is not a table of model {self.name}; "
+                                 f"use one of {', '.join(tables)}")
+            known = own | set(self.params) | set(ROW_NAMES)
             for c in t.columns:
-                ref = c.gen.get("table")
-                if isinstance(ref, str) and ref not in names:
-                    raise ValueError(f"table {t.name}, column {c.name}: {c.gen.get('kind')} names table {ref!r}, which model {self.name} lacks")
+                at = f"tables[{t.name!r}].columns[{c.name!r}].gen"
+                cfg = parse_config(c.gen)
+                ref = getattr(cfg, "table", None)
+                if isinstance(ref, str):
+                    if ref not in tables:
+                        raise ValueError(f"{at}.table: {c.gen['kind']} names table {ref!r}, which model {self.name} lacks; "
+                                         f"use one of {', '.join(tables)}")
+                    col = getattr(cfg, "column", None)
+                    if isinstance(col, str) and col not in {x.name for x in tables[ref].columns}:
+                        raise ValueError(f"{at}.column: table {ref} has no column {col!r}")
+                elif c.gen["kind"] == "parent_attr" and parent in tables and cfg.column not in {x.name for x in tables[parent].columns}:
+                    raise ValueError(f"{at}.column: the parent table {parent} has no column {cfg.column!r}")
+                for field in ("of", "via"):  # columns of the row itself
+                    name = getattr(cfg, field, None)
+                    if isinstance(name, str) and name not in own:
+                        raise ValueError(f"{at}.{field}: table {t.name} has no column {name!r}")
+                unknown = [n for n in (c.expression.names if c.expression else ()) if n not in known]
+                if unknown:
+                    raise ValueError(f"{at}.expr: unknown name {unknown[0]!r} in {c.gen['expr']!r}; "
+                                     f"use a column of {t.name}, a parameter or one of {', '.join(ROW_NAMES)}")
         for t in self.tables:
             seen, at = [t.name], parents.get(t.name)
             while at is not None:
                 if at in seen:
-                    raise ValueError(f"tables {' -> '.join(seen + [at])}: the volume parents form a cycle")
+                    raise ValueError(f"tables {' -> '.join(seen + [at])}: the volume parents form a cycle; "
+                                     "make one of them static, a population or a flow")
                 seen.append(at)
                 at = parents.get(at)
         for name, (lo, hi) in self.param_ranges.items():
@@ -239,7 +286,8 @@ class Model(_Spec):
         for name, value in self.params.items():
             lo, hi = self.param_range(name)
             if not (lo <= value <= hi):
-                raise ValueError(f"parameter {name}'s default {value:g} is outside its range {lo:g}..{hi:g}: declare its range in param_ranges")
+                raise ValueError(f"params.{name}: the default {value:g} is outside its range {lo:g}..{hi:g}; "
+                                 "give a value in range, or declare its range in param_ranges")
         return self
 
     def param_range(self, name: str) -> tuple[float, float]:
@@ -260,3 +308,18 @@ class Model(_Spec):
             if t.name == name:
                 return t
         raise KeyError(name)
+
+
+def model_json_schema() -> dict:
+    """The JSON Schema of a model file (`gengo schema`): the model's fields, with each column's `gen` typed by the
+    generator registry (one config per `kind`), so an editor can check a model file as it is written."""
+    from .generators import config_json_schema
+
+    schema = Model.model_json_schema()
+    gen = config_json_schema()
+    schema["$defs"].update(gen.pop("$defs"))
+    schema["$defs"]["generator"] = gen
+    column = schema["$defs"]["Column"]["properties"]
+    column["gen"] = {"$ref": "#/$defs/generator", "description": "the generator computing the column, by `kind`"}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

@@ -9,14 +9,26 @@ import pyarrow.parquet as pq
 from .encoder import Encoder
 
 
+_SCHEMAS: dict[tuple, tuple[pa.Schema, list[str]]] = {}
+
+
+def _arrow_schema(schema: dict[str, pl.DataType]) -> tuple[pa.Schema, list[str]]:
+    """The Arrow schema and dictionary-encoded columns of a table's schema, built once per process (about a
+    millisecond each time: a fixed cost of every small file)."""
+    key = tuple((name, str(dtype)) for name, dtype in schema.items())
+    if key not in _SCHEMAS:
+        arrow = pl.DataFrame(schema=schema).to_arrow().schema
+        # Dictionaries pay off for text, money and small codes, not for int64 keys or timestamps (slower and
+        # larger); decimals stored as INT64 are twice as fast to write as fixed-length byte arrays.
+        _SCHEMAS[key] = arrow, [f.name for f in arrow if not (pa.types.is_int64(f.type) or pa.types.is_timestamp(f.type))]
+    return _SCHEMAS[key]
+
+
 class ParquetEncoder(Encoder):
     def __init__(self, sink, schema, options):
         super().__init__(sink, schema, options)
-        self.arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
+        self.arrow_schema, dictionary = _arrow_schema(schema)
         compression = None if options.compression == "none" else options.compression
-        # Dictionaries pay off for text, money and small codes, not for int64 keys or timestamps (slower and
-        # larger); decimals stored as INT64 are twice as fast to write as fixed-length byte arrays.
-        dictionary = [f.name for f in self.arrow_schema if not (pa.types.is_int64(f.type) or pa.types.is_timestamp(f.type))]
         self.pq = pq.ParquetWriter(sink, self.arrow_schema, compression=compression, use_dictionary=dictionary,
                                    store_decimal_as_integer=True)
         self.pending: list[pa.Table] = []

@@ -99,8 +99,9 @@ def address(p: str, small: str | None = None, gmt: bool = True) -> list[dict]:
         C(f"{p}_street_name", STR, tmpl(f"{{{p}__name1}} {{{p}__name2}}")),
         C(f"{p}_street_type", STR, dchoice("street_type")),
         C(f"{p}_suite_number", STR, fn("suite")),
-        H(f"{p}__city", fn("city_index", small=small)),
-        H(f"{p}__county", fn("county_index", small=small)),
+        # no `small: null` in the model's data: a TOML model file cannot hold it
+        H(f"{p}__city", fn("city_index", **({"small": small} if small else {}))),
+        H(f"{p}__county", fn("county_index", **({"small": small} if small else {}))),
         C(f"{p}_city", STR, fn("city_name", of=f"{p}__city")),
         C(f"{p}_county", STR, fn("county_field", of=f"{p}__county", field="county")),
         C(f"{p}_state", STR, fn("county_field", of=f"{p}__county", field="st")),
@@ -282,9 +283,9 @@ def _return_rules(p: str, amt: str, credit: str) -> str:
 
 
 DISTRIBUTIONS = [
-    {"name": "store_december_peak", "table": "store_sales", "check": "month_peak", "args": {"column": "date", "peak_month": 12},
+    {"name": "store_december_peak", "table": "store_sales", "check": "month_peak", "args": {"column": "ss_sold_date_sk", "peak_month": 12},
      "doc": "December has the most store sale lines per day (the TPC-DS calendar's sales weights)"},
-    {"name": "web_december_peak", "table": "web_sales", "check": "month_peak", "args": {"column": "date", "peak_month": 12},
+    {"name": "web_december_peak", "table": "web_sales", "check": "month_peak", "args": {"column": "ws_sold_date_sk", "peak_month": 12},
      "doc": "December has the most web sale lines per day"},
     {"name": "quantity_uniform", "table": "store_sales", "check": "mean_between", "args": {"column": "ss_quantity", "min": 49.5, "max": 51.5},
      "doc": "quantities are uniform on 1..100 as in TPC-DS (mean 50.5)"},
@@ -343,6 +344,9 @@ MODEL = Model.model_validate({
     "scale_factor": True,
     "origin": dt.date(1998, 1, 1),
     "days": WINDOW_DAYS,
+    # facts in month=YYYY-MM folders: a warehouse loads a month of a fact per file set (72 partitions over
+    # TPC-DS's window instead of 2,191 days of small files); queries read a table folder as TPC-DS's table
+    "partition_by": "month",
     "params": {
         "sales_first_day": 1,              # sales from the day after the origin (1998-01-02) ...
         "sales_days": SALES_DAYS,          # ... for dsdgen's 1,827 days

@@ -7,7 +7,6 @@ table is `per_parent` with the learned children-per-parent counts. A text or boo
 """
 from __future__ import annotations
 
-import json
 
 from importlib.metadata import version
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.spec import Model
+from ..models.files import dumps, format_of
 from ..errors import UsageError
 from .accounting import MECHANISM, to_epsilon
 from .domains import ColumnDomain
@@ -180,12 +180,5 @@ def model_dict(fit: Learned, name: str, columns: dict[str, list[str]]) -> dict:
 def write_model(data: dict, path: Path) -> None:
     if path.suffix not in (".toml", ".json"):
         raise UsageError(f"--out {path} must end in .toml or .json", "name the model file M.toml or M.json")
-    if path.suffix == ".json":
-        text = json.dumps(data, indent=1)
-    else:
-        try:
-            import tomli_w
-        except ModuleNotFoundError:
-            raise UsageError("writing a TOML model needs tomli-w", "install it (pip install -e '.[privacy]') or write --out M.json") from None
-        text = tomli_w.dumps(data)
+    text = dumps(data, format_of(path))
     atomic_write(path, lambda tmp: tmp.write_text(text))

@@ -114,7 +114,7 @@ def list_files(storage: Storage, manifest: Manifest, model: Model, fmt: str | No
         f = manifest.files[key]
         if f["format"] != fmt or f["table"] not in out or storage.stat(key) is None:
             continue
-        out[f["table"]].files.append((dt.date.fromisoformat(f["date"]) if f["date"] else None, storage.local_path(key)))
+        out[f["table"]].files.append((dt.date.fromisoformat(f["date"]) if f["date"] else None, storage.reader_path(key)))
     return fmt, out
 
 
@@ -132,7 +132,9 @@ def raw_reader(files: list[Path], fmt: str, table: Table) -> str:
 
 
 def date_of_file_sql() -> str:
-    return "TRY_CAST(regexp_extract(__file, 'date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS DATE)"
+    """A part file's partition date from its path: a day's date, or a month's first day."""
+    return ("coalesce(TRY_CAST(regexp_extract(__file, '/date=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1) AS DATE), "
+            "TRY_CAST(regexp_extract(__file, '/month=([0-9]{4}-[0-9]{2})/', 1) || '-01' AS DATE))")
 
 
 def typed_select(fmt: str, table: Table, cast: bool = True) -> str:

@@ -28,6 +28,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..registry import Registry
+
 Z = 4.0
 
 
@@ -69,12 +71,18 @@ class Kind:
     doc: str
 
 
-KINDS: dict[str, Kind] = {}
+def _kind(name: str, fn: Callable[..., Outcome], severity: str = "warn") -> Kind:
+    return Kind(name, fn, severity, (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+
+
+# check kinds: the ones below, and those plugins declare as `gengo.checks` entry points (a function, or one
+# their module decorates with `register`)
+KINDS: Registry[Kind] = Registry("gengo.checks", adopt=_kind)
 
 
 def register(name: str, severity: str = "warn"):
     def deco(fn):
-        KINDS[name] = Kind(name, fn, severity, (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+        KINDS.add(name, _kind(name, fn, severity))
         return fn
 
     return deco
@@ -109,7 +117,7 @@ def binomial_se(p: float, n: int) -> float:
 
 def run(kind: str, ctx: DistContext, args: dict) -> Outcome:
     if kind not in KINDS:
-        return Outcome(False, detail=f"unknown check kind {kind!r}; register it in gengo_pipeline/quality/distributions.py "
+        return Outcome(False, detail=f"unknown check kind {kind!r}; register it in gengo_pipeline/quality/distributions.py or a plugin "
                                      f"(known: {', '.join(sorted(KINDS))})")
     try:
         return KINDS[kind].fn(ctx, **args)
@@ -117,7 +125,14 @@ def run(kind: str, ctx: DistContext, args: dict) -> Outcome:
         return Outcome(False, detail=f"bad args for {kind}: {e}")
 
 
-def _day_expr(column: str) -> str:
+JULIAN_EPOCH = 2440588  # the Julian day number of 1970-01-01
+
+
+def _day_expr(column: str, ctx: DistContext | None = None) -> str:
+    """The row's day: a date or timestamp column, or an integer one holding a Julian day (TPC-DS's date keys,
+    which date a row whatever its file's partition: a month's files hold many days)."""
+    if ctx is not None and any(c.name == column and c.type in ("int64", "int32") for c in ctx.table.output_columns):
+        return f"(DATE '1970-01-01' + CAST({q(column)} - {JULIAN_EPOCH} AS INTEGER))"
     return f"CAST({q(column)} AS DATE)"
 
 
@@ -132,7 +147,7 @@ def weekday_share(ctx: DistContext, column: str, weights: list[float], **_) -> O
     weeks / sqrt(weeks), floored by the binomial error of the rows (needs two complete weeks).
     """
     rows = ctx.all(f"""
-        WITH d AS (SELECT {_day_expr(column)} AS day, count(*) AS n FROM {ctx.rel} WHERE {q(column)} IS NOT NULL GROUP BY 1),
+        WITH d AS (SELECT {_day_expr(column, ctx)} AS day, count(*) AS n FROM {ctx.rel} WHERE {q(column)} IS NOT NULL GROUP BY 1),
              w AS (SELECT date_trunc('week', day) AS wk, isodow(day) AS dow, n FROM d),
              full_weeks AS (SELECT wk FROM w GROUP BY wk HAVING count(*) = 7)
         SELECT wk, dow, n FROM w WHERE wk IN (SELECT wk FROM full_weeks) ORDER BY wk, dow""")
@@ -169,7 +184,7 @@ def weekday_share(ctx: DistContext, column: str, weights: list[float], **_) -> O
 def month_peak(ctx: DistContext, column: str, peak_month: int, **_) -> Outcome:
     """`peak_month` has the most rows per day of the months in scope (not significantly fewer than any other)."""
     rows = ctx.all(f"""
-        WITH d AS (SELECT {_day_expr(column)} AS day, count(*) AS n FROM {ctx.rel} WHERE {q(column)} IS NOT NULL GROUP BY 1)
+        WITH d AS (SELECT {_day_expr(column, ctx)} AS day, count(*) AS n FROM {ctx.rel} WHERE {q(column)} IS NOT NULL GROUP BY 1)
         SELECT month(day) AS m, avg(n), coalesce(stddev_samp(n), 0), count(*) FROM d GROUP BY 1 ORDER BY 1""")
     stats = {m: (avg, sd, days) for m, avg, sd, days in rows}
     if peak_month not in stats or len(stats) < 2:

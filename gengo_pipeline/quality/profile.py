@@ -131,6 +131,11 @@ class Profile:
 def discover(input: str) -> list[tuple[str, list[Path], str, bool]]:
     """(table name, files, format, hive) per table: a dataset (its manifest's files, first of parquet, csv and
     JSON), a format root or any folder of table folders, a table folder, a file, or a glob."""
+    if "://" in str(input):  # an object store: a dataset's URL (or the --out above it), read through its manifest
+        from ..store.status import locate
+
+        storage = locate(input)
+        return _dataset_files(storage.url) or []
     if any(ch in input for ch in "*?["):
         files = sorted(Path(p) for p in globmod.glob(input, recursive=True) if Path(p).is_file() and format_of(p))
         if not files:
@@ -160,7 +165,7 @@ def discover(input: str) -> list[tuple[str, list[Path], str, bool]]:
     return out
 
 
-def _dataset_files(path: Path) -> list[tuple[str, list[Path], str, bool]] | None:
+def _dataset_files(path: Path | str) -> list[tuple[str, list[Path], str, bool]] | None:
     """A gengo dataset's tables as its manifest lists them (None if `path` is not a dataset)."""
     storage = open_storage(path)
     if storage.read(MANIFEST) is None:
@@ -174,7 +179,7 @@ def _dataset_files(path: Path) -> list[tuple[str, list[Path], str, bool]] | None
     for key in sorted(manifest.files):
         f = manifest.files[key]
         if f["format"] == fmt:
-            by_table.setdefault(f["table"], []).append((f["date"], storage.local_path(key)))
+            by_table.setdefault(f["table"], []).append((f["date"], storage.local_path(key) or storage.reader_path(key)))
     return [(table, [p for _, p in files], fmt, any(d for d, _ in files)) for table, files in by_table.items()]
 
 
@@ -199,6 +204,10 @@ def profile(input: str, memory_limit: str = "1GB", model=None) -> Profile:
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{tmp}'")
     tables = []
+    if "://" in str(input):
+        from ..store.status import locate
+
+        locate(input).attach(con)
     try:
         for name, files, fmt, hive in discover(input):
             src = reader(files, fmt, hive)
@@ -209,7 +218,7 @@ def profile(input: str, memory_limit: str = "1GB", model=None) -> Profile:
                                  "check that its files are complete (`gengo validate` names broken ones)") from None
             rows_list = summary.to_dict("records")
             n = int(rows_list[0]["count"]) if rows_list else 0
-            tp = TableProfile(name, fmt, len(files), sum(p.stat().st_size for p in files), n, rows_list)
+            tp = TableProfile(name, fmt, len(files), sum(_size(p) for p in files), n, rows_list)
             tp.charts = _charts(con, name, src, rows_list, n)
             tables.append(tp)
         found = discover(input)
@@ -257,6 +266,23 @@ def _heatmaps(con, found, model) -> list[HeatMap]:
 
 def _sort_key(v):
     return (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v))
+
+
+def _size(path: Path | str) -> int:
+    text = str(path)
+    if "://" not in text:
+        return os.path.getsize(text)
+    scheme_bucket, key = text.split("/", 3)[2:] if text.count("/") >= 3 else (text, "")
+    return _bucket(f"{text.split('://')[0]}://{scheme_bucket}").stat(key).size
+
+
+_BUCKETS: dict[str, object] = {}
+
+
+def _bucket(url: str):
+    if url not in _BUCKETS:
+        _BUCKETS[url] = open_storage(url)
+    return _BUCKETS[url]
 
 
 def _cross(con, found, tables: list[TableProfile]) -> list[dict]:

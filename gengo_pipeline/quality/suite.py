@@ -154,7 +154,7 @@ def _values(items: list) -> list:
     return [i[0] if isinstance(i, (list, tuple)) else i for i in items]
 
 
-def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | None:
+def allowed_rule(col: Column, table: Table, params: dict, by: str = "day") -> tuple[str, str] | None:
     """(SQL condition every non-null value meets, description) from the column's generator, or None."""
     g = _gen(col)
     kind = g.get("kind")
@@ -204,9 +204,11 @@ def allowed_rule(col: Column, table: Table, params: dict) -> tuple[str, str] | N
         if kind == "lognormal_money":
             lo, hi = _num(g.get("min", 0.5), params), _num(g.get("max", 100_000.0), params)
             return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind == "day_date" and table.partitioned:
+        if kind in ("day_date", "timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "month":
+            return f"date_trunc('month', CAST({c} AS DATE)) = __date", "in its partition's month"
+        if kind == "day_date" and table.partitioned and by == "day":
             return f"{c} = __date", "equal to its partition's date"
-        if kind in ("timestamp_intraday", "timestamp_zoned") and table.partitioned:
+        if kind in ("timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "day":
             return f"CAST({c} AS DATE) = __date", "on its partition's day"
     except (KeyError, TypeError, ValueError):
         return None
@@ -261,6 +263,7 @@ class Suite:
         self.root = self.storage.url
         self.fmt, self.files = list_files(self.storage, self.manifest, model, fmt)
         self.dates = dates
+        self.by = self.manifest.partition_by  # a partition date is a day, or a month's first day
         self.only = set(tables) if tables else None
         self.run_distributions = distributions
         self.run_integrity = integrity  # False: only the distribution claims (on the readable files)
@@ -269,9 +272,11 @@ class Suite:
         self.engine = engine if engine is not None else engine_of(model, ident)
         self.params = {**model.params, **(ident.get("params") or {}), **(params or {})}
         self.origin = origin or (dt.date.fromisoformat(ident["origin"]) if ident.get("origin") else DEFAULT_ORIGIN)
-        self.manifest_rows = {str(self.storage.local_path(k)): f.get("rows") for k, f in self.manifest.files.items()}
+        self.manifest_rows = {self.storage.reader_path(k): f.get("rows") for k, f in self.manifest.files.items()}
+        self.key_of = {self.storage.reader_path(k): k for k in self.manifest.files}  # reader path -> storage key
         self.tmp = tempfile.mkdtemp(prefix="gengo-validate-")
         self.con = duckdb.connect()
+        self.storage.attach(self.con)
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{self.tmp}'")
         self.con.execute("SET preserve_insertion_order = false")
@@ -361,16 +366,16 @@ class Suite:
                     typed[str(p)] = wrong
         else:
             for p in paths:
-                size = p.stat().st_size
+                size = self.storage.stat(self.key_of[str(p)]).size
                 if size == 0:
                     if self.fmt == "csv":
                         bad[str(p)] = ("empty file: not even a header line", 0)
                     continue
-                with open(p, "rb") as fh:
+                with self.storage.open(self.key_of[str(p)]) as fh:
                     fh.seek(size - 1)
                     last = fh.read(1)
                 if last != b"\n":
-                    bad[str(p)] = ("truncated: the last line is cut off", _data_lines(p, self.fmt))
+                    bad[str(p)] = ("truncated: the last line is cut off", self._data_lines(p))
         for d, p in files:
             if str(p) in bad or str(p) in typed:
                 self.quarantined.setdefault(table.name, set()).add(d)
@@ -386,13 +391,17 @@ class Suite:
             try:  # hash(t) of whole rows: every column of every row is decoded
                 self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {raw_reader([p], self.fmt, table)} t").fetchall()
             except duckdb.Error as e:
-                rows = self._file_rows(str(p)) if self.fmt == "parquet" else _data_lines(p, self.fmt)
+                rows = self._file_rows(str(p)) if self.fmt == "parquet" else self._data_lines(p)
                 bad[str(p)] = (_first_line(e), rows)
                 self.quarantined.setdefault(table.name, set()).add(d)
                 found = True
         return found
 
     # ---------------------------------------------------------------- views
+
+    def _data_lines(self, p) -> int:
+        with self.storage.open(self.key_of[str(p)]) as fh:
+            return _data_lines(fh, self.fmt)
 
     def _good(self, table: str, p: Path) -> bool:
         return str(p) not in self.bad_files.get(table, {}) and str(p) not in self.type_files.get(table, {})
@@ -447,7 +456,9 @@ class Suite:
             if not parent.partitioned:
                 n = vol.cum(1)
                 return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": n}), n
-            days = np.asarray([(d - self.origin).days + offset for d in real], dtype=np.int64)
+            # a month's rows reference parents alive by the month's last day
+            ends = [_month_end(d) if self.by == "month" else d for d in real]
+            days = np.asarray([(d - self.origin).days + offset for d in ends], dtype=np.int64)
             live = [int(x) for x in vol.live(np.maximum(days, 0))] if len(days) else []
             return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": live}), (max(live) if live else 0)
         if not parent.partitioned:
@@ -537,7 +548,7 @@ class Suite:
                                         f"N_D = {parent}'s last key that day)")
             existence.append((m, col, self.model.table(parent), bname, overall))
         for c in table.output_columns:
-            rule = allowed_rule(c, table, self.params)
+            rule = allowed_rule(c, table, self.params, self.by)
             if rule:
                 m = f"allowed__{_ident(c.name)}"
                 selects.append(f"count(*) FILTER (WHERE {q(c.name)} IS NOT NULL AND NOT coalesce({rule[0]}, false)) AS {m}")
@@ -645,6 +656,7 @@ class Suite:
         # Parquet schema
         if self.fmt == "parquet":
             wrong = {f: v for f, v in self.type_files.get(name, {}).items() if any(str(p) == f for _, p in files)}
+            dated = {str(p): d for d, p in files}
             by_col: dict[str, list] = {}
             for f, cols in wrong.items():
                 for col, declared, found in cols:
@@ -655,7 +667,7 @@ class Suite:
                 self._result(CheckResult(name, "type", c.name, "error", not hits, bad_rows=rows,
                                          message=(f"{rows:,} rows in {len(hits)} file(s) stored as {hits[0][2]}, declared {c.type}" if hits
                                                   else f"stored as {c.type}"),
-                                         partitions=sorted({Path(f).parent.name.replace('date=', '') for f, _, _ in hits})))
+                                         partitions=sorted({str(dated[f]) for f, _, _ in hits if dated.get(f)})))
         if frame is None or len(frame) == 0:
             return
         frame = frame.copy()
@@ -830,6 +842,10 @@ def _bounds(stats: pd.DataFrame, dates: list[dt.date]) -> list[int | None]:
     return out
 
 
+def _month_end(d: dt.date) -> dt.date:
+    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
 def _as_date(d) -> dt.date | None:
     try:
         if d is None or pd.isna(d):
@@ -852,17 +868,13 @@ def _first_line(e: Exception) -> str:
     return text[0][:200] if text else type(e).__name__
 
 
-def _data_lines(path: Path, fmt: str) -> int:
-    n = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            n += chunk.count(b"\n")
-    size = path.stat().st_size
-    if size:
-        with open(path, "rb") as fh:
-            fh.seek(size - 1)
-            if fh.read(1) != b"\n":
-                n += 1
+def _data_lines(fh, fmt: str) -> int:
+    n, last = 0, b"\n"
+    while chunk := fh.read(1 << 22):
+        n += chunk.count(b"\n")
+        last = chunk[-1:]
+    if last != b"\n":
+        n += 1
     return max(0, n - (1 if fmt == "csv" else 0))
 
 

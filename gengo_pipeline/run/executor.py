@@ -78,7 +78,8 @@ def identity_of(plan: Plan) -> dict:
     return {"model": plan.model.name, "schema_version": plan.model.schema_version, "output_version": OUTPUT_VERSION,
             "seed": s.seed, "scale": plan.scale, "origin": plan.origin.isoformat(), "snapshot": plan.snapshot.isoformat(),
             "params": {k: float(v) for k, v in sorted({**plan.model.params, **s.model_params(plan.model.name)}.items())},
-            "compression": s.compression, "rows_per_file": s.rows_per_file, "row_group_rows": s.row_group_rows}
+            "compression": s.compression, "rows_per_file": s.rows_per_file, "row_group_rows": s.row_group_rows,
+            "partition_by": plan.partition_by}
 
 
 def writer_for(plan: Plan, mode: str = "update", run_id: str | None = None, warn: Warn | None = None,
@@ -127,7 +128,7 @@ def _execute(plan: Plan, writer: DatasetWriter, workers, on_progress, tables, po
     release_memory()  # the planner's sample frames
     units = [Unit(u.table, u.day, u.part, u.lo, u.hi, fmts) for u in plan.units(tables)]
     dates = {d: engine.date_of_day(d) for d in {u.day for u in units if u.day is not None}} | {None: None}
-    keys = {u: [part_key(f, u.table, dates[u.day], u.part) for f in fmts] for u in units}
+    keys = {u: [part_key(f, u.table, dates[u.day], u.part, plan.partition_by) for f in fmts] for u in units}
     expected: dict[str, dict[str, dict]] = {}  # table -> date -> parts and formats: what this run writes
     for table, day, _, _ in plan.partitions(engine, tables):  # empty days too: complete with no part
         d = engine.date_of_day(day) if day is not None else None

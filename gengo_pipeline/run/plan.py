@@ -5,6 +5,7 @@ real writers), then solves for the daily scale that lands the first listed forma
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from concurrent.futures import Executor
@@ -70,19 +71,27 @@ class Plan:
     def engine(self) -> Engine:
         return make_engine(self.model, self.settings, self.scale, self.snapshot)
 
+    @property
+    def partition_by(self) -> str:
+        return self.settings.partition_by or self.model.partition_by  # make_plan resolves it into the settings
+
+    def periods(self) -> list[tuple[int, int]]:
+        return periods(self.origin, self.start_day, self.days, self.partition_by)
+
     def partitions(self, engine: Engine | None = None, tables: list[str] | None = None):
-        """(table, day or None, lo, hi) for every partition of the window (of the given tables)."""
+        """(table, first day of the partition or None, lo, hi) for every partition of the window (of the given
+        tables): a day, a month, or (partitioned by none) the whole window without a day, like a static table."""
         engine = engine or self.engine()
+        spans = self.periods()
         for t in self.model.tables:
             if tables is not None and t.name not in tables:
                 continue
-            rt = engine.table(t.name)
+            vol = engine.table(t.name).volume
             if not t.partitioned:
-                yield t.name, None, 0, rt.volume.cum(1)
+                yield t.name, None, 0, vol.cum(1)
                 continue
-            for d in range(self.start_day, self.start_day + self.days):
-                lo, hi = rt.volume.day_range(d)
-                yield t.name, d, lo, hi
+            for first, n in spans:
+                yield t.name, (None if self.partition_by == "none" else first), vol.cum(first), vol.cum(first + n)
 
     def units(self, tables: list[str] | None = None) -> list[Unit]:
         """The part files of the window: an empty day partition has none (a Hive reader needs no file for a
@@ -101,9 +110,42 @@ class Plan:
             "model": self.model.name, "schema_version": self.model.schema_version, "seed": self.settings.seed,
             "scale": self.scale, "origin": self.origin.isoformat(), "start": self.start.isoformat(), "days": self.days,
             "snapshot": self.snapshot.isoformat(), "formats": self.settings.format_list,
+            "partition_by": self.partition_by,
             "params": {**self.model.params, **self.settings.model_params(self.model.name)},
             "target_bytes": self.target_bytes,
         }
+
+
+def periods(origin: dt.date, start_day: int, days: int, by: str) -> list[tuple[int, int]]:
+    """(first day, number of days) of each partition of the window [start_day, start_day + days): one per day,
+    one per calendar month (the window must be whole months), or one for the whole window (`none`)."""
+    if by == "day":
+        return [(d, 1) for d in range(start_day, start_day + days)]
+    if by == "none":
+        return [(start_day, days)]
+    out, day, end = [], start_day, start_day + days
+    while day < end:
+        date = origin + dt.timedelta(days=day)
+        nxt = day + calendar.monthrange(date.year, date.month)[1] - date.day + 1
+        out.append((day, nxt - day))
+        day = nxt
+    return out
+
+
+def whole_months(origin: dt.date, start_day: int, days: int, fill: bool) -> int:
+    """The window's days when partitioned by month: `fill` (the days were not given) extends it to the end of
+    its last month; otherwise a window that does not start on a 1st and end on a month's last day is refused
+    (a month partition written from part of its days would differ from the same month written whole)."""
+    start = origin + dt.timedelta(days=start_day)
+    last = start + dt.timedelta(days=days - 1)
+    month_end = dt.date(last.year, last.month, calendar.monthrange(last.year, last.month)[1])
+    if fill and start.day == 1:
+        return (month_end - start).days + 1
+    if start.day != 1 or last != month_end:
+        raise UsageError(f"the window {start}..{last} is not whole months, as --partition-by month needs",
+                         "start on a month's first day (--start) and end on a month's last day (--days), "
+                         "or pass --partition-by day")
+    return days
 
 
 def make_engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date | None = None) -> Engine:
@@ -216,18 +258,19 @@ def _file_bytes(curve: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.nd
     return np.where(rows <= n[-1], np.interp(rows, n, b), b[-1] + (rows - n[-1]) * slope)
 
 
-def _file_rows(engine: Engine, model: Model, start_day: int, days: int, per_file: int) -> dict[str, np.ndarray]:
-    """Rows of every file of the window, per table (partitions split into files of `per_file` rows)."""
+def _file_rows(engine: Engine, model: Model, spans: list[tuple[int, int]], per_file: int, by: str) -> dict[str, np.ndarray]:
+    """Rows of every file of the window, per table (partitions `spans` split into files of `per_file` rows)."""
     out = {}
     for t in model.tables:
         vol = engine.table(t.name).volume
         if t.partitioned:
-            edges = np.asarray([vol.cum(d) for d in range(start_day, start_day + days + 1)], dtype=np.int64)
-            per_day = np.diff(edges)
+            edges = np.asarray([vol.cum(d) for d, _ in spans] + [vol.cum(spans[-1][0] + spans[-1][1])], dtype=np.int64)
+            per_part = np.diff(edges)
         else:
-            per_day = np.asarray([vol.cum(1)], dtype=np.int64)
-        full, rest = np.divmod(per_day, per_file)
-        keep = (rest > 0) | ((full == 0) & (not t.partitioned))  # empty days write no file (Plan.units)
+            per_part = np.asarray([vol.cum(1)], dtype=np.int64)
+        full, rest = np.divmod(per_part, per_file)
+        always = not t.partitioned or by == "none"  # a table folder without partitions always has its file
+        keep = (rest > 0) | ((full == 0) & always)  # empty day/month partitions write no file (Plan.units)
         out[t.name] = np.concatenate([np.full(int(full.sum()), per_file), rest[keep]])
     return out
 
@@ -242,17 +285,21 @@ def _scale_factor_plan(model: Model, settings: GengoSettings, start_day: int) ->
         raise UsageError(f"model {model.name} has no scale factor", "use --size or --scale with this model")
     if settings.size is not None or settings.scale is not None:
         raise UsageError("--scale-factor cannot be combined with --size or --scale", "give one of them")
-    days = settings.days or model.days or MIN_DAYS
+    days = _window_days(model, settings, start_day, model.days or MIN_DAYS)
     plan = Plan(model, settings, settings.scale_factor, start_day, days, default_snapshot(settings))
     plan.rows = _window_rows(plan.engine(), model, start_day, days)
     return plan
 
 
 def with_model_window(model: Model, settings: GengoSettings) -> GengoSettings:
-    """The model's own origin (TPC-DS: 1998-01-01) unless the settings give one."""
-    if model.origin is None or "origin" in settings.model_fields_set:
-        return settings
-    return settings.model_copy(update={"origin": model.origin})
+    """The model's own origin (TPC-DS: 1998-01-01) unless the settings give one, and its partitioning unless
+    the settings choose one (so workers, identity and keys all read it from the settings)."""
+    update = {}
+    if model.origin is not None and "origin" not in settings.model_fields_set:
+        update["origin"] = model.origin
+    if settings.partition_by is None:
+        update["partition_by"] = model.partition_by
+    return settings.model_copy(update=update) if update else settings
 
 
 def human_bytes(n: float, up: bool = False) -> str:
@@ -264,11 +311,22 @@ def human_bytes(n: float, up: bool = False) -> str:
     return f"{math.ceil(n) if up else n:.0f}B"
 
 
-def _check_reachable(model: Model, settings: GengoSettings, curves: dict, start_day: int, days: int,
+def _window_days(model: Model, settings: GengoSettings, start_day: int, default: int) -> int:
+    """--days, else the model's window, else `default`; whole months when partitioned by month; the window's
+    last day within the dates gengo handles."""
+    days = settings.days or model.days or default
+    limits.check_window(settings.origin, start_day, days)
+    if settings.partition_by == "month":
+        days = whole_months(settings.origin, start_day, days, fill=settings.days is None)
+        limits.check_window(settings.origin, start_day, days)
+    return days
+
+
+def _check_reachable(model: Model, settings: GengoSettings, curves: dict, spans: list[tuple[int, int]],
                      snapshot: dt.date, target: int, fmt: str) -> None:
     """Fixed tables (calendars, fixed lists) set a floor under the size; below it no scale can land."""
     engine = make_engine(model, settings, 1e-9, snapshot)
-    floor = sum(estimate(model, _file_rows(engine, model, start_day, days, settings.rows_per_file), curves).values())
+    floor = sum(estimate(model, _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by), curves).values())
     if floor > target * 1.1:
         raise UsageError(f"--size {human_bytes(target)} is below the {human_bytes(floor)} that {model.name}'s fixed tables take in {fmt}",
                          f"ask for at least {human_bytes(floor * 1.2, up=True)}")
@@ -296,16 +354,15 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
     if size is None and settings.scale is None and settings.days is None:
         size = DEFAULT_SIZE
     if size is None:
-        days = settings.days or model.days or MIN_DAYS
-        limits.check_window(settings.origin, start_day, days)
+        days = _window_days(model, settings, start_day, MIN_DAYS)
         plan = Plan(model, settings, settings.scale or 1.0, start_day, days, default_snapshot(settings))
         engine = plan.engine()
         plan.rows = _window_rows(engine, model, start_day, days)
         return _checked(plan, engine)
 
     target = parse_size(size)
-    days = settings.days or model.days or min(MAX_DAYS, max(MIN_DAYS, math.ceil(target / settings.bytes_per_day)))
-    limits.check_window(settings.origin, start_day, days)
+    days = _window_days(model, settings, start_day, min(MAX_DAYS, max(MIN_DAYS, math.ceil(target / settings.bytes_per_day))))
+    spans = periods(settings.origin, start_day, days, settings.partition_by)
     snapshot = default_snapshot(settings)
     primary = settings.format_list[0]
     scale = 1.0
@@ -314,7 +371,7 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
         curves = measure_file_sizes(engine, model, primary, settings, start_day, days, limit, helper)
         for _ in range(8):
             engine = make_engine(model, settings, scale, snapshot)
-            files = _file_rows(engine, model, start_day, days, settings.rows_per_file)
+            files = _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by)
             total = sum(estimate(model, files, curves).values())
             if total <= 0:
                 break
@@ -324,12 +381,12 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
             if scale > limits.MAX_SCALE:  # the size cannot be reached within the scale's range
                 raise UsageError(f"--size {size} needs a daily scale above {limits.MAX_SCALE:g} over {days:,} days",
                                  "give a smaller --size, or more --days")
-    _check_reachable(model, settings, curves, start_day, days, snapshot, target, primary)
+    _check_reachable(model, settings, curves, spans, snapshot, target, primary)
     plan = Plan(model, settings, float(f"{scale:.6g}"), start_day, days, snapshot, target_bytes=target)
     engine = plan.engine()
     plan.rows = _window_rows(engine, model, start_day, days)
     _checked(plan, engine)
-    files = _file_rows(engine, model, start_day, days, settings.rows_per_file)
+    files = _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by)
     for fmt in settings.format_list:
         measured = curves if fmt == primary else measure_file_sizes(engine, model, fmt, settings, start_day, days,
                                                                     helper=helper)

@@ -70,7 +70,9 @@ class GengoSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GENGO_", extra="forbid", validate_default=True)
 
     seed: int = 42
-    out: Path = Path("data")
+    out: Path | str = Field(Path("data"), description="output root: a folder, or s3://BUCKET/PREFIX")
+    s3_endpoint: str | None = Field(None, description="endpoint of an S3-compatible server, e.g. http://127.0.0.1:8333 "
+                                    "(default: AWS_ENDPOINT_URL, else AWS)")
     workers: int = Field(0, ge=0, le=512, description="worker processes; 0 = one per core")
     pin_workers: bool = Field(True, description="with one worker per usable core, keep each on its own core (Linux)")
     formats: str = "parquet"
@@ -82,6 +84,8 @@ class GengoSettings(BaseSettings):
     scale: float | None = Field(None, gt=0, le=1e6, allow_inf_nan=False)
     scale_factor: float | None = Field(None, gt=0, le=1e6, allow_inf_nan=False, description="TPC-DS scale factor (models whose scale is one: ecommerce-ds)")
     snapshot: dt.date | None = None
+    partition_by: Literal["day", "month", "none"] | None = Field(
+        None, description="folders of partitioned tables: date=YYYY-MM-DD, month=YYYY-MM or none (default: the model's)")
     horizon: dt.date | None = Field(None, description="Dagster: the last day partition (default origin + 3 months - 1 day)")
     chunk_rows: int = Field(131_072, ge=1_000)
     rows_per_file: int = Field(2_000_000, ge=1_000)
@@ -97,6 +101,11 @@ class GengoSettings(BaseSettings):
     @classmethod
     def _formats(cls, v: Any) -> str:
         return ",".join(parse_formats(v))
+
+    @field_validator("out", mode="after")
+    @classmethod
+    def _out(cls, v: Path | str) -> Path | str:
+        return str(v).rstrip("/") if "://" in str(v) else Path(v)  # a URL stays a string: Path("s3://b") is "s3:/b"
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
@@ -138,9 +147,12 @@ def load_settings(**flags: Any) -> GengoSettings:
     """Settings from defaults, gengo.toml, GENGO_* and the given flags (None flags are ignored)."""
     given = {k: v for k, v in flags.items() if v is not None}
     try:
-        return GengoSettings(**given)
+        settings = GengoSettings(**given)
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(map(str, err["loc"])) or "settings"
         source = "flag, GENGO_ variable or gengo.toml"
         raise ConfigError(f"invalid setting {where}: {err['msg']}", f"fix the {source} that sets it") from None
+    if settings.s3_endpoint:  # the S3 storage, here and in the workers this process starts, reads it from there
+        os.environ["GENGO_S3_ENDPOINT"] = settings.s3_endpoint
+    return settings

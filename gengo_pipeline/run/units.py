@@ -68,7 +68,7 @@ class UnitFiles:
         options = encode_options(settings, rt)
         try:
             for fmt in unit.formats:
-                upload = storage.create(part_key(fmt, unit.table, date, unit.part), stage, settings.checksum)
+                upload = storage.create(part_key(fmt, unit.table, date, unit.part, settings.partition_by or "day"), stage, settings.checksum)
                 self.uploads.append((fmt, upload))
                 self.encoders.append(encoder(fmt, upload, rt.schema, options))
         except BaseException:
@@ -164,10 +164,11 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     rt = engine.table(unit.table)
     date = None if unit.day is None else engine.date_of_day(unit.day)
     files = UnitFiles(storage_for(url), stage, unit, date, rt, settings)
-    sink = (_OverlappedWrites if overlap_writes else _InlineWrites)(files)
+    step = rows_for_width(settings.chunk_rows, len(rt.schema))
+    # one batch: nothing to overlap, and a thread per small file would cost more than its rows
+    sink = (_OverlappedWrites if overlap_writes and unit.rows > step else _InlineWrites)(files)
     report = progress or (process_pool.progress_queue.put if process_pool.progress_queue is not None else None)
     try:
-        step = rows_for_width(settings.chunk_rows, len(rt.schema))
         for lo in range(unit.lo, unit.hi, step):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()

@@ -38,7 +38,7 @@ READER_GRACE_S = 10.0
 # the same partition. Formats, workers, chunking and the window are not part of it: another format or
 # other days add files to the same dataset.
 IDENTITY_FIELDS = ("model", "schema_version", "output_version", "seed", "scale", "origin", "snapshot", "params",
-                   "compression", "rows_per_file", "row_group_rows")
+                   "compression", "rows_per_file", "row_group_rows", "partition_by")
 Warn = Callable[[str], None]
 
 
@@ -97,6 +97,11 @@ class Manifest:
         return fingerprint(self.identity)
 
     @property
+    def partition_by(self) -> str:
+        """The folders of its partitioned tables (datasets written before the choice existed: days)."""
+        return self.identity.get("partition_by") or "day"
+
+    @property
     def legacy(self) -> bool:
         return not self.identity
 
@@ -134,7 +139,7 @@ class Manifest:
             for date, want in parts.items():
                 day = dt.date.fromisoformat(date) if date else None
                 for fmt in want["formats"]:
-                    keys.update(part_key(fmt, table, day, p) for p in range(want["parts"]))
+                    keys.update(part_key(fmt, table, day, p, self.partition_by) for p in range(want["parts"]))
         return keys
 
 

@@ -61,8 +61,8 @@ def locate(input: str | Path, model: str | None = None) -> Storage:
         if is_dataset(inner):
             return inner
     local = Path(str(input))
-    if local.is_dir():
-        found = sorted(p.parent.name for p in local.glob(f"*/{MANIFEST}"))
+    if local.is_dir() or "://" in str(input):
+        found = _datasets_below(input, local)
         if len(found) == 1 and model is None:
             return open_storage(join(input, found[0]))
         if len(found) > 1:
@@ -70,6 +70,16 @@ def locate(input: str | Path, model: str | None = None) -> Storage:
     elif not local.exists() and "://" not in str(input):
         raise InputError(f"input {input} does not exist", "give a dataset folder written by `gengo gen`, e.g. data/ecommerce")
     raise InputError(f"no gengo dataset (no {MANIFEST}) at {input}", "give a dataset folder written by `gengo gen`, e.g. data/ecommerce")
+
+
+def _datasets_below(input: str | Path, local: Path) -> list[str]:
+    """The datasets directly below an --out: any folder with a manifest on a disk; on an object store (no
+    folders to walk) the built-in models' names."""
+    if "://" not in str(input):
+        return sorted(p.parent.name for p in local.glob(f"*/{MANIFEST}"))
+    from ..models import BUILTIN
+
+    return [name for name in sorted(BUILTIN) if open_storage(join(input, name)).stat(MANIFEST) is not None]
 
 
 def dataset_status(storage: Storage, verify: bool = False) -> DatasetStatus:
@@ -89,7 +99,7 @@ def dataset_status(storage: Storage, verify: bool = False) -> DatasetStatus:
             ok = True
             for fmt in want["formats"]:
                 for p in range(want["parts"]):
-                    key = part_key(fmt, table, day, p)
+                    key = part_key(fmt, table, day, p, manifest.partition_by)
                     entry = manifest.files.get(key)
                     why = "never written" if entry is None else verify_file(storage, entry) if verify else (
                         None if (s := storage.stat(key)) is not None and s.size == entry["bytes"] else
@@ -107,15 +117,18 @@ def dataset_status(storage: Storage, verify: bool = False) -> DatasetStatus:
     return DatasetStatus(storage.url, manifest, tables, unknown_files(storage, manifest), writer)
 
 
-def date_ranges(dates: list[str]) -> str:
-    """'2024-01-03..2024-01-05, 2024-02-01': consecutive days joined ("" is a static table's partition)."""
+def date_ranges(dates: list[str], by: str = "day") -> str:
+    """'2024-01-03..2024-01-05, 2024-02-01': consecutive days joined ("" is a static table's partition);
+    by month, consecutive months: '1998-01..1998-12'."""
     runs: list[list[dt.date]] = []
     for d in sorted(dt.date.fromisoformat(x) for x in dates if x):
-        if runs and d == runs[-1][-1] + dt.timedelta(days=1):
+        last = runs[-1][-1] if runs else None
+        if last and d == (last + dt.timedelta(days=1) if by == "day" else (last + dt.timedelta(days=32)).replace(day=1)):
             runs[-1].append(d)
         else:
             runs.append([d])
-    text = [r[0].isoformat() if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs]
+    name = (lambda d: f"{d:%Y-%m}") if by == "month" else dt.date.isoformat
+    text = [name(r[0]) if len(r) == 1 else f"{name(r[0])}..{name(r[-1])}" for r in runs]
     return ", ".join(text + (["static"] if "" in dates else []))
 
 

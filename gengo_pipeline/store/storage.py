@@ -208,8 +208,16 @@ class Storage(ABC):
         """Fail early, writing nothing (unless `create`), if the root cannot be written."""
 
     def local_path(self, key: str) -> Path | None:
-        """A local file path for readers that need one (DuckDB); None when the object is not on this disk."""
+        """A local file path for readers that need one; None when the object is not on this disk."""
         return None
+
+    def reader_path(self, key: str) -> str:
+        """Where DuckDB, pyarrow and polars read the object: its local path, or a URL that `attach` makes
+        readable on a DuckDB connection."""
+        return str(self.local_path(key))
+
+    def attach(self, con) -> None:
+        """Make `reader_path`s readable on a DuckDB connection (a local disk needs nothing)."""
 
     def exists(self) -> bool:
         return any(True for _ in self.list())
@@ -422,7 +430,17 @@ def _read_holder(path: Path) -> dict:
         return {}
 
 
-STORAGES: dict[str, Callable[[str], Storage]] = {"file": LocalStorage}
+def _s3(url: str) -> Storage:
+    try:
+        import boto3  # noqa: F401 - loaded only when an s3:// URL is used
+    except ModuleNotFoundError:
+        raise OutputError(f"{url}: writing to S3 needs boto3", "pip install 'gengo-pipeline[s3]'") from None
+    from .s3 import S3Storage
+
+    return S3Storage(url)
+
+
+STORAGES: dict[str, Callable[[str], Storage]] = {"file": LocalStorage, "s3": _s3}
 
 
 def open_storage(url: str | Path) -> Storage:

@@ -1,0 +1,464 @@
+"""S3 and S3-compatible object stores (AWS, SeaweedFS, MinIO, ...) behind the storage seam: `s3://bucket/prefix`.
+
+Writes go through boto3, because the seam needs what only the low-level API gives: a multipart upload whose
+id outlives the process. `create` starts a multipart upload on the final key and leaves a marker object
+under the run's staging prefix naming it; parts of PART_BYTES are uploaded from a background thread while
+the next part fills (so an upload holds at most two parts in memory, whatever the file's size); `finish`
+uploads the last part and returns the part list as the staged token; `publish` completes the upload, the
+one atomic step that makes the object visible under its key. An upload never completed is never visible:
+a killed run leaves only invisible parts and its marker, which recovery aborts (`remove_prefix`).
+
+Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE and
+~/.aws, instance roles); the endpoint from the `s3_endpoint` setting (GENGO_S3_ENDPOINT), else
+AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. Readers (DuckDB, pyarrow, polars) read through
+pyarrow's S3 filesystem with the same endpoint and credentials (`arrow_filesystem`).
+
+The lock is a lease object taken with a conditional put (If-None-Match: *): only one writer can create it.
+The holder renews it (If-Match: its ETag) every LEASE_S / 3; an object store cannot tell that its holder
+died, so a lease not renewed for LEASE_S expires and the next writer takes it over (If-Match on the
+expired ETag, so two waiters cannot both win). A holder on this host whose pid is gone is taken over at once.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from ..errors import OutputError
+from .storage import Entry, Lock, LockHeld, Staged, Storage, Upload, check_key
+
+PART_BYTES = 8 << 20  # S3's minimum part is 5 MiB; parts double every 1,000 (10,000 parts at most)
+LEASE_S = float(os.environ.get("GENGO_S3_LEASE_S", "30"))
+ENDPOINT_ENV = "GENGO_S3_ENDPOINT"
+CREDENTIALS_FIX = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to credentials of this server"
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """'s3://bucket/a/b' -> ('bucket', 'a/b')."""
+    rest = url.split("://", 1)[1]
+    bucket, _, prefix = rest.partition("/")
+    prefix = prefix.strip("/")
+    if not bucket:
+        raise OutputError(f"{url} names no bucket", "write it as s3://BUCKET/PREFIX")
+    if prefix:
+        check_key(prefix)
+    return bucket, prefix
+
+
+def _code(e: Exception) -> str:
+    return str(getattr(e, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def _status(e: Exception) -> int:
+    return int(getattr(e, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+class S3Storage(Storage):
+    def __init__(self, url: str, endpoint: str | None = None) -> None:
+        self.bucket, self.prefix = parse_url(url)
+        self.url = f"s3://{self.bucket}" + (f"/{self.prefix}" if self.prefix else "")
+        self.endpoint = endpoint or os.environ.get(ENDPOINT_ENV) or None
+        self._client = None
+        self._pid = 0
+        self._uploader: ThreadPoolExecutor | None = None
+        self._appended: dict[str, bytes] = {}  # what this writer appended: no read-back per journal record
+
+    # ---------------------------------------------------------------- connection
+
+    @property
+    def client(self):
+        if self._pid != os.getpid():  # a forked worker must not share its parent's connections
+            import boto3
+            from botocore.config import Config
+
+            config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60,
+                            max_pool_connections=16)
+            with self._errors("connect to"):
+                self._client = boto3.session.Session().client("s3", endpoint_url=self.endpoint, config=config)
+            self._pid = os.getpid()
+            self._uploader = None
+        return self._client
+
+    @property
+    def where(self) -> str:
+        endpoint = self.endpoint or (self._client.meta.endpoint_url if self._client else None)
+        return f"{self.url} (endpoint {endpoint})" if endpoint else self.url
+
+    @contextmanager
+    def _errors(self, doing: str, key: str = ""):
+        """Every failure of the object store as one line naming the problem and the fix."""
+        from botocore import exceptions as bx
+
+        what = f"{self.url}/{key}" if key else self.url
+        try:
+            yield
+        except OutputError:
+            raise
+        except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError) as e:
+            endpoint = self._client.meta.endpoint_url if self._client is not None else self.endpoint
+            raise OutputError(f"cannot reach the S3 endpoint {endpoint} ({type(e).__name__})",
+                              f"start the server, or set {ENDPOINT_ENV} / AWS_ENDPOINT_URL to its address") from None
+        except bx.NoCredentialsError:
+            raise OutputError(f"no AWS credentials found to {doing} {what}", CREDENTIALS_FIX) from None
+        except bx.ClientError as e:
+            code = _code(e)
+            if code in ("NoSuchBucket",) or (code in ("404", "NotFound") and not key):
+                raise OutputError(f"the bucket {self.bucket!r} does not exist at {self.where}",
+                                  f"create it (aws s3 mb s3://{self.bucket}) or write to another --out") from None
+            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed"):
+                raise OutputError(f"S3 refused the credentials to {doing} {what} ({code})", CREDENTIALS_FIX) from None
+            if code in ("AccessDenied", "403", "Forbidden"):
+                raise OutputError(f"access denied to {doing} {what}", "use credentials allowed to read and write this bucket, or another --out") from None
+            raise OutputError(f"cannot {doing} {what} ({code or _status(e)}: {e})", "check the S3 server and the --out URL") from None
+        except bx.BotoCoreError as e:
+            raise OutputError(f"cannot {doing} {what} ({e})", "check the S3 server and the --out URL") from None
+
+    def _key(self, key: str) -> str:
+        check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _rel(self, full: str) -> str:
+        return full[len(self.prefix) + 1:] if self.prefix else full
+
+    # ---------------------------------------------------------------- two-phase writes
+
+    def create(self, key: str, stage: str, checksum: str = "xxh3_128") -> Upload:
+        full = self._key(key)
+        marker = f"{stage}/{key.replace('/', '+')}.upload"
+        with self._errors("write", key):
+            upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=full)["UploadId"]
+            self.put(marker, json.dumps({"key": key, "upload": upload_id}).encode())
+        if self._uploader is None:
+            self._uploader = ThreadPoolExecutor(4, thread_name_prefix="gengo-s3-upload")
+        sink = _MultipartSink(self, full, upload_id)
+        token = {"upload": upload_id, "marker": marker}
+
+        def abort() -> None:
+            self._abort(full, upload_id)
+            self.remove(marker)
+
+        return _S3Upload(key, sink, checksum, token, abort)
+
+    def publish(self, staged: Staged) -> None:
+        token = json.loads(staged.token)
+        with self._errors("publish", staged.key):
+            try:
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=self._key(staged.key), UploadId=token["upload"],
+                    MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in token["parts"]]})
+            except Exception as e:
+                # completed before (a replayed journal): the object is there with the recorded size
+                if _code(e) != "NoSuchUpload" or (self.stat(staged.key) or Entry("", -1)).size != staged.size:
+                    raise
+        self.remove(token["marker"])
+
+    def discard(self, staged: Staged) -> None:
+        token = json.loads(staged.token)
+        self._abort(self._key(staged.key), token["upload"])
+        self.remove(token["marker"])
+
+    def staged_exists(self, staged: Staged) -> bool:
+        token = json.loads(staged.token)
+        try:
+            self.client.list_parts(Bucket=self.bucket, Key=self._key(staged.key), UploadId=token["upload"], MaxParts=1)
+            return True
+        except Exception as e:  # noqa: BLE001 - NoSuchUpload: completed or aborted
+            if _code(e) == "NoSuchUpload" or _status(e) == 404:
+                return False
+            with self._errors("read", staged.key):
+                raise
+
+    def _abort(self, full: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
+        except Exception as e:  # noqa: BLE001
+            if _code(e) != "NoSuchUpload" and _status(e) != 404:
+                with self._errors("clean up", self._rel(full)):
+                    raise
+
+    # ---------------------------------------------------------------- small objects
+
+    def put(self, key: str, data: bytes) -> None:
+        with self._errors("write", key):
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        self._appended.pop(key, None)
+
+    def append(self, key: str, data: bytes) -> None:
+        """No append on S3: the object is rewritten whole (small: the journal of one run, which only this
+        writer appends to, so its bytes are kept here rather than read back)."""
+        old = self._appended.get(key)
+        if old is None:
+            old = self.read(key) or b""
+        new = old + data
+        self.put(key, new)
+        self._appended[key] = new
+
+    def read(self, key: str) -> bytes | None:
+        with self._errors("read", key):
+            try:
+                return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+            except Exception as e:
+                if _code(e) in ("NoSuchKey", "404", "NotFound"):
+                    return None
+                raise
+
+    def open(self, key: str):
+        with self._errors("read", key):
+            return arrow_filesystem(self).open_input_file(f"{self.bucket}/{self._key(key)}")
+
+    def stat(self, key: str) -> Entry | None:
+        with self._errors("read", key):
+            try:
+                head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            except Exception as e:
+                if _code(e) in ("NoSuchKey", "404", "NotFound"):
+                    return None
+                raise
+        return Entry(key, head["ContentLength"])
+
+    def list(self, prefix: str = "", recursive: bool = True) -> Iterator[Entry]:
+        base = (self._key(prefix) + "/") if prefix else (self.prefix + "/" if self.prefix else "")
+        args = {"Bucket": self.bucket, "Prefix": base, **({} if recursive else {"Delimiter": "/"})}
+        out = []
+        with self._errors("list", prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(**args):
+                out.extend(Entry(self._rel(o["Key"]), o["Size"]) for o in page.get("Contents", []))
+        yield from sorted(out, key=lambda e: e.key)
+
+    def remove(self, key: str) -> None:
+        with self._errors("remove", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        self._appended.pop(key, None)
+
+    def remove_prefix(self, prefix: str) -> None:
+        """Abort the uploads the staging markers name, then remove every object below `prefix`."""
+        entries = list(self.list(prefix))
+        for e in entries:
+            if e.key.endswith(".upload"):
+                marker = json.loads(self.read(e.key) or b"{}")
+                if "upload" in marker:
+                    self._abort(self._key(marker["key"]), marker["upload"])
+        with self._errors("remove", prefix):
+            for i in range(0, len(entries), 1000):
+                self.client.delete_objects(Bucket=self.bucket, Delete={
+                    "Objects": [{"Key": self._key(e.key)} for e in entries[i:i + 1000]], "Quiet": True})
+
+    # ---------------------------------------------------------------- lock
+
+    def lock(self, key: str, holder: dict, timeout: float = 0.0, on_wait: Callable[[dict], None] | None = None) -> Lock:
+        full = self._key(key)
+        deadline = time.monotonic() + max(0.0, timeout)
+        waited = False
+
+        def body() -> bytes:
+            return json.dumps({**holder, "lease_expires": time.time() + LEASE_S}).encode()
+
+        while True:
+            etag = self._conditional_put(full, body(), IfNoneMatch="*")
+            if etag is None:  # held: take it over if its lease expired or its holder is gone
+                current, current_etag = self._read_lock(full)
+                if current_etag is None:
+                    continue  # released meanwhile: try again
+                if _lease_over(current):
+                    etag = self._conditional_put(full, body(), IfMatch=current_etag)
+                if etag is None:
+                    if time.monotonic() >= deadline:
+                        raise LockHeld(f"the dataset at {self.url}", current)
+                    if on_wait is not None and not waited:
+                        on_wait(current)
+                    waited = True
+                    time.sleep(0.5)
+                    continue
+            break
+        lease = _Lease(self, full, etag, body)
+        return Lock(lease.release)
+
+    def _conditional_put(self, full: str, data: bytes, **condition) -> str | None:
+        """The new ETag, or None if the condition failed (another writer got there first)."""
+        with self._errors("lock", self._rel(full)):
+            try:
+                return self.client.put_object(Bucket=self.bucket, Key=full, Body=data, **condition)["ETag"]
+            except Exception as e:
+                if _code(e) in ("PreconditionFailed", "ConditionalRequestConflict") or _status(e) in (409, 412):
+                    return None
+                raise
+
+    def _read_lock(self, full: str) -> tuple[dict, str | None]:
+        with self._errors("read", self._rel(full)):
+            try:
+                got = self.client.get_object(Bucket=self.bucket, Key=full)
+            except Exception as e:
+                if _code(e) in ("NoSuchKey", "404", "NotFound"):
+                    return {}, None
+                raise
+        try:
+            return json.loads(got["Body"].read() or b"{}"), got["ETag"]
+        except ValueError:
+            return {}, got["ETag"]
+
+    def reader_path(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def attach(self, con) -> None:
+        """DuckDB reads s3:// through pyarrow's filesystem (its httpfs extension is not needed)."""
+        con.register_filesystem(fsspec_filesystem(self))
+
+    def check_writable(self, create: bool = False) -> None:
+        """The endpoint answers, the credentials are accepted and the bucket exists (nothing is written)."""
+        with self._errors("open", ""):  # a listing, not a HEAD: its error has a body naming the cause
+            self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
+
+
+class _Lease:
+    """A held lock: renewed in the background until released."""
+
+    def __init__(self, storage: S3Storage, full: str, etag: str, body: Callable[[], bytes]) -> None:
+        self.storage, self.full, self.etag, self.body = storage, full, etag, body
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._renew, name="gengo-s3-lease", daemon=True)
+        self.thread.start()
+
+    def _renew(self) -> None:
+        while not self.stop.wait(LEASE_S / 3):
+            try:
+                etag = self.storage._conditional_put(self.full, self.body(), IfMatch=self.etag)
+            except OutputError:
+                continue  # the server is briefly away: try again before the lease runs out
+            if etag is None:
+                return  # taken over (this process was stalled past the lease): nothing more to renew
+            self.etag = etag
+
+    def release(self, forget: bool = False) -> None:
+        self.stop.set()
+        self.thread.join()
+        current, etag = self.storage._read_lock(self.full)
+        if etag == self.etag:
+            self.storage.remove(self.storage._rel(self.full))
+
+
+def _lease_over(holder: dict) -> bool:
+    if holder.get("lease_expires", 0) < time.time():
+        return True
+    if holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int):
+        try:
+            os.kill(holder["pid"], 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return False
+
+
+class _MultipartSink:
+    """Buffers writes into parts; each full part is uploaded in the background while the next one fills."""
+
+    def __init__(self, storage: S3Storage, full: str, upload_id: str) -> None:
+        self.storage, self.full, self.upload_id = storage, full, upload_id
+        self.buffer = bytearray()
+        self.parts: list[tuple[int, str]] = []
+        self.pending: Future | None = None
+        self.part_bytes = PART_BYTES
+        self.closed = False
+
+    def write(self, data) -> int:
+        self.buffer += data
+        if len(self.buffer) >= self.part_bytes:
+            self._flush()
+        return len(data)
+
+    def _flush(self) -> None:
+        self._wait()
+        number = len(self.parts) + 1
+        if number % 1000 == 0:
+            self.part_bytes *= 2
+        data, self.buffer = bytes(self.buffer), bytearray()
+        self.pending = self.storage._uploader.submit(self._upload, number, data)
+
+    def _upload(self, number: int, data: bytes) -> tuple[int, str]:
+        s = self.storage
+        with s._errors("write", s._rel(self.full)):
+            return number, s.client.upload_part(Bucket=s.bucket, Key=self.full, UploadId=self.upload_id,
+                                                PartNumber=number, Body=data)["ETag"]
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.parts.append(pending.result())
+
+    def close(self) -> None:
+        """Upload what is left as the last part (an empty object has one empty part)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.buffer or not self.parts and self.pending is None:
+            self._flush()
+        self._wait()
+
+
+class _S3Upload(Upload):
+    def __init__(self, key: str, sink: _MultipartSink, checksum: str, token: dict, on_abort) -> None:
+        super().__init__(key, sink, checksum, "", on_abort)
+        self._token = token
+
+    def finish(self) -> Staged:
+        staged = super().finish()
+        staged.token = json.dumps({**self._token, "parts": self._sink.parts})
+        return staged
+
+    def abort(self) -> None:
+        self._sink.closed = True  # the rest of the buffer is not uploaded, and the part in flight is awaited
+        try:
+            self._sink._wait()
+        except Exception:  # noqa: BLE001 - cleaning up after an earlier error
+            pass
+        super().abort()
+
+    def close(self) -> None:
+        if not self.closed:  # closed unfinished: the upload stays invisible until aborted with its stage
+            self._sink.closed = True
+            io.RawIOBase.close(self)
+
+
+_ARROW: dict[tuple, object] = {}
+
+
+def arrow_filesystem(storage: S3Storage):
+    """pyarrow's S3 filesystem with the endpoint and the credentials boto3 resolved (one chain for both)."""
+    from pyarrow import fs as pafs
+
+    client = storage.client
+    creds = client._request_signer._credentials
+    frozen = creds.get_frozen_credentials() if creds is not None else None
+    endpoint = client.meta.endpoint_url
+    key = (endpoint, frozen and frozen.access_key, frozen and frozen.secret_key, frozen and frozen.token, os.getpid())
+    if key not in _ARROW:
+        scheme, _, host = endpoint.partition("://")
+        options = {"endpoint_override": host, "scheme": scheme, "region": client.meta.region_name or "us-east-1",
+                   "connect_timeout": 5, "request_timeout": 60}
+        if frozen is None:
+            options["anonymous"] = True
+        else:
+            options.update(access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token)
+        _ARROW[key] = pafs.S3FileSystem(**options)
+    return _ARROW[key]
+
+
+def fsspec_filesystem(storage: S3Storage):
+    """The arrow filesystem as an fsspec one for the protocol s3 (what DuckDB's register_filesystem takes)."""
+    from fsspec.implementations.arrow import ArrowFSWrapper
+
+    class S3Files(ArrowFSWrapper):
+        protocol = "s3"
+
+        @classmethod
+        def _strip_protocol(cls, path):
+            path = str(path)
+            return path.split("://", 1)[1] if "://" in path else path
+
+    return S3Files(arrow_filesystem(storage))

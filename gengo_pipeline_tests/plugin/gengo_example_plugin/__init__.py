@@ -1,0 +1,49 @@
+"""A gengo plugin: the `sine_wave` generator, the `plugin-shop` model that uses it and the `all_positive` check.
+
+gengo finds all three through the entry points in pyproject.toml; nothing in gengo names this package.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from gengo_pipeline.engine.generators import Generator
+from gengo_pipeline.engine.spec import Model, Num
+from gengo_pipeline.quality.distributions import DistContext, Outcome, q
+
+
+class SineWave(Generator):
+    """base + amplitude x sin(2 pi day / period_days) x u, u uniform in [0, 1) per row: a weekly tide."""
+
+    class Cfg(Generator.Cfg):
+        base: Num
+        amplitude: Num
+        period_days: Num = 7
+
+    def __call__(self, ctx):
+        phase = 2 * np.pi * ctx.day / self.p(self.cfg.period_days)
+        return self.p(self.cfg.base) + self.p(self.cfg.amplitude) * np.sin(phase) * ctx.uniform()
+
+
+def all_positive(ctx: DistContext, column: str, **_) -> Outcome:
+    """Every value of `column` is above zero."""
+    n, bad = ctx.one(f"SELECT count(*), count(*) FILTER (WHERE {q(column)} <= 0) FROM {ctx.rel}")
+    return Outcome(bad == 0, observed=bad, expected=0, n=n, column=column, bad_rows=bad,
+                   detail=f"{bad} of {n} rows have {column} <= 0")
+
+
+MODEL = Model.model_validate({
+    "name": "plugin-shop", "aliases": ["pshop"], "doc": "A plugin's model: shops and their sales on a weekly tide.",
+    "params": {"sales_per_day": 300.0}, "sizing_table": "sales",
+    "tables": [
+        {"name": "shops", "key": "shop_id", "partitioned": False, "volume": {"kind": "static", "rows": 6},
+         "columns": [{"name": "shop_id", "type": "int64", "gen": {"kind": "key"}},
+                     {"name": "city", "type": "string", "gen": {"kind": "choice", "values": ["Lyon", "Porto", "Graz"]}}]},
+        {"name": "sales", "key": "sale_id", "volume": {"kind": "flow", "rate": "$sales_per_day"},
+         "columns": [{"name": "sale_id", "type": "int64", "gen": {"kind": "key"}},
+                     {"name": "sale_date", "type": "date", "gen": {"kind": "day_date"}},
+                     {"name": "shop_id", "type": "int64", "gen": {"kind": "ref", "table": "shops"}},
+                     {"name": "amount", "type": "float64", "gen": {"kind": "sine_wave", "base": 50, "amplitude": 40}}]},
+    ],
+    "distributions": [{"name": "sales amounts are positive", "table": "sales", "check": "all_positive",
+                       "args": {"column": "amount"}}],
+})

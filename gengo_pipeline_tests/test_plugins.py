@@ -1,0 +1,65 @@
+"""A plugin package (gengo_pipeline_tests/plugin, installed by the test session) adds a generator, a model and
+a check through entry points: the CLI lists the model with its origin, generates and validates it, and the
+Dagster definitions carry its assets and checks and materialize the same bytes."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import dagster as dg
+
+from gengo_pipeline.cli.main import main
+from gengo_pipeline.defs.assets import build_assets
+from gengo_pipeline.defs.resources import GengoResource
+from gengo_pipeline.engine.generators import GENERATORS
+from gengo_pipeline.models import model_origin, resolve
+from gengo_pipeline.quality.distributions import KINDS
+
+from .conftest import file_hashes, gengo, query, scan
+
+ORIGIN = "gengo-example-plugin 0.1.0"
+
+
+def test_the_plugins_names_are_registered_with_their_origin(capsys):
+    assert GENERATORS.origin("sine_wave") == ORIGIN and GENERATORS.origin("uniform") == "built-in"
+    assert KINDS.origin("all_positive") == ORIGIN and KINDS["all_positive"].severity == "warn"
+    assert model_origin("plugin-shop") == ORIGIN and resolve("PShop").name == "plugin-shop"
+    assert main(["models"]) == 0
+    listed = capsys.readouterr().out
+    assert "plugin-shop" in listed and "gengo-example-plu" in listed and "built-in" in listed
+
+
+def test_the_plugin_model_generates_validates_and_materializes_in_dagster(tmp_path: Path, capsys):
+    out = tmp_path / "cli"
+    gengo("gen", "--model", "plugin-shop", "--start", "2024-01-02", "--days", "3", "--seed", "5", "--format", "parquet",
+          "--out", str(out), "--no-progress", env={"GENGO_WORKERS": "1"})
+    sales, shops = scan(out, "plugin-shop", "sales"), scan(out, "plugin-shop", "shops")
+    rows = query(f"SELECT date, amount FROM {sales}")
+    assert len(rows) > 600
+    origin = json.loads((out / "plugin-shop" / "_manifest.json").read_text())["identity"]["origin"]
+    epoch = dt.date.fromisoformat(origin)  # day 0 of the engine's day index
+    for date, amount in rows:  # the plugin generator's formula: base + amplitude x sin(2 pi day / 7) x u
+        wave = 40 * math.sin(2 * math.pi * (date - epoch).days / 7)
+        assert min(50, 50 + wave) - 1e-9 <= amount <= max(50, 50 + wave) + 1e-9
+    assert query(f"SELECT count(*) FROM {sales} s ANTI JOIN {shops} p USING (shop_id)") == [(0,)]
+
+    assert main(["validate", "--input", str(out / "plugin-shop"), "--json", str(tmp_path / "report.json")]) == 0
+    results = json.loads((tmp_path / "report.json").read_text())["results"]
+    claim = [r for r in results if r["check"] == "sales amounts are positive"]
+    assert len(claim) == 1 and claim[0]["status"] == "pass" and f"of {len(rows)} rows" in claim[0]["message"]
+
+    from gengo_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    key = dg.AssetKey(["plugin-shop", "sales"])
+    assert key in graph.materializable_asset_keys
+    assert {dg.AssetCheckKey(key, "integrity"), dg.AssetCheckKey(key, "distributions")} <= graph.asset_check_keys
+    dagster_out = tmp_path / "dg"
+    gengo_resource = GengoResource(out=str(dagster_out), seed=5, workers=1, formats="parquet")
+    res = dg.materialize(build_assets(resolve("plugin-shop")), partition_key="2024-01-03", resources={"gengo": gengo_resource})
+    assert res.success
+    got = file_hashes(dagster_out)
+    want = {k: v for k, v in file_hashes(out).items() if "date=2024-01-03/" in k or "date=" not in k}
+    assert got == want and len(got) == 2

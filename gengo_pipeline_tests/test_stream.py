@@ -1,0 +1,297 @@
+"""`gengo stream`: event order, stream equals batch, offsets that resume exactly, pacing, sinks, bad input."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from gengo_pipeline.cli.main import main as gengo_main
+from gengo_pipeline.models import resolve
+from gengo_pipeline.run.plan import make_engine
+from gengo_pipeline.run.settings import load_settings
+from gengo_pipeline.stream.merge import EventStream
+from gengo_pipeline.stream.offset import Offset
+from gengo_pipeline.stream.pacing import Pacer
+from gengo_pipeline.stream.runner import run_stream
+from gengo_pipeline.stream.sinks import open_sink
+
+from .conftest import REPO
+from .pg_server import PostgresServer
+
+SCALE = 0.05
+DAY = "2024-01-02"
+
+
+def events_of(model: str, scale: float = SCALE, day: int = 1, days: int = 1, tables=None, offset=None,
+              max_events=None, seed: int = 42, scale_factor: bool = False):
+    """(events, the offset after them) of a stream run in-process to a stdout sink held in memory."""
+    m = resolve(model)
+    settings = load_settings(seed=seed, scale=scale, origin=m.origin) if m.origin else load_settings(seed=seed, scale=scale)
+    stream = EventStream(make_engine(m, settings, scale), tables)
+    start = offset or stream.start(day)
+    out = io.BytesIO()
+    first = stream.engine.day_of_date(start.date)
+    result = run_stream(stream, start, open_sink("stdout", {"stdout": out}), Pacer(), first + days if days else None, max_events)
+    return out.getvalue().decode().splitlines(), result
+
+
+def batch_rows(tmp: Path, model: str, fmt: str, *extra: str) -> dict[str, list[dict]]:
+    """Every table of a `gengo gen` run, its rows as dicts (JSON Lines) per table."""
+    assert gengo_main(["gen", "-m", model, "--format", "json", "--workers", "1", "--out", str(tmp), "--no-progress", *extra]) == 0
+    root = tmp / resolve(model).name / "json"
+    return {t.name: [json.loads(line) for f in sorted(t.rglob("*.jsonl")) for line in f.read_text().splitlines()]
+            for t in sorted(root.iterdir())}
+
+
+def fk_columns(model) -> dict[str, list[tuple[str, str]]]:
+    """Per table, (column, parent table) of the columns the engine computes as references."""
+    out = {}
+    for t in model.tables:
+        cols = []
+        for c in t.columns:
+            kind = c.gen.get("kind")
+            if kind in ("ref", "child_ref") and not c.hidden:
+                cols.append((c.name, c.gen["table"]))
+            elif kind == "parent_key":
+                cols.append((c.name, t.volume.parent))
+        out[t.name] = cols
+    return out
+
+
+def assert_ordered_and_parents_first(model, events: list[dict]) -> None:
+    keys = {t.name: t.key for t in model.tables}
+    refs = fk_columns(model)
+    emitted = {t: {e["data"][keys[t]] for e in events if e["table"] == t} for t in keys if keys[t]}
+    seen: dict[str, set] = {t: set() for t in keys}
+    last = ""
+    for e in events:
+        assert e["ts"] >= last, f"event time went back: {last} then {e}"
+        last = e["ts"]
+        for col, parent in refs[e["table"]]:
+            v = e["data"][col]
+            if v is not None and v in emitted.get(parent, ()):
+                assert v in seen[parent], f"{e['table']}.{col}={v} came before its {parent} row"
+        if keys[e["table"]]:
+            seen[e["table"]].add(e["data"][keys[e["table"]]])
+
+
+def test_one_day_streamed_equals_that_days_batch_files_in_event_time_order(tmp_path: Path):
+    lines, result = events_of("ecommerce", day=1)
+    events = [json.loads(x) for x in lines]
+    batch = batch_rows(tmp_path, "ecommerce", "json", "--start", DAY, "--days", "1", "--scale", str(SCALE))
+    model = resolve("ecommerce")
+    keys = {t.name: t.key for t in model.tables}
+    assert {e["op"] for e in events} == {"insert"}
+    for table, rows in batch.items():
+        streamed = sorted((e["data"] for e in events if e["table"] == table), key=lambda r: r[keys[table]])
+        assert streamed == sorted(rows, key=lambda r: r[keys[table]]), table
+        assert streamed, table
+    assert sum(len(r) for r in batch.values()) == len(events) == result.events
+    assert_ordered_and_parents_first(model, events)
+    orders = [e for e in events if e["table"] == "fact_orders_header"]
+    assert [e["ts"] for e in orders] == [e["data"]["order_timestamp"] for e in orders]  # the order's own time
+    assert str(result.offset).startswith("ecommerce:2024-01-03:")  # the next day's start
+
+
+@pytest.mark.parametrize("model,tables,scale,day", [
+    ("financial", None, 0.05, 3),
+    ("medical", None, 0.05, 2),
+    ("ecommerce-ds", ["store_sales", "store_returns", "catalog_sales", "catalog_returns", "web_sales", "inventory"], 0.01, 200),
+])
+def test_every_model_streams_in_order_with_parents_first(model, tables, scale, day):
+    m = resolve(model)
+    lines, result = events_of(model, scale=scale, day=day, tables=tables)
+    events = [json.loads(x) for x in lines]
+    assert len(events) == result.events > 0
+    by_table = Counter(e["table"] for e in events)
+    engine = make_engine(m, load_settings(scale=scale, **({"origin": m.origin} if m.origin else {})), scale)
+    for t in tables or [t.name for t in m.tables]:
+        rt = engine.table(t)
+        expected = rt.volume.cum(1) if not rt.spec.partitioned else np.subtract(*rt.volume.day_range(day)[::-1])
+        assert by_table.get(t, 0) == expected, t
+    assert_ordered_and_parents_first(m, events)
+
+
+def test_an_offset_at_any_point_resumes_with_no_gap_and_no_duplicate():
+    whole, end = events_of("ecommerce", day=0, days=2)
+    rng = np.random.default_rng(7)
+    for cut in sorted(rng.integers(1, len(whole) - 1, size=3)) + [len(whole) - 1]:
+        head, mid = events_of("ecommerce", day=0, days=2, max_events=int(cut))
+        tail, last = events_of("ecommerce", offset=mid.offset, days=2 - (mid.offset.date - dt.date(2024, 1, 1)).days)
+        assert head + tail == whole, cut
+        assert str(last.offset) == str(end.offset)
+
+
+def test_offsets_of_other_settings_are_refused_in_one_line(capsys):
+    _, r = events_of("ecommerce", day=0, max_events=5)
+    for argv, needle in [
+        (["-m", "financial", "--from-offset", str(r.offset)], "offset of model ecommerce"),
+        (["-m", "ecommerce", "--seed", "7", "--from-offset", str(r.offset)], "other settings"),
+        (["-m", "ecommerce", "--scale", str(SCALE), "--tables", "dim_customers", "--from-offset", str(r.offset)], "other settings"),
+        (["-m", "ecommerce", "--from-offset", "nonsense"], "not a stream offset"),
+        (["-m", "ecommerce", "--rate", "-5"], "--rate must be 0 or more"),
+        (["-m", "ecommerce", "--sink", "kafka:localhost"], "unknown sink"),
+        (["-m", "ecommerce", "--tables", "nope"], "no table 'nope'"),
+        (["-m", "ecommerce", "--duration", "soon"], "cannot read --duration"),
+    ]:
+        code = gengo_main(["stream", *argv, "--max-events", "1"])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "", argv
+        assert len(err.strip().splitlines()) == 1 and needle in err and "Traceback" not in err, (argv, err)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> bool:
+        self.now += seconds
+        return False
+
+
+def test_rate_is_a_token_bucket_and_speed_follows_event_time():
+    clock = FakeClock()
+    pacer = Pacer(rate=2000, duration=10.0, wait=clock.wait, clock=clock)
+    sent = 0
+    while (n := pacer.take(np.zeros(64))):
+        sent += n
+        clock.now += 0.0003 * n  # the sink takes a while
+    assert abs(sent - 20_000) <= 0.02 * 20_000
+    clock = FakeClock()
+    pacer = Pacer(speed=60.0, wait=clock.wait, clock=clock)
+    times = np.arange(0, 3600, 60, dtype=np.int64) * 1_000_000  # an event a minute for an hour
+    pacer.start_at(0)
+    emitted = []
+    i = 0
+    while i < len(times):
+        n = pacer.take(times[i:])
+        emitted += [clock.now - 100.0] * n
+        i += n
+    assert np.allclose(emitted, np.arange(60), atol=0.01)  # one a second at 60x
+
+
+def stream_proc(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gengo_pipeline.cli.main", "stream", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=REPO)
+
+
+def test_rate_counts_and_sigint_prints_the_offset_a_resume_continues_from():
+    rated = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--rate", "2000", "--duration", "1.5s")
+    out, err = rated.communicate(timeout=60)
+    assert rated.returncode == 0, err
+    assert abs(len(out.splitlines()) - 3000) <= 60, (len(out.splitlines()), err)
+    whole, _ = events_of("ecommerce", day=0, days=1)
+    proc = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--days", "1", "--rate", "400")
+    head = [proc.stdout.readline() for _ in range(int(np.random.default_rng().integers(50, 400)))]
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.stdout.read(), proc.stderr.read()  # the same buffered reader: what it read ahead is kept
+    assert proc.wait(timeout=30) == 130, err
+    offset = err.decode().split("--from-offset ")[-1].split()[0]
+    tail, _ = events_of("ecommerce", offset=Offset.parse(offset), days=1)
+    assert (b"".join(head) + rest).decode().splitlines() + tail == whole
+
+
+def test_file_sink_commits_rotating_files_that_equal_the_batch(tmp_path: Path):
+    out = tmp_path / "sink"
+    assert gengo_main(["stream", "-m", "ecommerce", "--scale", str(SCALE), "--days", "2", "--sink", f"file:{out}",
+                       "--format", "parquet", "--rotate-rows", "300"]) == 0
+    batch = tmp_path / "batch"
+    assert gengo_main(["gen", "-m", "ecommerce", "--scale", str(SCALE), "--days", "2", "--format", "parquet", "--workers", "1",
+                       "--out", str(batch), "--no-progress"]) == 0
+    model = resolve("ecommerce")
+    items = list((out / "parquet" / "fact_order_items").rglob("*.parquet"))
+    assert len(items) > 2  # rotated
+    for t in model.tables:
+        streamed = pl.read_parquet(out / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+        written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+        assert streamed.equals(written), t.name
+    assert not list((out / "_gengo" / "staging").rglob("*"))  # nothing left staged
+    state = json.loads((out / "_gengo" / "stream.json").read_text())
+    assert state["offset"].startswith("ecommerce:2024-01-03:")
+
+
+def test_postgres_holds_the_batch_exactly_once_across_a_five_second_server_outage(tmp_path: Path):
+    server = PostgresServer()
+    server.start()
+    try:
+        sink = f"postgres:{server.dsn}"
+        args = ["-m", "ecommerce", "--scale", str(SCALE), "--days", "2"]
+        proc = stream_proc(*args, "--rate", "300", "--sink", sink)
+        deadline = time.monotonic() + 60
+        while not server.query("SELECT to_regclass('_gengo_stream') IS NOT NULL")[0][0] or not server.query(
+                "SELECT count(*) FROM _gengo_stream")[0][0]:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
+            time.sleep(0.05)
+        server.stop("immediate")  # mid-stream: the write in flight is lost with its connection
+        time.sleep(5)
+        server.start()
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert server.query("SELECT events FROM _gengo_stream")[0][0] == int(err.decode().split(" events")[0].split()[-1].replace(",", ""))
+
+        batch = tmp_path / "batch"
+        assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        model = resolve("ecommerce")
+        for t in model.tables:
+            written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+            assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
+            for col, parent in fk_columns(model)[t.name]:
+                pkey = model.table(parent).key
+                orphans = server.query(f'SELECT count(*) FROM "{t.name}" c LEFT JOIN "{parent}" p ON c."{col}" = p."{pkey}" '
+                                       f'WHERE c."{col}" IS NOT NULL AND p."{pkey}" IS NULL')[0][0]
+                assert orphans == 0, (t.name, col)
+
+        again = gengo_main(["stream", *args, "--sink", sink])  # from the start again: refused, nothing doubled
+        assert again == 2
+        assert gengo_main(["stream", *args[:4], "--days", "1", "--from-offset", "sink", "--sink", sink]) == 0
+        third = resolve("ecommerce").table("fact_orders_header")
+        engine = make_engine(model, load_settings(scale=SCALE), SCALE)
+        assert server.query(f'SELECT count(*) FROM "{third.name}"')[0][0] == engine.table(third.name).volume.cum(3)
+    finally:
+        server.close()
+
+
+def test_http_sink_posts_json_lines_batches_and_retries_a_failing_receiver():
+    received, answers = [], iter([503, 503, 200, 429] + [200] * 1000)
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            code = next(answers)
+            if code == 200:
+                received.append((self.headers["Gengo-Offset"], int(self.headers["Gengo-Events"]), body))
+            self.send_response(code)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        whole, end = events_of("ecommerce", day=0, days=None, max_events=2500)
+        m = resolve("ecommerce")
+        stream = EventStream(make_engine(m, load_settings(scale=SCALE), SCALE))
+        sink = open_sink(f"http://127.0.0.1:{server.server_address[1]}/events", {"batch_events": 1000, "linger_seconds": 3600, "retry_seconds": 30})
+        result = run_stream(stream, stream.start(0), sink, Pacer(), None, 2500)
+    finally:
+        server.shutdown()
+    assert [n for _, n, _ in received] == [1000, 1000, 500]
+    assert b"".join(body for _, _, body in received).decode().splitlines() == whole
+    assert received[-1][0] == str(result.offset) == str(end.offset)
