@@ -19,6 +19,10 @@ def _tables(d, name):
     return next(t for t in d["tables"] if t["name"] == name)
 
 
+def _column(d, table, name):
+    return next(c for c in _tables(d, table)["columns"] if c["name"] == name)
+
+
 def _first_ref(d):
     return next(c for t in d["tables"] for c in t["columns"] if c["gen"].get("kind") == "ref")
 
@@ -39,6 +43,28 @@ MODEL_DEFECTS = {
                                       _tables(d, "fact_order_items")["volume"].update(parent="fact_orders_header")),
     "missing_column": lambda d: _tables(d, "fact_order_items")["columns"][4]["gen"].update(kind="derive", expr="quantity2 * 2"),
     "negative_param_default": lambda d: d["params"].update(orders_per_day=-5.0),
+    "missing_attr_column": lambda d: _column(d, "fact_order_items", "unit_price")["gen"].update(column="nope"),
+    "missing_parent_attr_column": lambda d: next(c for c in _tables(d, "dim_customer_addresses")["columns"]
+                                                 if c["gen"]["kind"] == "parent_attr")["gen"].update(column="nope"),
+    "missing_key_column": lambda d: _tables(d, "dim_customers").update(key="nope"),
+    "missing_not_null_column": lambda d: _tables(d, "dim_customers").update(not_null=["nope"]),
+    "missing_sizing_table": lambda d: d.update(sizing_table="nope"),
+    "missing_distribution_table": lambda d: d["distributions"][0].update(table="nope"),
+    "no_tables": lambda d: d.update(tables=[]),
+    "no_columns": lambda d: _tables(d, "dim_suppliers").update(columns=[]),
+    "unknown_param_reference": lambda d: _first_ref(d)["gen"].update(skew="$nope"),
+    "negative_weight": lambda d: _column(d, "dim_suppliers", "country")["gen"]["values"][0].__setitem__(1, -34),
+    "negative_weekday_factor": lambda d: _tables(d, "dim_customers")["volume"]["weekday"].__setitem__(0, -1.0),
+    "negative_month_factor": lambda d: _tables(d, "fact_orders_header")["volume"]["seasonality"]["monthly"].__setitem__(0, -1.0),
+    "nan_month_factor": lambda d: _tables(d, "fact_orders_header")["volume"]["seasonality"]["monthly"].__setitem__(0, float("nan")),
+    "negative_pmf": lambda d: _tables(d, "fact_order_items")["volume"]["pmf"].__setitem__(0, -0.34),
+    "short_pmf": lambda d: _tables(d, "fact_order_items")["volume"].update(pmf=[0.5, 0.5]),
+    "impossible_composition": lambda d: _tables(d, "fact_order_items")["volume"].update(min=5, max=2),
+    "negative_noise": lambda d: _tables(d, "dim_customers")["volume"].update(noise=-1),
+    "negative_rate": lambda d: _tables(d, "fact_orders_header")["volume"].update(rate=-5),
+    "negative_skew": lambda d: _first_ref(d)["gen"].update(skew=-3),
+    "skew_of_one": lambda d: _first_ref(d)["gen"].update(skew=1.0),
+    "infinite_skew": lambda d: _first_ref(d)["gen"].update(skew=float("inf")),
 }
 
 CASES = {  # name -> (argv, the words the message must hold); {out} and {model:NAME} are filled in
@@ -93,3 +119,24 @@ def test_bad_input_is_one_line_and_writes_nothing(model_files, tmp_path, capsys)
         if out.exists() and any(out.rglob("*")):
             problems.append(f"{name}: wrote {sorted(str(p.relative_to(out)) for p in out.rglob('*'))[:5]}")
     assert not problems, "\n".join(problems)
+
+
+def test_version_names_the_release_and_the_output_version(capsys):
+    from gengo_pipeline.engine import OUTPUT_VERSION
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip().endswith(f"(output version {OUTPUT_VERSION})")
+
+
+def test_workers_beyond_the_cores_are_lowered_with_a_warning():
+    import os
+
+    from gengo_pipeline.run.limits import workers_for_memory
+
+    warnings = []
+    cores = len(os.sched_getaffinity(0))
+    got = workers_for_memory(cores + 7, warnings.append)
+    assert 1 <= got <= cores and len(warnings) == 1 and f"--workers {cores + 7} lowered to {got}" in warnings[0]
+    assert workers_for_memory(1, warnings.append) == 1 and len(warnings) == 1  # one worker: no warning

@@ -22,7 +22,7 @@ from .seaweed import free_ports
 # 2 days in 2 formats: 24 small files, seconds on SeaweedFS
 RUN = ["--model", "ecommerce", "--days", "2", "--scale", "0.3", "--format", "parquet,csv", "--seed", "5", "--workers", "2",
        "--no-progress"]
-CONTROL = ("_manifest.json", "_gengo/", "_reports/")
+CONTROL = ("_manifest.json", "_schema.json", "_gengo/", "_reports/")  # _schema.json: the types, listed in the manifest
 
 
 def part_objects(objects: dict[str, bytes]) -> dict[str, bytes]:
@@ -49,6 +49,7 @@ def test_s3_run_equals_local_and_reads_back(s3_server, local_run, tmp_path):
     assert part_objects(objects) == local_run  # same keys, same bytes
     manifest = json.loads(objects["_manifest.json"])
     assert {f["path"] for f in manifest["files"]} == set(local_run)
+    assert manifest["schema"]["path"] == "_schema.json" and manifest["schema"]["bytes"] == len(objects["_schema.json"])
     assert [k for k in objects if k.startswith("_gengo/")] == [] and s3_server.uploads(bucket) == []  # no lock, marker, upload
 
     status = gengo("status", "-i", f"s3://{bucket}/runs", "--verify", env=env)  # the --out above the dataset
@@ -195,6 +196,7 @@ def test_dagster_assets_and_checks_on_s3(s3_server, monkeypatch):
     objects = s3_server.objects(bucket, "dagster/ecommerce/")
     manifest = json.loads(objects["_manifest.json"])
     assert {f["path"] for f in manifest["files"]} == set(part_objects(objects))
-    assert any(k.startswith("parquet/dim_products/") for k in objects)
+    # the unpartitioned tables (since Dagster partitions follow each model, its population dimensions are daily)
+    assert any(k.startswith("parquet/dim_product_categories/") for k in objects)
     mats = {e.asset_key.to_user_string(): e for e in run.get_asset_materialization_events()}
-    assert "product_id" in mats["ecommerce/dim_products"].materialization.metadata["preview"].value  # read back from S3
+    assert "category_id" in mats["ecommerce/dim_product_categories"].materialization.metadata["preview"].value  # read back from S3

@@ -51,10 +51,12 @@ def _delete_customers(root):
     p = _part(root, "dim_customers", "2024-01-01")
     lines = _lines(p)
     p.write_text("".join(lines[:1] + lines[1001:]))
-    orders = sum(1 for day in ("2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06")
-                 for line in _lines(_part(root, "fact_orders_header", day))[1:] if int(line.split(",")[1]) <= 1000)
+    per_day = {day: sum(1 for line in _lines(_part(root, "fact_orders_header", day))[1:] if int(line.split(",")[1]) <= 1000)
+               for day in ("2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06")}
+    addresses = sum(1 for line in _lines(_part(root, "dim_customer_addresses", "2024-01-01"))[1:] if int(line.split(",")[1]) <= 1000)
     return {("dim_customers", "manifest", "*"): ("2024-01-01", None), ("dim_customers", "pk_dense", "customer_id"): ("2024-01-01", 1000),
-            ("fact_orders_header", "fk", "customer_id"): (None, orders), ("dim_customer_addresses", "fk", "customer_id"): ("2024-01-01", None)}
+            ("fact_orders_header", "fk", "customer_id"): ([d for d, n in per_day.items() if n], sum(per_day.values())),
+            ("dim_customer_addresses", "fk", "customer_id"): ("2024-01-01", addresses)}
 
 
 def _one_bad_key(root):
@@ -70,6 +72,13 @@ def _one_bad_key(root):
             ("fact_order_items", "fk", "order_id"): ("2024-01-03", None)}
 
 
+def _extra_file(root):
+    """A file the manifest does not list, in a folder readers glob: named, on its partition."""
+    p = _part(root, "fact_orders_header", "2024-01-02")
+    shutil.copy(p, p.with_name("part-00001.csv"))
+    return {("fact_orders_header", "manifest", "*"): ("2024-01-02", None)}
+
+
 def _schema_altered(root):
     p = root / "_schema.json"
     p.write_text(p.read_text().replace("DECIMAL(18,2)", "DOUBLE", 1))
@@ -78,7 +87,7 @@ def _schema_altered(root):
 
 DEFECTS = {"schema_file_altered": _schema_altered, "first_day_deleted": _delete_day("2024-01-01"), "middle_day_deleted": _delete_day("2024-01-03"),
            "last_day_deleted": _delete_day("2024-01-06"), "garbage_tail_in_a_middle_file": _garbage_tail,
-           "customers_deleted": _delete_customers, "one_bad_key": _one_bad_key}
+           "customers_deleted": _delete_customers, "one_bad_key": _one_bad_key, "extra_file": _extra_file}
 
 
 def test_clean_dataset_passes(six_days):
@@ -97,6 +106,25 @@ def test_planted_defect_is_named_where_it_is_with_its_count(six_days, tmp_path, 
     for what, (day, count) in want.items():
         r = failed[what]
         if day is not None:
-            assert r.partitions == [day], r.line()
+            assert r.partitions == (day if isinstance(day, list) else [day]), r.line()
         if count is not None:
             assert r.bad_rows == count, r.line()
+
+
+def test_validate_of_the_out_folder_above_the_dataset(six_days, capsys):
+    """`validate -i data` (the --out holding one dataset) checks that dataset, as its help says."""
+    assert main(["validate", "-i", str(six_days.parent), "--format", "csv", "--allow-warnings"]) == 0
+    assert "checks passed" in capsys.readouterr().err
+
+
+def test_validate_prints_each_failure_detail_whole(six_days, tmp_path, capsys, monkeypatch):
+    root = tmp_path / "ecommerce"
+    shutil.copytree(six_days, root)
+    _delete_customers(root)
+    monkeypatch.setenv("COLUMNS", "2000")  # one table row per result: its detail cell on one line
+    assert main(["validate", "-i", str(root), "--format", "csv", "--allow-warnings"]) == 1
+    out = capsys.readouterr().out
+    report = validate(root, MODEL, fmt="csv", distributions=False)
+    details = [r.detail for r in report.results if r.passed is False]
+    assert any(len(d) > 140 for d in details)  # longer than the cells used to be cut at
+    assert all(d in out for d in details), [d for d in details if d not in out]

@@ -84,7 +84,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     style = {"pass": "green", "FAIL": "bold red", "WARN": "yellow", "n/a": "dim"}
     for r in report.results:
         t.add_row(r.table, r.check, r.column, f"[{style[r.status]}]{r.status}[/]", f"{r.bad_rows:,}" if r.bad_rows else "",
-                  r.message[:140])
+                  r.detail)  # whole, with the partitions it is about
     out.print(t)
     if args.json_out:
         args.json_out.write_text(json.dumps({"model": model.name, "format": report.fmt, "seconds": report.seconds, "rows": report.rows,
@@ -132,8 +132,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
     report = args.report or (None if url else (base if base.is_dir() else base.parent) / "profile.html")
     out = Console(width=max(Console().width, 140))
     t = Table(title=f"profile of {args.input} ({prof.seconds:.1f} s)")
-    for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):
-        t.add_column(col, overflow="fold")
+    for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):  # names whole, on one line
+        t.add_column(col, overflow="fold", no_wrap=col in ("table", "column"))
     from ..quality.profile import _short
 
     for tp in prof.tables:

@@ -23,7 +23,7 @@ from ..errors import SpecError
 from ..registry import Registry
 from .calendar import dates_of, seasonal_factor
 from .expr import Expression
-from .spec import Num
+from .spec import Num, Skew
 from .vocab import Vocab, builtin
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Generator:
 
     class Cfg(BaseModel):
         # schemas are built on first use: a process pays only for the generator kinds its model uses
-        model_config = ConfigDict(extra="forbid", defer_build=True)
+        model_config = ConfigDict(extra="forbid", defer_build=True, allow_inf_nan=False)
 
     def __init__(self, cfg: dict, table: "TableRuntime", column: str) -> None:
         self.table = table
@@ -132,7 +132,12 @@ def create(cfg: dict, table: "TableRuntime", column: str) -> Generator:
     kind = cfg.get("kind")
     if kind not in GENERATORS:
         raise SpecError(f"{table.name}.{column}: unknown generator {kind!r}", f"use one of {sorted(GENERATORS)}")
-    return GENERATORS[kind](cfg, table, column)
+    try:
+        return GENERATORS[kind](cfg, table, column)
+    except SpecError as e:  # a generator's own check (weights, a parent's column): named by its place in the model
+        if not e.problem.startswith(f"{table.name}."):
+            raise SpecError(f"{table.name}.{column}: {e.problem}", e.fix) from None
+        raise
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
@@ -1369,7 +1374,7 @@ class Ref(Generator):
 
     class Cfg(Generator.Cfg):
         table: str
-        skew: Num = 0.0
+        skew: Skew = 0.0
         scramble: bool = True
         day_offset: int = 0  # look at the population this many days later (e.g. a return's date)
 
@@ -1402,7 +1407,7 @@ class _GroupedRef(Generator):
         table: str
         by: str
         group: str
-        skew: Num = 0.0
+        skew: Skew = 0.0
 
     def setup(self):
         self.parent = self.engine.table(self.cfg.table)

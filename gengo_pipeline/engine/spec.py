@@ -6,6 +6,7 @@ written as "$name" to refer to a model parameter, so every tunable can be overri
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Literal, Union
 
@@ -51,8 +52,47 @@ def _unique(kind: str, names: list[str], where: str) -> None:
         seen.add(n)
 
 
+PARAM_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def _unknown_param(tree, params: dict) -> str | None:
+    """The first "$name" string in a nested structure that names no parameter."""
+    if isinstance(tree, str):
+        m = PARAM_REF.match(tree)
+        return tree if m and m.group(1) not in params else None
+    items = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, (list, tuple)) else ()
+    for x in items:
+        found = _unknown_param(x, params)
+        if found is not None:
+            return found
+    return None
+
+
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _at_least(lo: float, hi: float | None = None, open_lo: bool = False):
+    """A number in its documented range ("$param" passes: parameters are checked against their own ranges)."""
+    def check(v):
+        if isinstance(v, str):
+            return v
+        if not math.isfinite(v) or v < lo or (open_lo and v == lo) or (hi is not None and v > hi):
+            raise ValueError(f"{v!r} is outside {'(' if open_lo else '['}{lo:g}, {hi if hi is not None else 'inf'}]")
+        return v
+    return AfterValidator(check)
+
+
+def _skew(v):
+    if not isinstance(v, str) and not (0.0 <= v < 1.0):
+        raise ValueError(f"skew {v!r} is outside [0, 1): rank^-skew popularity needs 0 <= skew < 1")
+    return v
+
+
+Skew = Annotated[Num, AfterValidator(_skew)]  # a popularity skew (generators' `skew`); a "$param" is checked by Model
+Count = Annotated[Num, _at_least(0.0)]  # rows, rates: non-negative
+Share = Annotated[Num, _at_least(0.0, 1.0)]  # noise: a fraction
+Factor = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]  # weekday and monthly factors, weights
 
 
 # ---------------------------------------------------------------- volumes: how many rows per day
@@ -61,9 +101,10 @@ class _Spec(BaseModel):
 class Seasonality(_Spec):
     """Yearly shape: 12 monthly factors (smoothly interpolated) times named peak days."""
 
-    monthly: list[float] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
+    monthly: list[Factor] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
     # (month, day, multiplier, half-width in days); day 0 means "Friday after the 4th Thursday" (Black Friday).
-    peaks: list[tuple[int, int, float, float]] = Field(default_factory=list)
+    peaks: list[tuple[Annotated[int, Field(ge=1, le=12)], Annotated[int, Field(ge=0, le=31)], Factor,
+                      Annotated[float, Field(gt=0.0, le=366.0)]]] = Field(default_factory=list)
 
 
 class StaticVolume(_Spec):
@@ -81,10 +122,10 @@ class PopulationVolume(_Spec):
     """A dimension: `initial` rows on the origin day, then `daily` new rows per day (x weekday x noise)."""
 
     kind: Literal["population"] = "population"
-    initial: Num
-    daily: Num
-    weekday: list[float] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
-    noise: Num = 0.1
+    initial: Count
+    daily: Count
+    weekday: list[Factor] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
+    noise: Share = 0.1
     fixed: bool = False  # True: never scaled (e.g. a fixed list of exchanges)
 
 
@@ -92,11 +133,11 @@ class FlowVolume(_Spec):
     """A fact: base rate x growth x seasonality x weekday x seeded noise rows per day."""
 
     kind: Literal["flow"] = "flow"
-    rate: Num
-    growth_per_year: Num = 0.0
+    rate: Count
+    growth_per_year: Annotated[Num, _at_least(-1.0, 100.0, open_lo=True)] = 0.0  # above -100% a year
     seasonality: Seasonality = Field(default_factory=Seasonality)
-    weekday: list[float] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)  # Mon..Sun
-    noise: Num = 0.05
+    weekday: list[Factor] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)  # Mon..Sun
+    noise: Share = 0.05
 
 
 class PerParentVolume(_Spec):
@@ -112,8 +153,18 @@ class PerParentVolume(_Spec):
     block: int = Field(ge=1, le=8)
     total: int
     min: int = Field(ge=0)
-    max: int
-    pmf: list[float] | None = None
+    max: int = Field(le=10_000)
+    pmf: list[Factor] | None = None
+
+    @model_validator(mode="after")
+    def _composable(self) -> "PerParentVolume":
+        if not (self.min <= self.max and self.block * self.min <= self.total <= self.block * self.max):
+            raise ValueError(f"no way to split {self.total} children over {self.block} parents with {self.min}..{self.max} each; "
+                             "give block*min <= total <= block*max")
+        if self.pmf is not None and (len(self.pmf) != self.max - self.min + 1 or sum(self.pmf) <= 0):
+            raise ValueError(f"pmf needs {self.max - self.min + 1} non-negative weights (counts {self.min}..{self.max}) "
+                             f"with a positive sum, got {len(self.pmf)}")
+        return self
 
 
 class CrossVolume(_Spec):
@@ -122,7 +173,7 @@ class CrossVolume(_Spec):
     kind: Literal["cross"] = "cross"
     parent: str
     calendar: str = "daily"  # a registered calendar name (e.g. trading days)
-    every_days: int = 1
+    every_days: int = Field(1, ge=1, le=366)
 
 
 class CustomVolume(_Spec):
@@ -193,7 +244,14 @@ class Table(_Spec):
 
     @model_validator(mode="after")
     def _unique_columns(self) -> "Table":
+        if not self.columns:
+            raise ValueError(f"table {self.name} has no columns; give it at least its key column")
         _unique("column", [c.name for c in self.columns], f"table {self.name}")
+        names = {c.name for c in self.columns}
+        for field, wanted in (("key", [self.key] if self.key else []), ("not_null", self.not_null)):
+            for n in wanted:
+                if n not in names:
+                    raise ValueError(f"{field}: table {self.name} has no column {n!r}; use one of {', '.join(names)}")
         return self
 
     def column(self, name: str) -> Column:
@@ -229,8 +287,28 @@ class Model(_Spec):
     # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
     privacy: dict = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _finite(cls, data):
+        """No NaN or infinity anywhere in a model file (JSON and YAML can spell them): named by their path."""
+        def walk(v, path):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"{path or 'model'}: {v!r} is not a finite number; give a number")
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(x, f"{path}.{k}" if path else str(k))
+            elif isinstance(v, (list, tuple)):
+                for i, x in enumerate(v):
+                    name = x.get("name") if isinstance(x, dict) else None
+                    walk(x, f"{path}[{name!r}]" if isinstance(name, str) else f"{path}[{i}]")
+        if isinstance(data, dict):
+            walk(data, "")
+        return data
+
     @model_validator(mode="after")
     def _unique_tables(self) -> "Model":
+        if not self.tables:
+            raise ValueError(f"model {self.name} has no tables; give it at least one")
         _unique("table", [t.name for t in self.tables], f"model {self.name}")
         return self
 
@@ -264,6 +342,12 @@ class Model(_Spec):
                         raise ValueError(f"{at}.column: table {ref} has no column {col!r}")
                 elif c.gen["kind"] == "parent_attr" and parent in tables and cfg.column not in {x.name for x in tables[parent].columns}:
                     raise ValueError(f"{at}.column: the parent table {parent} has no column {cfg.column!r}")
+                skew = getattr(cfg, "skew", None)
+                if isinstance(skew, str) and skew[1:] in self.params:
+                    lo, hi = self.param_range(skew[1:])
+                    if not (0 <= lo and hi < 1):
+                        raise ValueError(f"{at}.skew: parameter {skew[1:]} may range over {lo:g}..{hi:g}, and a skew must lie in [0, 1); "
+                                         f"declare param_ranges[{skew[1:]!r}] within 0..0.99")
                 for field in ("of", "via"):  # columns of the row itself
                     name = getattr(cfg, field, None)
                     if isinstance(name, str) and name not in own:
@@ -272,6 +356,19 @@ class Model(_Spec):
                 if unknown:
                     raise ValueError(f"{at}.expr: unknown name {unknown[0]!r} in {c.gen['expr']!r}; "
                                      f"use a column of {t.name}, a parameter or one of {', '.join(ROW_NAMES)}")
+        for t in self.tables:  # every "$name" in a volume or a generator names a parameter
+            for where, tree in [(f"tables[{t.name!r}].volume", t.volume.model_dump())] + \
+                               [(f"tables[{t.name!r}].columns[{c.name!r}].gen", c.gen) for c in t.columns]:
+                ref = _unknown_param(tree, self.params)
+                if ref is not None:
+                    raise ValueError(f"{where}: {ref!r} names no parameter of model {self.name}; "
+                                     f"add {ref[1:]} to params or use one of {', '.join(sorted(self.params)) or '(none)'}")
+        if self.sizing_table and self.sizing_table not in tables:
+            raise ValueError(f"sizing_table: {self.sizing_table!r} is not a table of model {self.name}; use one of {', '.join(tables)}")
+        for d in self.distributions:
+            if d.table not in tables:
+                raise ValueError(f"distributions[{d.name!r}].table: {d.table!r} is not a table of model {self.name}; "
+                                 f"use one of {', '.join(tables)}")
         for t in self.tables:
             seen, at = [t.name], parents.get(t.name)
             while at is not None:

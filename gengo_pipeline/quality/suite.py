@@ -61,9 +61,14 @@ class CheckResult:
     def status(self) -> str:
         return "n/a" if self.passed is None else "pass" if self.passed else ("FAIL" if self.severity == "error" else "WARN")
 
-    def line(self) -> str:
+    @property
+    def detail(self) -> str:
+        """The message and the partitions it is about."""
         where = f" in {len(self.partitions)} partition(s) ({', '.join(self.partitions[:3])}{', ...' if len(self.partitions) > 3 else ''})" if self.partitions else ""
-        return f"{self.table}.{self.column or '*'}: {self.check}: {self.message}{where}"
+        return f"{self.message}{where}"
+
+    def line(self) -> str:
+        return f"{self.table}.{self.column or '*'}: {self.check}: {self.detail}"
 
 
 @dataclass
@@ -456,6 +461,13 @@ class Suite:
             if not parent.partitioned:
                 n = vol.cum(1)
                 return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": n}), n
+            if not real and None in dates:  # --partition-by none: one file set, parents alive by the window's end
+                window = self._window()
+                if window is None:
+                    return pd.DataFrame({"d": pd.Series([], dtype="object"), "n": []}), None
+                last = (window[0] - self.origin).days + window[1] - 1 + offset
+                n = int(vol.live(np.asarray([max(last, 0)], dtype=np.int64))[0])
+                return pd.DataFrame({"d": pd.Series([], dtype="object"), "n": pd.Series([], dtype="int64")}), n
             # a month's rows reference parents alive by the month's last day
             ends = [_month_end(d) if self.by == "month" else d for d in real]
             days = np.asarray([(d - self.origin).days + offset for d in ends], dtype=np.int64)
@@ -527,7 +539,7 @@ class Suite:
         ranges = self.key_ranges(table, dates) if key else None
         if ranges is not None:  # rows whose key is one of their partition's own keys (counted once)
             kname = f"k_{_ident(table.name)}"
-            if table.partitioned:
+            if table.partitioned and None not in ranges:
                 self.con.register(kname, pd.DataFrame({"d": pd.Series(list(ranges), dtype="object"),
                                                        "klo": [r[0] for r in ranges.values()], "khi": [r[1] for r in ranges.values()]}))
                 joins.append(f"LEFT JOIN {kname} ON {kname}.d = s.__date")
@@ -594,6 +606,11 @@ class Suite:
         partial = set(self.quarantined.get(table.name, set()))
         return frame, partial
 
+    def _window(self) -> tuple[dt.date, int] | None:
+        """The first day and number of days of the last run that wrote this dataset (from its manifest)."""
+        run = next((r for r in reversed(self.manifest.runs) if r.get("start") and r.get("days")), None)
+        return (dt.date.fromisoformat(run["start"]), int(run["days"])) if run else None
+
     def key_ranges(self, table: Table, dates: list[dt.date | None]) -> dict[dt.date | None, tuple[int, int]] | None:
         """Each partition's own keys [first, last] from the engine (None without one, or for keys that are not 1..N)."""
         if self.engine is None or table.column(table.key).gen.get("kind") != "key":
@@ -603,8 +620,16 @@ class Suite:
             return {None: (1, vol.cum(1))}
         out = {}
         for d in dates:
+            if d is None:  # --partition-by none: one file set holds the run's whole window
+                window = self._window()
+                if window is None:
+                    return None
+                i = (window[0] - self.origin).days
+                out[d] = (vol.cum(i) + 1, vol.cum(i + window[1]))
+                continue
             i = (d - self.origin).days
-            out[d] = (vol.cum(i) + 1, vol.cum(i + 1))
+            j = (_month_end(d) - self.origin).days + 1 if self.by == "month" else i + 1  # a month: its days' keys
+            out[d] = (vol.cum(i) + 1, vol.cum(j))
         return out
 
     def _fk_existence(self, table: Table, files, frame: pd.DataFrame, m: str, col: str, parent: Table, bname: str, overall) -> pd.DataFrame:

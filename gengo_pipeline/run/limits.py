@@ -55,8 +55,9 @@ def check_rows(model, rows: dict[str, int]) -> None:
 
 
 def check_references(engine, model, start_day: int, days: int) -> None:
-    """Every generator of every table built (unknown kinds, tables, columns), and every reference on a day of
-    the window with rows finds rows in its parent: before the run, not after its first files."""
+    """What depends on the run's settings, once the model itself passed its load-time validation: every
+    generator built with the run's parameters (weights, vocabularies, a parent's layout), and every reference on
+    a day of the window with rows finds rows in its parent: before the run, not after its first files."""
     for t in model.tables:
         rt = engine.table(t.name)
         if t.partitioned:
