@@ -56,3 +56,7 @@ class Interrupted(GengoError):
         self.exit_code = 128 + signum
         super().__init__(f"interrupted by {signal.Signals(signum).name}: finished files are committed, unfinished ones removed",
                          "rerun the same command with --resume to complete the dataset")
+
+
+class RunnerError(GengoError):
+    """The runner cannot run the units: an unreachable Dask scheduler, a cluster without workers."""

@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model and a check
+PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model, a check and a sink
 
 
 def pytest_sessionstart(session) -> None:
@@ -23,9 +23,12 @@ def pytest_sessionstart(session) -> None:
 
     if hasattr(session.config, "workerinput"):
         return
-    try:
-        distribution("gengo-example-plugin")
+    try:  # installed, and with every entry point it declares now (an older install lacks the sink)
+        installed = distribution("gengo-example-plugin").entry_points
+        stale = "tally" not in {ep.name for ep in installed if ep.group == "gengo.sinks"}
     except PackageNotFoundError:
+        stale = True
+    if stale:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(PLUGIN)], check=True)
 
 

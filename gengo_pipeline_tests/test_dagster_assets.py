@@ -128,5 +128,5 @@ def test_a_run_that_moves_the_origin_is_refused_and_writes_nothing(tmp_path):
                          resources={"gengo": resource(tmp_path / "dg", origin="2024-02-01")})
     assert not res.success
     failure = next(e for e in res.all_events if e.is_step_failure).step_failure_data.error.message
-    assert "origin 2024-02-01 differs from the partitions' origin 2024-01-01" in failure, failure
+    assert "origin 2024-02-01 by day differs from the partitions' origin 2024-01-01 by day" in failure, failure
     assert not (tmp_path / "dg").exists()

@@ -1,6 +1,7 @@
-"""A plugin package (gengo_pipeline_tests/plugin, installed by the test session) adds a generator, a model and
-a check through entry points: the CLI lists the model with its origin, generates and validates it, and the
-Dagster definitions carry its assets and checks and materialize the same bytes."""
+"""A plugin package (gengo_pipeline_tests/plugin, installed by the test session) adds a generator, a model, a
+check and a stream sink through entry points: the CLI lists the model with its origin, generates and validates
+it, the Dagster definitions carry its assets and checks and materialize the same bytes, and `gengo stream`
+delivers to the plugin's sink."""
 from __future__ import annotations
 
 import datetime as dt
@@ -63,3 +64,17 @@ def test_the_plugin_model_generates_validates_and_materializes_in_dagster(tmp_pa
     got = file_hashes(dagster_out)
     want = {k: v for k, v in file_hashes(out).items() if "date=2024-01-03/" in k or "date=" not in k}
     assert got == want and len(got) == 2
+
+
+def test_a_plugin_sink_receives_the_stream(tmp_path: Path, capsys):
+    from gengo_pipeline.stream.sinks import SINKS
+
+    tally = tmp_path / "tally.tsv"
+    assert main(["stream", "--model", "plugin-shop", "--days", "2", "--sink", f"tally:{tally}"]) == 0
+    assert SINKS.origin("tally") == ORIGIN and SINKS.origin("postgres") == "built-in"
+    assert main(["stream", "--model", "plugin-shop", "--days", "2"]) == 0  # the same events on stdout
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    counted = dict(line.split("\t") for line in tally.read_text().splitlines())
+    assert {t: int(n) for t, n in counted.items()} == {t: sum(e["table"] == t for e in events) for t in ("sales", "shops")}
+    assert main(["stream", "--model", "plugin-shop", "--sink", "nope:x", "--max-events", "1"]) == 2
+    assert "tally:TARGET" in capsys.readouterr().err  # the unknown sink's fix lists the plugin's

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from gengo_pipeline.run.executor import FILE_COST_ROWS, _groups
+from gengo_pipeline.run.runner import FILE_COST_ROWS, unit_groups
 from gengo_pipeline.run.plan import Unit, make_plan
 from gengo_pipeline.run.settings import load_settings
 from gengo_pipeline.models import resolve
@@ -14,14 +14,14 @@ from gengo_pipeline.models import resolve
 def test_groups_keep_order_hold_every_unit_once_and_a_batch_of_work_each():
     sizes = [1_500_000, 900_000, 200_000, 60_000, 30_000, 9_000, *([7] * 40), 0]
     units = [Unit("t", d, 0, 0, n) for d, n in enumerate(sizes)]
-    groups = _groups(units, 131_072)
+    groups = unit_groups(units, 131_072)
     assert [u for g in groups for u in g] == units  # biggest first, nothing lost or repeated
     assert [len(g) for g in groups[:3]] == [1, 1, 1]  # a big unit alone
     cost = [sum(u.rows + FILE_COST_ROWS for u in g) for g in groups]
     assert all(c >= 131_072 for c in cost[:-1])  # every group but the last is a batch's worth
     assert all(c - (g[-1].rows + FILE_COST_ROWS) < 131_072 for c, g in zip(cost, groups))  # and no more than needed
     assert max(len(g) for g in groups) == 131_072 // FILE_COST_ROWS + 1  # tiny days: 7 per group
-    assert _groups([], 131_072) == []
+    assert unit_groups([], 131_072) == []
 
 
 class _Recording:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from gengo_pipeline.stream.sinks import open_sink
 
 from .conftest import REPO
 from .pg_server import PostgresServer
+from .seaweed import free_ports
 
 SCALE = 0.05
 DAY = "2024-01-02"
@@ -145,11 +147,24 @@ def test_offsets_of_other_settings_are_refused_in_one_line(capsys):
         (["-m", "ecommerce", "--sink", "kafka:localhost"], "unknown sink"),
         (["-m", "ecommerce", "--tables", "nope"], "no table 'nope'"),
         (["-m", "ecommerce", "--duration", "soon"], "cannot read --duration"),
+        (["-m", "ecommerce", "--sink", "http:nowhere"], "is not a URL"),
     ]:
         code = gengo_main(["stream", *argv, "--max-events", "1"])
         out, err = capsys.readouterr()
         assert code == 2 and out == "", argv
         assert len(err.strip().splitlines()) == 1 and needle in err and "Traceback" not in err, (argv, err)
+
+
+def test_unreachable_servers_fail_at_once_in_one_line(tmp_path: Path):
+    """A receiver or database not running when the stream starts is a wrong address, not an outage to wait out."""
+    port = free_ports(1)[0]  # nothing listens there
+    for sink, needle in [(f"http://127.0.0.1:{port}/events", f"cannot reach 127.0.0.1:{port}"),
+                         (f"postgres:postgresql://gengo@127.0.0.1:{port}/postgres", f"cannot reach PostgreSQL at 127.0.0.1:{port}")]:
+        proc = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--max-events", "10", "--sink", sink)
+        out, err = proc.communicate(timeout=60)  # an outage would be retried for 120 s (--retry-seconds)
+        lines = err.decode().strip().splitlines()
+        assert proc.returncode == 1 and out == b"", (sink, err)
+        assert len(lines) == 1 and needle in lines[0] and "Traceback" not in lines[0], (sink, err)
 
 
 class FakeClock:
@@ -185,16 +200,16 @@ def test_rate_is_a_token_bucket_and_speed_follows_event_time():
     assert np.allclose(emitted, np.arange(60), atol=0.01)  # one a second at 60x
 
 
-def stream_proc(*args: str) -> subprocess.Popen:
+def stream_proc(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "gengo_pipeline.cli.main", "stream", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=REPO)
+                            stderr=subprocess.PIPE, cwd=REPO, env={**os.environ, **(env or {})})
 
 
 def test_rate_counts_and_sigint_prints_the_offset_a_resume_continues_from():
-    rated = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--rate", "2000", "--duration", "1.5s")
-    out, err = rated.communicate(timeout=60)
+    rated = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--rate", "2000", "--duration", "10s")
+    out, err = rated.communicate(timeout=120)
     assert rated.returncode == 0, err
-    assert abs(len(out.splitlines()) - 3000) <= 60, (len(out.splitlines()), err)
+    assert abs(len(out.splitlines()) - 20_000) <= 0.02 * 20_000, (len(out.splitlines()), err)
     whole, _ = events_of("ecommerce", day=0, days=1)
     proc = stream_proc("-m", "ecommerce", "--scale", str(SCALE), "--days", "1", "--rate", "400")
     head = [proc.stdout.readline() for _ in range(int(np.random.default_rng().integers(50, 400)))]
@@ -223,6 +238,92 @@ def test_file_sink_commits_rotating_files_that_equal_the_batch(tmp_path: Path):
     assert not list((out / "_gengo" / "staging").rglob("*"))  # nothing left staged
     state = json.loads((out / "_gengo" / "stream.json").read_text())
     assert state["offset"].startswith("ecommerce:2024-01-03:")
+
+
+def test_file_sink_lays_days_out_by_month_or_none_as_gen_does(tmp_path: Path):
+    """With --partition-by month or none, days share a folder: their files never share a name."""
+    model = resolve("ecommerce")
+    for by, days, scale in (("month", "31", "0.01"), ("none", "3", str(SCALE))):  # month: whole months, as gen needs
+        out = tmp_path / f"sink-{by}"
+        window = ["--scale", scale, "--days", days, "--partition-by", by]
+        assert gengo_main(["stream", "-m", "ecommerce", *window, "--sink", f"file:{out}", "--format", "json", "--rotate-rows", "400"]) == 0
+        batch = batch_rows(tmp_path / f"batch-{by}", "ecommerce", "json", *window)
+        # a day ends a file: days sharing a folder leave one file each at least, under names of their own
+        items = sorted(p.relative_to(out / "json").as_posix() for p in (out / "json" / "fact_order_items").rglob("*.jsonl"))
+        assert len(items) >= int(days) and all(p.startswith("fact_order_items/month=2024-01/" if by == "month" else "fact_order_items/part-")
+                                      for p in items), items
+        for t in model.tables:
+            streamed = [json.loads(x) for f in sorted((out / "json" / t.name).rglob("*.jsonl")) for x in f.read_text().splitlines()]
+            assert sorted(streamed, key=lambda r: r[t.key]) == sorted(batch[t.name], key=lambda r: r[t.key]), (by, t.name)
+
+
+def s3_tables(objects: dict[str, bytes]) -> dict[str, pl.DataFrame]:
+    """The Parquet part objects of a stream's folder, per table."""
+    frames: dict[str, list] = {}
+    for key, data in sorted(objects.items()):
+        bits = key.split("/")
+        if bits[0] == "parquet" and bits[-1].endswith(".parquet"):
+            frames.setdefault(bits[1], []).append(pl.read_parquet(io.BytesIO(data)))
+    return {t: pl.concat(f) for t, f in frames.items()}
+
+
+def test_file_sink_on_s3_stops_on_sigterm_with_what_it_committed_and_resumes_to_the_batch(s3_server, tmp_path: Path):
+    """file:s3://... through the storage seam on a real S3 server (SeaweedFS): SIGTERM mid-stream leaves exactly the
+    events before the printed offset in place (no upload open, nothing staged, the lock released); --from-offset
+    sink completes the window, which then equals the batch."""
+    bucket = s3_server.bucket("stream")
+    sink = f"file:s3://{bucket}/live"
+    args = ["-m", "ecommerce", "--scale", str(SCALE), "--format", "parquet"]
+    proc = stream_proc(*args, "--days", "2", "--rate", "1500", "--rotate-rows", "300", "--sink", sink, env=s3_server.env)
+    deadline = time.monotonic() + 90
+    while not s3_server.objects(bucket, "live/_gengo/stream.json"):  # a first rotation is committed
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    text = err.decode()
+    offset = text.split("resume with --from-offset ")[-1].split()[0]
+    events = int(text.split(" events; next offset: ")[0].split()[-1].replace(",", ""))
+    assert f"next offset: {offset}" in text and "SIGTERM" in text
+
+    objects = s3_server.objects(bucket, "live/")
+    assert json.loads(objects["_gengo/stream.json"])["offset"] == offset
+    assert [k for k in objects if k.startswith("_gengo/") and k != "_gengo/stream.json"] == []  # no lock, no staging marker
+    assert s3_server.uploads(bucket) == []  # no multipart upload left open
+    head, stopped = events_of("ecommerce", day=0, days=2, max_events=events)
+    assert str(stopped.offset) == offset
+    model = resolve("ecommerce")
+    keys = {t.name: t.key for t in model.tables}
+    in_place = s3_tables(objects)
+    expected: dict[str, list] = {}
+    for e in map(json.loads, head):
+        expected.setdefault(e["table"], []).append(e["data"][keys[e["table"]]])
+    assert {t: sorted(f[keys[t]].to_list()) for t, f in in_place.items()} == {t: sorted(v) for t, v in expected.items()}
+
+    days_left = 2 - (Offset.parse(offset).date - dt.date(2024, 1, 1)).days
+    resumed = subprocess.run([sys.executable, "-m", "gengo_pipeline.cli.main", "stream", *args, "--days", str(days_left),
+                              "--from-offset", "sink", "--sink", sink], capture_output=True, text=True, cwd=REPO,
+                             env={**os.environ, **s3_server.env})
+    assert resumed.returncode == 0, resumed.stderr
+    batch = tmp_path / "batch"
+    assert gengo_main(["gen", *args, "--days", "2", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+    objects = s3_server.objects(bucket, "live/")
+    streamed = s3_tables(objects)
+    for t in model.tables:
+        written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+        assert streamed[t.name].sort(t.key).equals(written), t.name
+    assert json.loads(objects["_gengo/stream.json"])["offset"].startswith("ecommerce:2024-01-03:")
+    assert s3_server.uploads(bucket) == []
+
+    again = subprocess.run([sys.executable, "-m", "gengo_pipeline.cli.main", "stream", *args, "--days", "1", "--sink", sink],
+                           capture_output=True, text=True, cwd=REPO, env={**os.environ, **s3_server.env})
+    assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1 and "already holds a stream" in again.stderr
+    missing = subprocess.run([sys.executable, "-m", "gengo_pipeline.cli.main", "stream", *args, "--max-events", "5",
+                              "--sink", f"file:s3://no-such-bucket-{bucket}/x"], capture_output=True, text=True, cwd=REPO,
+                             env={**os.environ, **s3_server.env})
+    assert missing.returncode != 0 and missing.stdout == "", missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.stderr, missing.stderr
 
 
 def test_postgres_holds_the_batch_exactly_once_across_a_five_second_server_outage(tmp_path: Path):
@@ -295,3 +396,174 @@ def test_http_sink_posts_json_lines_batches_and_retries_a_failing_receiver():
     assert [n for _, n, _ in received] == [1000, 1000, 500]
     assert b"".join(body for _, _, body in received).decode().splitlines() == whole
     assert received[-1][0] == str(result.offset) == str(end.offset)
+
+
+def test_a_slow_receiver_holds_the_stream_back_so_it_never_runs_ahead_by_more_than_a_batch():
+    """Backpressure: a write returns once the receiver has the events, so rows are generated only as fast as a slow
+    receiver takes them, never more than one batch per table ahead of it (memory stays at that, however slow)."""
+    generated, delivered, ahead = [0], [0], []
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(0.05)  # a slow receiver
+            delivered[0] += int(self.headers["Gengo-Events"])
+            ahead.append(generated[0] - delivered[0])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stream = EventStream(make_engine(resolve("ecommerce"), load_settings(scale=SCALE), SCALE), None, batch_rows=100)
+        for rt in stream.runtimes:
+            def counting(lo, hi, frame=rt.frame):
+                generated[0] += hi - lo
+                return frame(lo, hi)
+            rt.frame = counting
+        sink = open_sink(f"http://127.0.0.1:{server.server_address[1]}/events", {"batch_events": 300, "linger_seconds": 3600})
+        result = run_stream(stream, stream.start(0), sink, Pacer(), None, 6000)
+    finally:
+        server.shutdown()
+    assert result.events == delivered[0] == 6000 and len(ahead) == 20
+    assert max(ahead) <= 100 * len(stream.tables), ahead  # at most one batch of each table generated beyond what was taken
+
+
+def test_postgres_sigterm_stops_at_a_committed_offset_that_resumes_exactly_once(tmp_path: Path):
+    server = PostgresServer()
+    server.start()
+    try:
+        sink = f"postgres:{server.dsn}"
+        args = ["-m", "ecommerce", "--scale", str(SCALE)]
+        proc = stream_proc(*args, "--days", "1", "--rate", "500", "--sink", sink)
+        deadline = time.monotonic() + 60
+        while not server.query("SELECT to_regclass('_gengo_stream') IS NOT NULL")[0][0] or not server.query(
+                "SELECT count(*) FROM _gengo_stream")[0][0]:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143, err
+        text = err.decode()
+        offset = text.split("resume with --from-offset ")[-1].split()[0]
+        events = int(text.split(" events; next offset: ")[0].split()[-1].replace(",", ""))
+        assert server.query('SELECT "offset", events FROM _gengo_stream') == [(offset, events)]  # what was printed was committed
+        model = resolve("ecommerce")
+        head, _ = events_of("ecommerce", day=0, days=1, max_events=events)
+        counts = Counter(json.loads(e)["table"] for e in head)
+        assert {t.name: server.query(f'SELECT count(*) FROM "{t.name}"')[0][0] for t in model.tables} == \
+            {t.name: counts.get(t.name, 0) for t in model.tables}
+        # the printed offset (not `sink`) resumes too: the database holds exactly that position
+        assert gengo_main(["stream", *args, "--days", "1", "--from-offset", offset, "--sink", sink]) == 0
+        whole, end = events_of("ecommerce", day=0, days=1)
+        assert server.query('SELECT "offset", events FROM _gengo_stream') == [(str(end.offset), len(whole))]
+        batch = tmp_path / "batch"
+        assert gengo_main(["gen", *args, "--days", "1", "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        for t in model.tables:
+            written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+            assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
+    finally:
+        server.close()
+
+
+def test_ecommerce_ds_streams_part_of_a_month_into_its_month_folders(tmp_path: Path):
+    """ecommerce-ds is partitioned by month, and gen needs whole months; a stream does not: its month folders
+    fill as it goes, holding the rows gen writes for those days, and its dimensions (SCD history included) are
+    gen's."""
+    window = ["-m", "ecommerce-ds", "--scale", "0.01", "--start", "1998-03-11", "--days", "2"]  # inventory: Thursdays
+    out = tmp_path / "sink"
+    assert gengo_main(["stream", *window, "--sink", f"file:{out}", "--format", "parquet"]) == 0
+    batch = tmp_path / "batch"
+    assert gengo_main(["gen", *window, "--partition-by", "day", "--format", "parquet", "--workers", "1", "--out", str(batch),
+                       "--no-progress"]) == 0
+    model = resolve("ecommerce-ds")
+    present = {p.name for p in (batch / "ecommerce-ds" / "parquet").iterdir()}  # no rows on these days: no files
+    assert {p.name for p in (out / "parquet").iterdir()} == present and len(present) > len(model.tables) // 2
+    for t in (t for t in model.tables if t.name in present):
+        files = sorted(p.relative_to(out / "parquet" / t.name).as_posix() for p in (out / "parquet" / t.name).rglob("*.parquet"))
+        assert files and all(f.startswith("month=1998-03/part-" if t.partitioned else "part-") for f in files), (t.name, files)
+        streamed = pl.read_parquet(out / "parquet" / t.name, hive_partitioning=False)
+        written = pl.read_parquet(batch / "ecommerce-ds" / "parquet" / t.name, hive_partitioning=False)
+        assert streamed.height == written.height > 0, t.name
+        assert streamed.sort(streamed.columns).equals(written.sort(written.columns)), t.name
+
+
+def test_http_receiver_gone_for_two_seconds_mid_stream_loses_and_doubles_nothing():
+    """The receiver closes its port (connections refused) once it has two batches and opens it again 2 s later: the
+    sink retries with backoff, every later batch reaches the new receiver, and the batches concatenate to the
+    uninterrupted stream, each sent once."""
+    received: list[tuple[str, bytes, int]] = []
+    servers: list[ThreadingHTTPServer] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["Idempotency-Key"], body, len(servers)))
+            if len(received) == 2:  # gone before it answers: the next batch finds the port closed
+                servers[0].shutdown()
+                servers[0].server_close()
+                threading.Thread(target=lambda: (time.sleep(2), serve(port)), daemon=True).start()
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    def serve(port: int = 0) -> None:
+        servers.append(ThreadingHTTPServer(("127.0.0.1", port), Receiver))
+        threading.Thread(target=servers[-1].serve_forever, daemon=True).start()
+
+    serve()
+    port = servers[0].server_address[1]
+    try:
+        whole, end = events_of("ecommerce", day=0, days=None, max_events=5000)
+        stream = EventStream(make_engine(resolve("ecommerce"), load_settings(scale=SCALE), SCALE))
+        sink = open_sink(f"http://127.0.0.1:{port}/events", {"batch_events": 500, "linger_seconds": 3600, "retry_seconds": 60})
+        result = run_stream(stream, stream.start(0), sink, Pacer(), None, 5000)
+    finally:
+        servers[-1].shutdown()
+    assert [n for _, _, n in received] == [1, 1] + [2] * 8  # batches 3.. reached only the receiver started 2 s later
+    keys = [k for k, _, _ in received]
+    assert len(set(keys)) == 10  # every batch once: none lost, none sent twice
+    assert b"".join(body for _, body, _ in received).decode().splitlines() == whole
+    assert keys[-1] == str(result.offset) == str(end.offset)
+
+
+def test_sigint_while_postgres_is_away_stops_at_the_offset_it_holds(tmp_path: Path):
+    """The server stops; while the sink retries, SIGINT stops the stream at once (130) with the offset of the last
+    committed batch, which is what the restarted server holds, and which resumes the rest exactly once."""
+    server = PostgresServer()
+    server.start()
+    try:
+        sink = f"postgres:{server.dsn}"
+        args = ["-m", "ecommerce", "--scale", str(SCALE), "--days", "1"]
+        proc = stream_proc(*args, "--rate", "500", "--sink", sink)
+        deadline = time.monotonic() + 60
+        while not server.query("SELECT to_regclass('_gengo_stream') IS NOT NULL")[0][0] or not server.query(
+                "SELECT count(*) FROM _gengo_stream")[0][0]:
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
+            time.sleep(0.05)
+        server.stop("immediate")
+        time.sleep(2)  # the next batch (1 s linger) finds the server gone: retrying
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        text = err.decode()
+        assert proc.returncode == 130, text
+        lines = text.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in text and "SIGINT" in lines[0], text
+        offset = lines[0].split("--from-offset ")[-1].split()[0]
+        server.start()
+        assert server.query('SELECT "offset" FROM _gengo_stream') == [(offset,)]
+        assert gengo_main(["stream", *args, "--from-offset", offset, "--sink", sink]) == 0
+        batch = tmp_path / "batch"
+        assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        for t in resolve("ecommerce").tables:
+            written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+            assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
+    finally:
+        server.close()

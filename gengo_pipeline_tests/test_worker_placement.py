@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from gengo_pipeline.run.affinity import can_pin, pin_process, restore, usable_cpus
-from gengo_pipeline.run.executor import SMALL_RUN_ROWS, execute
+from gengo_pipeline.run.executor import execute
+from gengo_pipeline.run.local import SMALL_RUN_ROWS
 from gengo_pipeline.run.plan import make_plan
 from gengo_pipeline.run.pool import WorkerPool
 from gengo_pipeline.run.settings import load_settings

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import GengoError, UsageError
+from ..run import logs, profiling
 from ..run.limits import check_date, check_scale
 from ..run.settings import GengoSettings, load_settings, parse_formats, parse_size
 from ..engine.spec import Model
@@ -77,3 +80,54 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
         merged = {**settings.params, model.name: {**settings.model_params(model.name), **params}}
         settings = settings.model_copy(update={"params": merged})
     return model, settings
+
+
+def add_telemetry_flags(p: argparse.ArgumentParser) -> None:
+    """Logs, metrics and profiles of a run (`gengo gen`, `gengo stream`)."""
+    p.add_argument("--log-format", choices=logs.FORMATS, dest="log_format",
+                   help="stderr logs: text (default) or json, one object per line (GENGO_LOG_FORMAT)")
+    p.add_argument("--log-level", choices=logs.LEVELS, dest="log_level",
+                   help="json: default info; text: the run's own events too, at this level (GENGO_LOG_LEVEL)")
+    p.add_argument("--metrics-port", dest="metrics_port", metavar="[HOST:]PORT",
+                   help="serve Prometheus metrics at /metrics while running (GENGO_METRICS_PORT)")
+    p.add_argument("--metrics-push", dest="metrics_push", metavar="URL",
+                   help="push the run's metrics to this Pushgateway when it ends (GENGO_METRICS_PUSH)")
+    p.add_argument("--metrics-linger", type=float, dest="metrics_linger", metavar="S",
+                   help="after the run, keep /metrics up until scraped twice, at most S seconds (default 0)")
+    p.add_argument("--profile", type=Path, metavar="DIR", help="write a cProfile per process of the run into DIR")
+
+
+TELEMETRY = ("log_format", "log_level", "metrics_port", "metrics_push", "metrics_linger", "profile")
+
+
+@contextlib.contextmanager
+def telemetry(settings, model: str, run_id: str):
+    """Logs, profile and metrics of one run, from the settings; yields the metrics (None without a port
+    or a Pushgateway). At the end: linger for a last scrape, push, stop serving, write the profile."""
+    logs.configure(settings.log_format, settings.log_level, run_id)
+    metrics = None
+    if settings.metrics_port is not None or settings.metrics_push:
+        from ..run.metrics import RunMetrics
+
+        metrics = RunMetrics(model)
+        if settings.metrics_port is not None:
+            metrics.serve(settings.metrics_port)
+    profiling.start(settings.profile, "coordinator")
+    failed = True
+    try:
+        yield metrics
+        failed = False
+    finally:
+        try:
+            if metrics is not None:
+                metrics.linger(settings.metrics_linger)
+                if settings.metrics_push:
+                    try:
+                        metrics.push(settings.metrics_push, run_id)
+                    except GengoError as e:
+                        if not failed:
+                            raise
+                        logs.LOGGER.warning(str(e), extra={"event": "metrics_push_failed"})
+                metrics.close()
+        finally:
+            profiling.stop()

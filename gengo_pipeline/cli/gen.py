@@ -13,14 +13,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import UsageError
+from ..run import logs
 from ..run.control import CONTROL, RunControl
+from ..run.events import EventBus, RowsGenerated, RunStarted
 from ..run.pool import WorkerPool, default_workers
 from ..run.settings import EXTENSIONS, parse_size
-from ..store.dataset import DatasetWriter
+from ..store.dataset import DatasetWriter, new_run_id
 from ..store.layout import MANIFEST
 from ..store.storage import join, open_storage
 from ..run.limits import MAX_WORKERS, check_disk, workers_for_memory
-from .common import _int, add_plan_flags, count, settings_from
+from .common import TELEMETRY, _int, add_plan_flags, add_telemetry_flags, count, settings_from, telemetry
 
 
 def _out(text: str) -> str:
@@ -50,7 +52,12 @@ def register(sub) -> None:
                    help="replace a dataset written with other settings (the old one stays whole until the new one is done)")
     p.add_argument("--lock-timeout", type=float, dest="lock_timeout",
                    help="seconds to wait while another run writes the dataset (default 0: fail at once)")
+    p.add_argument("--parts", type=_int, help="split the run into N parts, each generated alone (with --part); "
+                                              "the union of all parts is the whole run")
+    p.add_argument("--part", type=_int, help="which part (1 to --parts) this command generates")
+    p.add_argument("--cluster", help="run the units on an existing Dask cluster: its scheduler, e.g. tcp://HOST:8786")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_telemetry_flags(p)
     p.set_defaults(func=cmd_gen)
 
 
@@ -60,34 +67,62 @@ def cmd_gen(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers must be 1..{MAX_WORKERS}, got {args.workers}", "give a positive number, or omit it for one per core")
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
+    _check_parts(args)
     model, settings = settings_from(args, out=args.out, workers=args.workers, compression=args.compression,
                                     checksum=args.checksum, pin_workers=args.pin_workers, lock_timeout=args.lock_timeout,
-                                    s3_endpoint=args.s3_endpoint)
+                                    parts=args.parts, part=args.part, cluster=args.cluster, s3_endpoint=args.s3_endpoint,
+                                    **{k: getattr(args, k) for k in TELEMETRY})
+    if args.overwrite and settings.part_of:
+        raise UsageError("--overwrite cannot be combined with --parts", "replace the dataset in one run (or remove it), then generate the parts")
     storage = open_storage(join(settings.out, model.name))
     if settings.size is not None:  # the first format alone takes --size: refused before anything starts
         check_disk(storage.local_path(MANIFEST), parse_size(settings.size), args.force)
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)
-    workers = workers_for_memory(settings.workers, lambda msg: console.print(f"gengo: warning: {msg}")) if settings.workers else default_workers()
+    workers = workers_for_memory(settings.workers, lambda msg: logs.LOGGER.warning(msg, extra={"event": "warning"})) \
+        if settings.workers else default_workers()
     settings = settings.model_copy(update={"workers": workers}) if settings.workers else settings
     mode = "overwrite" if args.overwrite else "update"
+    run_id = new_run_id()  # known before the workers start: they log with it
     with contextlib.ExitStack() as stack:
+        metrics = stack.enter_context(telemetry(settings, model.name, run_id))
+        runner = None
+        if settings.cluster:  # connected before anything is written: an unreachable scheduler leaves nothing
+            from ..run.dask_runner import DaskRunner
+
+            runner = stack.enter_context(DaskRunner(settings.cluster))
         # Big runs: start the workers first, so they import numpy/polars/pyarrow while this process does
         # the same, then measure half of the planner's size samples.
-        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers)) if workers > 1 and _looks_big(settings) else None
+        local = runner is None and workers > 1 and _looks_big(settings)
+        pool = stack.enter_context(WorkerPool(workers, settings.pin_workers,
+                                              {"log": logs.worker_config(run_id), "profile": settings.profile})) if local else None
         # One writer at a time: the lock is taken before planning, so a second run is told at once.
-        writer = stack.enter_context(DatasetWriter(storage, None, mode, lock_timeout=settings.lock_timeout,
-                                                   on_wait=lambda h: console.print(f"waiting for the dataset lock held by pid {h.get('pid')} ({h.get('run_id')})")))
+        writer = stack.enter_context(DatasetWriter(storage, None, mode, run_id, lock_timeout=settings.lock_timeout,
+                                                   part=settings.part_of,
+                                                   on_wait=lambda h: logs.LOGGER.warning(
+                                                       f"waiting for the dataset lock held by pid {h.get('pid')} ({h.get('run_id')})",
+                                                       extra={"event": "lock_wait", "fields": {"holder": h}})))
         control.raise_if_interrupted()
         with control.holding_signals():
             from ..run.plan import make_plan
         control.raise_if_interrupted()
-        plan = make_plan(model, settings, pool.pool if pool else None)
+        plan = make_plan(model, settings, pool.pool if pool else runner.helper() if runner and _looks_big(settings) else None)
         check_disk(storage.local_path(MANIFEST), sum(sum(b.values()) for b in plan.estimated_bytes.values()), args.force)
         control.raise_if_interrupted()
-        result = _run(plan, args, console, pool, writer, control)
+        result = _run(plan, args, console, pool, writer, control, runner, metrics)
     Console(width=None if sys.stdout.isatty() else 160).print(summary(result))
     return 0
+
+
+def _check_parts(args: argparse.Namespace) -> None:
+    if args.parts is None and args.part is None:
+        return
+    if args.parts is None or args.part is None:
+        raise UsageError("--parts and --part go together", "give both, e.g. --parts 3 --part 1")
+    if args.parts < 1:
+        raise UsageError(f"--parts must be at least 1, got {args.parts}", "give the number of parts, e.g. --parts 3")
+    if not 1 <= args.part <= args.parts:
+        raise UsageError(f"--part {args.part} is not one of the {args.parts} parts", f"give --part 1 to {args.parts}")
 
 
 def _looks_big(settings) -> bool:
@@ -112,29 +147,38 @@ class Throughput(ProgressColumn):
         return Text(f"{task.completed * mb:,.1f}/{(task.total or 0) * mb:,.1f} MB {speed * mb:,.1f} MB/s")
 
 
-def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl) -> RunResult:
+def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl, runner, metrics) -> RunResult:
     from ..run.executor import execute
 
     settings = plan.settings
     total = sum(plan.rows.values())
-    console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({count(plan.days, 'day')}), scale {plan.scale}, "
-                  f"seed {settings.seed}, {total:,} rows -> {writer.url} as {settings.formats}")
-    show = settings.progress and not args.no_progress and sys.stderr.isatty()
+    human = not logs.is_json()  # JSON logs: stderr holds JSON lines only (run_started says the same)
+    if human:
+        where = (f", part {settings.part} of {settings.parts}" if settings.part_of else "") + (f", on {runner.describe()}" if runner else "")
+        console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({count(plan.days, 'day')}), scale {plan.scale}, "
+                      f"seed {settings.seed}, {total:,} rows{where} -> {writer.url} as {settings.formats}")
+    show = settings.progress and not args.no_progress and sys.stderr.isatty() and human
     planned = sum(sum(b.values()) for b in plan.estimated_bytes.values())
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                Throughput(planned / total if total and planned else 0.0), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("generating", total=total)
 
-        def started(rows: int, skipped: int) -> None:
-            progress.update(task, total=rows)
-            if args.resume:
-                files = sum(1 for _ in plan.units()) * len(settings.format_list)
-                console.print(f"resume: {skipped:,} of {files:,} files already complete (skipped), {files - skipped:,} to write")
+        def progress_bar(e) -> None:
+            if isinstance(e, RowsGenerated):
+                progress.advance(task, e.rows)
+            elif isinstance(e, RunStarted):
+                progress.update(task, total=e.rows)
+                if args.resume and human:
+                    from ..run.parts import share
 
-        return execute(plan, on_progress=lambda n: progress.advance(task, n), pool=pool, writer=writer,
-                       resume=args.resume, control=control, on_start=started,
-                       warn=lambda msg: console.print(f"gengo: warning: {msg}", markup=False, highlight=False))
+                    files = len(share(plan.units(), settings.parts, settings.part)) * len(settings.format_list)
+                    console.print(f"resume: {e.skipped_files:,} of {files:,} files already complete (skipped), "
+                                  f"{files - e.skipped_files:,} to write")
+
+        events = EventBus(progress_bar, *([metrics] if metrics is not None else []))
+        return execute(plan, events=events, pool=pool, writer=writer, resume=args.resume, control=control, runner=runner,
+                       warn=lambda msg: logs.LOGGER.warning(msg, extra={"event": "warning"}))
 
 
 def summary(result: RunResult) -> Table:

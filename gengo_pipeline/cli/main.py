@@ -47,7 +47,24 @@ def _version() -> str:
     return f"gengo {release} (output version {OUTPUT_VERSION})"
 
 
+def _wants_json(argv: list[str]) -> bool:
+    """JSON logs asked for (flag or GENGO_LOG_FORMAT): then even an error in the flags is a JSON line."""
+    flag = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--log-format"), None)
+    flag = next((a.split("=", 1)[1] for a in argv if a.startswith("--log-format=")), flag)
+    return (flag or os.environ.get("GENGO_LOG_FORMAT", "")).strip().lower() == "json"
+
+
+def _error_line(e: GengoError) -> str:
+    from ..run import logs  # not at import: the signal handlers are installed first (see run)
+
+    return logs.error_line(e.one_line())
+
+
 def main(argv: list[str] | None = None) -> int:
+    if _wants_json(sys.argv[1:] if argv is None else argv):
+        from ..run import logs
+
+        logs.configure("json")
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -56,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return int(args.func(args) or 0)
     except GengoError as e:
-        print(f"gengo: error: {e.one_line()}", file=sys.stderr)
+        print(_error_line(e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:  # a SIGINT that reached Python's default handler (a library replaced ours)
         e = Interrupted(signal.SIGINT)
-        print(f"gengo: error: {e.one_line()}", file=sys.stderr)
+        print(_error_line(e), file=sys.stderr)
         return e.exit_code
 
 
@@ -83,7 +100,7 @@ def run() -> None:
         quiet_blas()  # before anything loads numpy
         code = main()
     except GengoError as e:  # an interrupt before main() took over
-        print(f"gengo: error: {e.one_line()}", file=sys.stderr)
+        print(_error_line(e), file=sys.stderr)
         code = e.exit_code
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:

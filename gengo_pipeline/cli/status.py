@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ..store.dataset import merge
 from ..store.status import dataset_status, date_ranges, locate, status_json
 
 
@@ -17,6 +18,12 @@ def register(sub) -> None:
     p.add_argument("--verify", action="store_true", help="also compare every file's checksum with the manifest")
     p.add_argument("--json", dest="json_out", type=Path, help="also write the status as JSON to this file")
     p.set_defaults(func=cmd_status)
+    m = sub.add_parser("merge", help="merge the manifest fragments of a run's parts (--parts N) into the manifest")
+    m.add_argument("-i", "--input", required=True, help="a dataset folder, e.g. data/ecommerce (or the --out above it)")
+    m.add_argument("-m", "--model", help="the model, when --input is the --out folder of several datasets")
+    m.add_argument("--lock-timeout", type=float, default=0.0, dest="lock_timeout",
+                   help="seconds to wait while another run holds the dataset (default 0: fail at once)")
+    m.set_defaults(func=cmd_merge)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -40,7 +47,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     out.print(t)
     for r in m.runs[-5:]:
         out.print(f"run {r.get('run_id')}: {r.get('mode')} {r.get('start')} x {r.get('days')} day(s) as "
-                  f"{','.join(r.get('formats', []))}: {r.get('status')}", highlight=False)
+                  f"{','.join(r.get('formats', []))}{' (part ' + r['part'] + ')' if r.get('part') else ''}: {r.get('status')}", highlight=False)
     problems = [(k, why) for ts in st.tables for k, why in ts.problems.items()]
     for key, why in problems[:10]:
         out.print(f"  {key}: {why}", highlight=False)
@@ -53,4 +60,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     missing = sum(len(ts.missing) for ts in st.tables)
     Console(stderr=True).print("[green]complete[/]" if not missing else
                                f"[yellow]{missing} partition(s) missing[/]: `gengo gen ... --resume` writes them")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    storage = locate(args.input, args.model)
+    _, live = merge(storage, args.lock_timeout)
+    st = dataset_status(storage)
+    missing = sum(len(ts.missing) for ts in st.tables)
+    for h in live.values():
+        print(f"still writing: pid {h.get('pid')} on {h.get('host')} (run {h.get('run_id')}): merged when it ends")
+    print(f"{st.manifest.model} at {st.url}: version {st.manifest.version}, {sum(len(t.complete) for t in st.tables):,} "
+          f"partition(s) complete, {missing:,} missing" + ("" if missing else ": complete"))
     return 0

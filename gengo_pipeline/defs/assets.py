@@ -16,6 +16,7 @@ import dagster as dg
 
 from ..engine.spec import Model, Table
 from ..errors import GengoError
+from ..run.events import EventBus
 from ..run.executor import identity_of
 from ..run.plan import make_plan
 from ..run.settings import GengoSettings
@@ -106,12 +107,13 @@ def build_table_asset(model: Model, table: Table) -> dg.AssetsDefinition:
             start, days = days_of((rng.start, rng.end), window(model).by)
         else:
             start, days = None, None
+        tally = metadata.PartitionTally()
         try:
             result = generate_table(model, table.name, run_settings(gengo, model), start, days, run_id=context.run_id,
-                                    log=context.log.warning)
+                                    log=context.log.warning, events=EventBus(tally))
         except GengoError as e:  # a user's problem: its one line (problem and fix), not a traceback
             raise dg.Failure(description=e.one_line(), allow_retries=False) from None
-        stats = metadata.per_partition(result, table.name)
+        stats = metadata.per_partition(result, table.name, tally)
         context.log.info(f"{model.name}/{table.name}: {start or 'static'} x {days or 1} day(s), "
                          f"{sum(s[metadata.ROWS] for s in stats.values()):,} rows in {result.seconds:.2f} s")
         if len(stats) > 1:  # a range in one run: each partition gets its own numbers (per-partition plots)

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Callable
 
 from ..engine.spec import Model
+from ..run.events import EventBus
 from ..run.executor import RunResult, execute, writer_for
 from ..run.plan import make_plan, periods, with_model_window
 from ..run.settings import GengoSettings
@@ -30,12 +31,14 @@ def window_settings(model: Model, settings: GengoSettings, start: dt.date | None
 
 
 def generate_table(model: Model, table: str, settings: GengoSettings, start: dt.date | None = None,
-                   days: int | None = None, run_id: str | None = None, log: Callable[[str], None] | None = None) -> RunResult:
+                   days: int | None = None, run_id: str | None = None, log: Callable[[str], None] | None = None,
+                   events: EventBus | None = None) -> RunResult:
     """Write `table` for days [start, start + days) (static tables: their one file set) into the dataset
-    `<out>/<model>`; `run_id` (Dagster's) names the run in the manifest and the lock."""
+    `<out>/<model>`; `run_id` (Dagster's) names the run in the manifest, the lock and the logs; `events`:
+    the run's event stream, for the caller's consumers (Dagster's metadata)."""
     plan = make_plan(model, window_settings(model, settings, start, days))
     run_id = run_id if run_id and RUN_ID.match(run_id) else None  # not "EPHEMERAL" (build_asset_context)
     say = log or (lambda msg: None)
     wait = lambda h: say(f"waiting for the dataset lock held by pid {h.get('pid')} on {h.get('host')} (run {h.get('run_id')})")  # noqa: E731
     with writer_for(plan, run_id=run_id, warn=say, on_wait=wait) as writer:
-        return execute(plan, tables=[table], writer=writer, warn=say)
+        return execute(plan, tables=[table], writer=writer, warn=say, events=events)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
+from ..run.events import Event, UnitFinished
 from ..run.executor import RunResult
 from ..store.storage import open_storage
 
@@ -18,19 +19,29 @@ ROWS, BYTES, SECONDS = "dagster/row_count", "dagster/size_bytes", "seconds"
 READERS = {"parquet": pl.read_parquet, "csv": pl.read_csv, "jsonl": pl.read_ndjson}
 
 
-def per_partition(result: RunResult, table: str) -> dict[str | None, dict[str, float | int]]:
+class PartitionTally:
+    """A consumer of the run's event stream: rows and bytes of every partition (date) its units committed."""
+
+    def __init__(self) -> None:
+        self.stats: dict[str | None, dict] = {}
+
+    def __call__(self, e: Event) -> None:
+        if isinstance(e, UnitFinished):
+            s = self.stats.setdefault(e.date, {ROWS: 0, BYTES: 0})
+            s[ROWS] += e.rows
+            s[BYTES] += sum(e.bytes.values())
+
+
+def per_partition(result: RunResult, table: str, tally: PartitionTally) -> dict[str | None, dict[str, float | int]]:
     """date (None for a static table) -> numeric metadata of every partition of the run's window, empty ones
-    (no file: rows 0) included. Rows are counted once (first format); seconds are the run's, shared out by
+    (no file: rows 0) included, from the tally of the run's events. Seconds are the run's, shared out by
     rows when days ran together."""
     engine = result.plan.engine()
     stats: dict[str | None, dict] = {}
     for _, day, _, _ in result.plan.partitions(engine, [table]):
         stats[None if day is None else engine.date_of_day(day).isoformat()] = {ROWS: 0, BYTES: 0}
-    first = result.plan.settings.format_list[0]
-    for f in result.files:
-        s = stats.setdefault(f["date"], {ROWS: 0, BYTES: 0})
-        s[ROWS] += f["rows"] if f["format"] == first else 0
-        s[BYTES] += f["bytes"]
+    for date, counted in tally.stats.items():
+        stats[date] = dict(counted)
     total = max(1, sum(s[ROWS] for s in stats.values()))
     for s in stats.values():
         s[SECONDS] = round(result.seconds * max(s[ROWS], 1) / total, 4)

@@ -38,6 +38,8 @@ class GengoResource(dg.ConfigurableResource):
     chunk_rows: Optional[int] = Field(default=None, description="rows per generated chunk (GENGO_CHUNK_ROWS)")
     rows_per_file: Optional[int] = Field(default=None, description="rows per part file (GENGO_ROWS_PER_FILE)")
     row_group_rows: Optional[int] = Field(default=None, description="parquet row group rows (GENGO_ROW_GROUP_ROWS)")
+    cluster: Optional[str] = Field(default=None, description="a Dask scheduler, tcp://HOST:8786: materializations run "
+                                                           "their units on that cluster (GENGO_CLUSTER; default: local worker processes)")
     lock_timeout: Optional[float] = Field(default=None, description="seconds to wait for another run writing the same dataset "
                                                                   f"(GENGO_LOCK_TIMEOUT; default {DEFAULT_LOCK_TIMEOUT_S:g})")
 

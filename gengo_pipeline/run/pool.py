@@ -4,6 +4,7 @@ polars and pyarrow itself; the workers import the generation stack while the coo
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sys
 import threading
@@ -15,8 +16,8 @@ from .affinity import can_pin, pin_process, usable_cpus
 
 WORKER_MEMORY_BYTES = 512 * 2**20  # budget per worker process; measured peaks are 150-350 MB (bench/RESULTS.md)
 
-# Set in each worker process by _init_worker: progress counts go to the coordinator; cancel is set when
-# another unit failed.
+# Set in each worker process by _init_worker: a unit's events (run.events) go to the coordinator; cancel is
+# set when another unit failed.
 progress_queue = None
 cancel_event = None
 
@@ -68,10 +69,13 @@ def _start_method() -> str:
     return "fork" if sys.platform == "linux" and clean else "spawn"
 
 
-def _init_worker(progress, cancel, slots, cpus: list[int], parent: int) -> None:
+def _init_worker(progress, cancel, slots, cpus: list[int], parent: int, telemetry: dict) -> None:
     global progress_queue, cancel_event
     progress_queue, cancel_event = progress, cancel
     _die_with(parent)
+    from . import logs
+
+    logs.configure_worker(telemetry.get("log"))
     from .malloc import tune_malloc
 
     tune_malloc()
@@ -85,6 +89,9 @@ def _init_worker(progress, cancel, slots, cpus: list[int], parent: int) -> None:
         with slots.get_lock():
             slot, slots.value = slots.value, slots.value + 1
         pin_process(cpus[slot % len(cpus)])
+    from . import profiling
+
+    profiling.start(telemetry.get("profile"), "worker")
 
 
 def _die_with(parent: int) -> None:
@@ -113,25 +120,49 @@ def _warm() -> None:
     """A no-op task: submitting one per worker makes the pool start its processes now."""
 
 
+def _telemetry() -> dict:
+    from . import logs, profiling
+
+    return {"log": logs.worker_config(), "profile": profiling.directory()}
+
+
+class _Drainable:
+    """The coordinator's end of the workers' event queue: get_nowait() as a queue.Queue has it."""
+
+    def __init__(self, q) -> None:
+        self.q = q
+
+    def get_nowait(self):
+        if self.q.empty():
+            raise queue.Empty
+        return self.q.get()
+
+
 class WorkerPool:
     """The worker processes of a run with `workers` workers (the coordinating process is one of them),
     started ahead of the run so they import numpy/polars/pyarrow while the planner works.
 
     `pin`: with one worker per usable core, each worker process keeps its threads on its own core and
-    `here_cpu` is the core left for the coordinating process's worker (see affinity.py)."""
+    `here_cpu` is the core left for the coordinating process's worker (see affinity.py). `telemetry`: how
+    the workers log (logs.worker_config) and where they write their profiles (`profile`: a folder); by
+    default this process's, as configured now."""
 
-    def __init__(self, workers: int, pin: bool = False) -> None:
+    def __init__(self, workers: int, pin: bool = False, telemetry: dict | None = None) -> None:
         ctx = get_context(_start_method())
         self.workers = workers
         self.processes = max(1, workers - 1)
-        self.progress = ctx.Queue()
+        # a SimpleQueue writes each event before put() returns, so a unit's events are in the pipe before its
+        # result reaches the coordinator (a Queue's feeder thread could deliver them after the run's last drain)
+        events = ctx.SimpleQueue()
+        self.progress = _Drainable(events)
         self.cancel = ctx.Event()
         cpus = usable_cpus() if pin and can_pin(workers) else []
         self.here_cpu = cpus[0] if cpus else None
         os.environ.setdefault("POLARS_MAX_THREADS", str(max(1, usable_cores() // workers)))
         quiet_blas()
         self.pool = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(self.progress, self.cancel, ctx.Value("i", 0), cpus[1:], os.getpid()))
+                                        initargs=(events, self.cancel, ctx.Value("i", 0), cpus[1:], os.getpid(),
+                                                  _telemetry() if telemetry is None else telemetry))
         self.idle = True
         for _ in range(self.processes):
             self.pool.submit(_warm)

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ..errors import ConfigError, UsageError
@@ -94,8 +94,28 @@ class GengoSettings(BaseSettings):
     checksum: Literal["xxh3_128", "sha256", "none"] = Field(
         "xxh3_128", description="checksum of every file in _manifest.json (xxh3_128: ~25 GB/s; sha256: ~2 GB/s)")
     progress: bool = True
+    log_format: Literal["text", "json"] = Field("text", description="stderr logs: human text, or one JSON object per line")
+    log_level: Literal["debug", "info", "warning", "error"] | None = Field(None, description="default: warning (text), info (json)")
+    metrics_port: int | str | None = Field(None, description="serve Prometheus metrics at [HOST:]PORT/metrics while running")
+    metrics_push: str | None = Field(None, description="Pushgateway URL: push the run's metrics when it ends")
+    metrics_linger: float = Field(0.0, ge=0, description="seconds to keep /metrics up after the run, until scraped")
+    profile: Path | None = Field(None, description="write a cProfile of every process of the run into this folder")
     lock_timeout: float = Field(0.0, ge=0, description="seconds to wait for a dataset another run is writing (0: fail at once)")
+    parts: int = Field(1, ge=1, description="split the run into this many parts (see `part`)")
+    part: int = Field(1, ge=1, description="which of the `parts` this run writes, from 1")
+    cluster: str | None = Field(None, description="a Dask scheduler address (tcp://HOST:8786): run the units there")
     params: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _part_in_parts(self) -> "GengoSettings":
+        if self.part > self.parts:
+            raise ValueError(f"part {self.part} is not one of the {self.parts} part(s); give part 1 to {self.parts}")
+        return self
+
+    @property
+    def part_of(self) -> tuple[int, int] | None:
+        """(part, parts) of a run split into parts, else None."""
+        return (self.part, self.parts) if self.parts > 1 else None
 
     @field_validator("formats", mode="before")
     @classmethod

@@ -8,6 +8,8 @@ aborted, and nothing of it is ever visible under a final name.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import queue
 import threading
 import time
@@ -20,11 +22,15 @@ from ..formats import encoder
 from ..store.layout import part_key
 from ..store.storage import Storage, open_storage
 from . import pool as process_pool
+from . import profiling
+from .events import Event, RowsGenerated, UnitFailed, UnitStarted
 from .plan import Unit, encode_options, make_engine
 from .settings import GengoSettings, rows_for_width
 
 QUEUE_BATCHES = 2  # batches waiting between the generating and the writing thread
-ProgressFn = Callable[[int], None]
+ReportFn = Callable[[Event], None]  # a unit's events, to the coordinator
+ProgressFn = ReportFn  # its name before the events: what a runner passes on from the units to the coordinator
+log = logging.getLogger("gengo.run.unit")
 
 _ENGINES: dict[tuple, Engine] = {}
 _STORAGES: dict[str, Storage] = {}
@@ -154,40 +160,57 @@ class _OverlappedWrites(_InlineWrites):
 
 
 def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, url: str, stage: str, unit: Unit,
-             progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+             report: ReportFn | None = None, cancel: threading.Event | None = None,
              overlap_writes: bool = False) -> dict:
-    """Generate and stage one part file in each of the unit's formats; returns its record.
-    `overlap_writes`: write on a second thread (when the run leaves a core spare)."""
+    """Generate and stage one part file in each of the unit's formats; returns its record. `report`: where
+    its events go (in a worker process: the queue to the coordinator). `overlap_writes`: write on a second
+    thread (when the run leaves a core spare)."""
     started = time.perf_counter()
     cancel = cancel or process_pool.cancel_event
+    report = report or (process_pool.progress_queue.put if process_pool.progress_queue is not None else None)
     engine = _engine(model, settings, scale, snapshot)
     rt = engine.table(unit.table)
     date = None if unit.day is None else engine.date_of_day(unit.day)
-    files = UnitFiles(storage_for(url), stage, unit, date, rt, settings)
-    step = rows_for_width(settings.chunk_rows, len(rt.schema))
-    # one batch: nothing to overlap, and a thread per small file would cost more than its rows
-    sink = (_OverlappedWrites if overlap_writes and unit.rows > step else _InlineWrites)(files)
-    report = progress or (process_pool.progress_queue.put if process_pool.progress_queue is not None else None)
+    when = date.isoformat() if date else None
+    where = {"table": unit.table, "date": when, "part": unit.part}
+    if report:
+        report(UnitStarted(unit.table, when, unit.part, unit.rows, os.getpid()))
+    log.debug("unit %s %s part %d started", unit.table, when or "static", unit.part,
+              extra={"event": "unit_started", "fields": {**where, "rows": unit.rows}})
+    sink = files = None
     try:
+        files = UnitFiles(storage_for(url), stage, unit, date, rt, settings)
+        step = rows_for_width(settings.chunk_rows, len(rt.schema))
+        # one batch: nothing to overlap, and a thread per small file would cost more than its rows
+        sink = (_OverlappedWrites if overlap_writes and unit.rows > step else _InlineWrites)(files)
         for lo in range(unit.lo, unit.hi, step):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             hi = min(unit.hi, lo + step)
             sink.put(rt.frame(lo, hi))
             if report:
-                report(hi - lo)
+                report(RowsGenerated(unit.table, hi - lo))
         sink.close()
         staged = files.finish()
-    except BaseException:
-        sink.stop()
-        files.abort()
+    except BaseException as e:
+        if sink is not None:
+            sink.stop()
+        if files is not None:
+            files.abort()
+        if report and not isinstance(e, Cancelled):
+            report(UnitFailed(unit.table, when, unit.part, type(e).__name__, str(e), os.getpid()))
         raise
-    return {"table": unit.table, "day": unit.day, "date": date.isoformat() if date else None, "part": unit.part,
-            "rows": unit.rows, "files": staged, "seconds": time.perf_counter() - started}
+    seconds = time.perf_counter() - started
+    log.debug("unit %s %s part %d staged in %.3f s", unit.table, when or "static", unit.part, seconds,
+              extra={"event": "unit_staged", "fields": {**where, "rows": unit.rows, "seconds": round(seconds, 6),
+                                                        "bytes": sum(f["bytes"] for f in staged)}})
+    return {"table": unit.table, "day": unit.day, "date": when, "part": unit.part,
+            "rows": unit.rows, "files": staged, "seconds": seconds, "pid": os.getpid()}
 
 
 def run_units(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, url: str, stage: str,
-              units: list[Unit], progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+              units: list[Unit], report: ReportFn | None = None, cancel: threading.Event | None = None,
               overlap_writes: bool = False) -> list[dict]:
     """run_unit for each of a group of units, in order."""
-    return [run_unit(model, settings, scale, snapshot, url, stage, u, progress, cancel, overlap_writes) for u in units]
+    with profiling.group():
+        return [run_unit(model, settings, scale, snapshot, url, stage, u, report, cancel, overlap_writes) for u in units]

@@ -11,6 +11,16 @@ replays it: a recorded file that is in place is kept, one still staged is publis
 dropped. So the manifest always lists exactly the complete files, and `--resume` regenerates only what is
 missing. Each commit bumps the dataset's version.
 
+Parts. A run split into parts (`--parts N --part K`) holds its part's own lock (`_gengo/parts/K-of-N.lock`)
+for the whole run and the dataset lock only for moments: to check the identity when it opens (against a view
+of the manifest with every part's fragment), to record its start (creating the manifest, so that a part of
+other settings is refused), and when it ends. Its journal is its manifest fragment. Parts of one run can so
+write at the same time, from separate processes or machines. The last part to end merges every fragment into
+the manifest, once (a manifest rewritten by each of 1,000 parts would cost 1,000 rewrites); a part killed, or
+one that could not get the lock, is merged by the next recovery (`gengo merge`, any gengo command). Recovery
+leaves the journals and staging areas of live parts alone (a part is live while its lock is held). A run
+that is not split refuses to start while a part is live.
+
 Overwrite. A run with `--overwrite` stages every file and publishes nothing until all units are done; then
 it writes the new manifest as a swap record (`_gengo/swap.json`), removes the old files the new dataset does
 not have, publishes the staged ones, replaces the manifest and drops the swap record. Killed before the swap
@@ -18,6 +28,7 @@ record exists, the old dataset is untouched; killed during the swap, the next ge
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -28,12 +39,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..errors import InputError, OutputError
-from .layout import (JOURNAL, LOCK, MANIFEST, REPORTS, SCHEMA, STAGING, SWAP, is_control)
+from .layout import JOURNAL, LOCK, MANIFEST, PARTS, REPORTS, SCHEMA, STAGING, SWAP, is_control, part_lock
 from .storage import CHECKSUMS, LockHeld, Staged, Storage
 
 LAYOUT = "gengo-dataset/2"
 READER = "reader"  # the lock holder's run id while a reader recovers a dead run's leftovers (briefly)
 READER_GRACE_S = 10.0
+SHORT_LOCK_WAIT_S = 120.0  # a part waits this long for the dataset lock, which others hold only for moments
 # What shapes the bytes of a dataset's files: two runs agreeing on all of these write identical files for
 # the same partition. Formats, workers, chunking and the window are not part of it: another format or
 # other days add files to the same dataset.
@@ -185,12 +197,21 @@ def load(storage: Storage) -> Manifest | None:
                          "restore it, or move the folder away and generate again") from None
 
 
-def _replay(storage: Storage, manifest: Manifest | None, publish: bool) -> tuple[Manifest | None, list[str]]:
+def _journal_keys(storage: Storage, live: frozenset[str] = frozenset()) -> list[str]:
+    return [e.key for e in storage.list(JOURNAL) if e.key.endswith(".jsonl") and RUN_ID.match(e.key[len(JOURNAL) + 1:-6])
+            and e.key[len(JOURNAL) + 1:-6] not in live]
+
+
+def _replay(storage: Storage, manifest: Manifest | None, publish: bool, live: frozenset[str] = frozenset(),
+            journals: list[tuple[str, list[dict]]] | None = None) -> tuple[Manifest | None, list[str]]:
     """Apply the journals of finished or dead runs (the caller holds the lock, or `publish` is False and
-    the result is only a view). Returns the manifest and the journal keys applied."""
-    keys = [e.key for e in storage.list(JOURNAL) if e.key.endswith(".jsonl") and RUN_ID.match(e.key[len(JOURNAL) + 1:-6])]
-    for key in keys:
-        records = _records(storage, key)
+    the result is only a view), but not those of the `live` runs (parts still writing). Commits get the
+    dataset's next versions in the order they are applied (parts' journals were numbered independently).
+    `journals`: (key, records) read already (see view). Returns the manifest and the journal keys applied."""
+    if journals is None:
+        journals = [(key, _records(storage, key)) for key in _journal_keys(storage, live)]
+    keys = [key for key, _ in journals]
+    for key, records in journals:
         if not records or records[0].get("op") != "begin":
             continue
         begin = records[0]
@@ -201,23 +222,33 @@ def _replay(storage: Storage, manifest: Manifest | None, publish: bool) -> tuple
         elif manifest.fingerprint != begin["fingerprint"]:
             continue  # cannot happen under the lock; never mix identities
         manifest.add_expected(begin.get("expected", {}))
+        end = next((r for r in records if r.get("op") == "end"), None)
+        published = bool(end and end.get("published"))  # its writer saw every commit in place: no need to look
         for rec in records[1:]:
             if rec.get("op") != "commit":
                 continue
+            version = manifest.version + 1
             for f in rec["files"]:
                 staged = Staged.from_dict(f["staged"])
-                found = storage.stat(f["path"])
-                if found is None or found.size != f["bytes"]:
+                found = None if published else storage.stat(f["path"])
+                if not published and (found is None or found.size != f["bytes"]):
                     if not (publish and storage.staged_exists(staged)):
                         continue
                     storage.publish(staged)  # recorded but not yet moved into place when the run died
-                manifest.files[f["path"]] = {k: v for k, v in f.items() if k != "staged"}
-            manifest.version = max(manifest.version, rec["version"])
-        end = next((r for r in records if r.get("op") == "end"), None)
+                manifest.files[f["path"]] = {k: v for k, v in f.items() if k != "staged"} | {"version": version}
+            manifest.version = version
         run = {**begin["run"], "status": end["status"] if end else "interrupted",
                "finished": end["time"] if end else None}
         manifest.runs = [r for r in manifest.runs if r.get("run_id") != run["run_id"]] + [run]
     return manifest, keys
+
+
+def view(storage: Storage) -> Manifest | None:
+    """The dataset with every journal's commits (live parts' too), without the lock: a reader's view. The
+    journals are read before the manifest, so one merged meanwhile is seen twice (the same entries), never
+    missed: a merge writes the manifest before it removes the journals."""
+    journals = [(key, _records(storage, key)) for key in _journal_keys(storage)]
+    return _replay(storage, load(storage), publish=False, journals=journals)[0]
 
 
 def _apply_swap(storage: Storage) -> bool:
@@ -241,18 +272,61 @@ def _apply_swap(storage: Storage) -> bool:
     return True
 
 
-def recover(storage: Storage) -> Manifest | None:
-    """Under the lock: finish an interrupted swap, replay dead runs' journals into the manifest, remove
-    their staging areas. Returns the current manifest."""
+def live_parts(storage: Storage) -> dict[str, dict]:
+    """The parts writing now: run id -> lock holder (a part is live while its lock is held; the lock of an
+    ended or dead part is removed here)."""
+    live = {}
+    for e in storage.list(PARTS):
+        if not e.key.endswith(".lock"):
+            continue
+        try:
+            lock = _take_lock(storage, e.key, _holder(READER), 0.0)
+        except LockHeld as held:
+            live[held.holder.get("run_id", e.key)] = held.holder
+            continue
+        lock.release(forget=True)
+    return live
+
+
+def another_part_live(storage: Storage, own: str) -> bool:
+    """Whether a part other than the run `own` is writing now: live_parts, but it stops at the first live
+    one (a part ending among 1,000 running probes one lock, not 999; a dead part's lock met on the way is
+    removed)."""
+    for e in storage.list(PARTS):
+        if not e.key.endswith(".lock"):
+            continue
+        try:
+            lock = _take_lock(storage, e.key, _holder(READER), 0.0)
+        except LockHeld as held:
+            if held.holder.get("run_id") != own:
+                return True
+            continue
+        lock.release(forget=True)
+    return False
+
+
+def _schema_entry(data: bytes) -> dict:
+    return {"path": SCHEMA, "bytes": len(data), "xxh3_128": CHECKSUMS["xxh3_128"](data).hexdigest()}
+
+
+def recover(storage: Storage, own: str | None = None) -> Manifest | None:
+    """Under the lock: finish an interrupted swap, replay the journals of ended or dead runs (and of `own`,
+    the caller's part run, which has ended) into the manifest, remove their staging areas, leaving live
+    parts' alone. Returns the current manifest."""
     _apply_swap(storage)
-    manifest, applied = _replay(storage, load(storage), publish=True)
+    live = frozenset(live_parts(storage)) - {own}
+    manifest, applied = _replay(storage, load(storage), publish=True, live=live)
+    if manifest is not None and manifest.schema is None and applied:  # parts: the _schema.json they wrote
+        data = storage.read(SCHEMA)
+        if data is not None:
+            manifest.schema = _schema_entry(data)
     if applied:
         if manifest is not None:
             storage.put(MANIFEST, _dumps(manifest.to_doc()))
         for key in applied:
             storage.remove(key)
-    for run in {e.key.split("/")[2] for e in storage.list(STAGING)}:
-        if RUN_ID.match(run):  # no run is alive (the caller holds the lock): what it staged is garbage
+    for run in {e.key.split("/")[2] for e in storage.list(STAGING)} - live:
+        if RUN_ID.match(run):  # its run is not alive (the caller holds the lock, no live part): garbage
             storage.remove_prefix(_staging(run))
     return manifest
 
@@ -264,15 +338,36 @@ def read_current(storage: Storage) -> tuple[Manifest | None, dict | None]:
     if storage.read(MANIFEST) is None and not any(True for _ in storage.list(JOURNAL)):
         return None, None
     try:
-        lock = storage.lock(LOCK, {"pid": os.getpid(), "host": socket.gethostname(), "run_id": READER, "since": _now()})
+        lock = storage.lock(LOCK, _holder(READER))
     except LockHeld as held:
-        manifest, _ = _replay(storage, load(storage), publish=False)
-        return manifest, held.holder
+        return view(storage), held.holder
     except OutputError:  # a read-only location: look without repairing
-        manifest, _ = _replay(storage, load(storage), publish=False)
-        return manifest, None
+        return view(storage), None
     with lock:
         return recover(storage), None
+
+
+def merge(storage: Storage, lock_timeout: float = 0.0) -> tuple[Manifest | None, dict[str, dict]]:
+    """`gengo merge`: fold every ended part's fragment (and any dead run's journal) into the manifest, under
+    the dataset lock. Returns the manifest and the parts still writing (run id -> holder)."""
+    with _take_lock(storage, LOCK, _holder(READER), lock_timeout):
+        manifest = recover(storage)
+        return manifest, live_parts(storage)
+
+
+def _holder(run_id: str) -> dict:
+    return {"pid": os.getpid(), "host": socket.gethostname(), "run_id": run_id, "since": _now()}
+
+
+def _take_lock(storage: Storage, key: str, holder: dict, timeout: float, on_wait=None):
+    """storage.lock, but a lock held for a moment by a reader or a probe (or being taken or released: no
+    holder written) is waited for, up to READER_GRACE_S, whatever the timeout."""
+    try:
+        return storage.lock(key, holder, timeout, on_wait)
+    except LockHeld as held:
+        if held.holder and held.holder.get("run_id") != READER:
+            raise
+        return storage.lock(key, holder, max(timeout, READER_GRACE_S), on_wait)
 
 
 # ---------------------------------------------------------------- checks of the files against the manifest
@@ -330,11 +425,14 @@ class DatasetWriter:
     """The one writer of a dataset for a run: holds the lock from open() to close().
 
     mode "update": partitions are added or replaced (same identity only); "overwrite": the dataset is
-    replaced by this run's files when all of them are done."""
+    replaced by this run's files when all of them are done. `part`: (K, N), the run is part K of N (update
+    mode only): it holds its part's lock, and the dataset lock only for moments (see the module's notes)."""
 
     def __init__(self, storage: Storage, identity: dict | None, mode: str = "update", run_id: str | None = None,
-                 lock_timeout: float = 0.0, warn: Warn | None = None, on_wait: Callable[[dict], None] | None = None) -> None:
-        assert mode in ("update", "overwrite")
+                 lock_timeout: float = 0.0, warn: Warn | None = None, on_wait: Callable[[dict], None] | None = None,
+                 part: tuple[int, int] | None = None) -> None:
+        assert mode in ("update", "overwrite") and not (part and mode == "overwrite")
+        self.part = part
         self.storage = storage
         self.identity = identity
         self.mode = mode
@@ -353,6 +451,7 @@ class DatasetWriter:
         self._fresh = False
         self._wrote = False  # a run began: its journal, manifest or files exist
         self.schema: bytes | None = None
+        self._unpublished = False  # a commit's files are being published (still, if that failed)
 
     @property
     def stage(self) -> str:
@@ -366,23 +465,37 @@ class DatasetWriter:
 
     def open(self) -> "DatasetWriter":
         """Take the lock (within `lock_timeout`) and recover what a dead run left. Then set_identity()."""
-        holder = {"pid": os.getpid(), "host": socket.gethostname(), "run_id": self.run_id, "since": _now()}
         self.storage.check_writable(create=False)
         self._fresh = not self.storage.exists()  # nothing here yet: if this run writes nothing, leave nothing
+        if self.part is None:
+            self._lock = _take_lock(self.storage, LOCK, _holder(self.run_id), self.lock_timeout, self.on_wait)
+        else:
+            self._lock = _take_lock(self.storage, part_lock(*self.part), _holder(self.run_id), self.lock_timeout, self.on_wait)
         try:
-            self._lock = self.storage.lock(LOCK, holder, self.lock_timeout, self.on_wait)
-        except LockHeld as held:
-            if held.holder.get("run_id") != READER:
-                raise
-            self._lock = self.storage.lock(LOCK, holder, max(self.lock_timeout, READER_GRACE_S), self.on_wait)
-        try:
-            self.manifest = recover(self.storage)
+            if self.part is None:
+                live = live_parts(self.storage)
+                if live:
+                    raise LockHeld(f"the dataset at {self.url} (a part of a run split into parts)", next(iter(live.values())))
+                self.manifest = recover(self.storage)
+            else:  # a view with every part's fragment: merging is left to the last part, once
+                with self._dataset_lock():  # a moment: no whole run is writing, no overwrite left half-swapped
+                    _apply_swap(self.storage)
+                self.manifest = view(self.storage)  # outside it: 1,000 parts starting do not queue on reads
             if self.identity is not None:
                 self._check_identity()
         except BaseException:
             self.close()
             raise
         return self
+
+    @contextlib.contextmanager
+    def _dataset_lock(self):
+        """A part's moment under the dataset lock (others hold it for moments too; a whole run longer)."""
+        lock = _take_lock(self.storage, LOCK, _holder(self.run_id), max(self.lock_timeout, SHORT_LOCK_WAIT_S))
+        try:
+            yield
+        finally:
+            lock.release(forget=self._fresh and not self._wrote)
 
     def set_identity(self, identity: dict) -> None:
         """The run's identity, known once it is planned: checked against the dataset's."""
@@ -405,7 +518,10 @@ class DatasetWriter:
         """Before any byte is written: refuse if a file gengo does not own sits at a key this run writes;
         warn about other unknown files (left alone). Returns the unknown files."""
         targets = set(targets)
-        unknown = unknown_files(self.storage, self.manifest, {"/".join(k.split("/")[:2]) for k in targets})
+        owned = self.manifest
+        if self.part:  # what live parts have committed is theirs, not a stranger's
+            owned = view(self.storage) or owned
+        unknown = unknown_files(self.storage, owned, {"/".join(k.split("/")[:2]) for k in targets})
         if self.manifest is not None and self.manifest.legacy:
             legacy = set(self.manifest.legacy_files)
             unknown = [k for k in unknown if k not in legacy and k != MANIFEST]
@@ -435,7 +551,7 @@ class DatasetWriter:
         `schema` (the _schema.json bytes) is written with the manifest at the end."""
         self.schema = schema
         run = {"run_id": self.run_id, "host": socket.gethostname(), "pid": os.getpid(), "started": _now(),
-               "mode": self.mode, **window}
+               "mode": self.mode, **window, **({"part": f"{self.part[0]}/{self.part[1]}"} if self.part else {})}
         base = self.manifest if (self.mode == "update" and self.manifest is not None) else None
         self.next = Manifest(self.identity["model"], self.identity, base.version if base else 0,
                              dict(base.files) if base else {}, list(base.runs) if base else [],
@@ -444,10 +560,16 @@ class DatasetWriter:
             self.next.version = self.manifest.version
         self.next.add_expected(expected)
         self.next.runs.append({**run, "status": "running"})
-        self.storage.append(_journal_key(self.run_id), _dumps(
-            {"op": "begin", "mode": self.mode, "model": self.identity["model"], "identity": self.identity,
-             "fingerprint": fingerprint(self.identity), "expected": expected, "run": run}) + b"\n")
-        self._began = self._wrote = True
+        with self._dataset_lock() if self.part else contextlib.nullcontext():
+            if self.part:  # another part may have created the dataset since open(): same settings only
+                self.manifest = load(self.storage) or self.manifest
+                self._check_identity()
+                if self.manifest is None:
+                    self.storage.put(MANIFEST, _dumps(Manifest(self.identity["model"], self.identity).to_doc()))
+            self.storage.append(_journal_key(self.run_id), _dumps(
+                {"op": "begin", "mode": self.mode, "model": self.identity["model"], "identity": self.identity,
+                 "fingerprint": fingerprint(self.identity), "expected": expected, "run": run}) + b"\n")
+            self._began = self._wrote = True
 
     # ---------------------------------------------------------------- commits
 
@@ -463,8 +585,10 @@ class DatasetWriter:
         self.storage.append(_journal_key(self.run_id), _dumps(
             {"op": "commit", "version": self.next.version, "files": entries}) + b"\n")
         if self.mode == "update":
+            self._unpublished = True
             for _, staged in files:
                 self.storage.publish(staged)
+            self._unpublished = False
         else:
             self.staged.extend(s.to_dict() for _, s in files)
         self.commits += 1
@@ -476,11 +600,15 @@ class DatasetWriter:
             return
         run = self.next.runs[-1]
         run.update(status=status, finished=_now())
-        self.storage.append(_journal_key(self.run_id), _dumps({"op": "end", "status": status, "time": _now()}) + b"\n")
+        self.storage.append(_journal_key(self.run_id), _dumps({"op": "end", "status": status, "time": _now(),
+                                                               "published": self.mode == "update" and not self._unpublished}) + b"\n")
         if self.schema is not None and (self.mode == "update" or status == "ok"):
+            # the same bytes from every run of one identity (parts too): written whole, then listed
             self.storage.put(SCHEMA, self.schema)
-            self.next.schema = {"path": SCHEMA, "bytes": len(self.schema), "xxh3_128": CHECKSUMS["xxh3_128"](self.schema).hexdigest()}
-        if self.mode == "update":
+            self.next.schema = _schema_entry(self.schema)
+        if self.part:
+            self._merge()
+        elif self.mode == "update":
             self.storage.put(MANIFEST, _dumps(self.next.to_doc()))
             self.storage.remove(_journal_key(self.run_id))
         elif status == "ok":
@@ -491,8 +619,26 @@ class DatasetWriter:
             _apply_swap(self.storage)
         else:
             self.storage.remove(_journal_key(self.run_id))
-        self.manifest = self.next if (self.mode == "update" or status == "ok") else self.manifest
+        if not self.part:
+            self.manifest = self.next if (self.mode == "update" or status == "ok") else self.manifest
         self._began = False
+
+    def _merge(self) -> None:
+        """A part has ended. The last one running merges every ended part's fragment (journal) into the manifest,
+        once; an earlier one leaves its fragment to it. Whether another part is still running is decided, and
+        this part's lock released, under the dataset lock: of parts ending together, the last one through it
+        sees none running and merges."""
+        try:
+            with self._dataset_lock():
+                if not another_part_live(self.storage, self.run_id):
+                    self.manifest = recover(self.storage, own=self.run_id)
+                else:  # not yet merged: what the manifest says so far
+                    self.manifest = load(self.storage) or self.manifest
+                self._lock.release()
+                self._lock = None
+        except LockHeld as held:
+            self.warn(f"part {self.part[0]} of {self.part[1]} is committed, but the manifest could not be updated: "
+                      f"{held.problem}; `gengo merge` (or the next gengo command) merges it")
 
     def close(self) -> None:
         """Release the lock after removing this run's staging area (whatever happened). A dataset that did

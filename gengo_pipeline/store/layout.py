@@ -3,7 +3,8 @@
     <out>/<model>/                      the dataset (one model, one identity)
         _manifest.json                  what gengo owns: identity, version, every file with size and checksum
         _schema.json                    every table's columns, declared types and their SQL types
-        _gengo/                         gengo's own: lock, journal of commits, staging of unfinished files
+        _gengo/                         gengo's own: lock, journal of commits, staging of unfinished files,
+                                        parts/K-of-N.lock: the lock of each part running now
         parquet|csv|json/<table>/[date=YYYY-MM-DD/ | month=YYYY-MM/]part-NNNNN.<parquet|csv|jsonl>
 
 A partitioned table has one folder per day (`date=`) or per month (`month=`), or, partitioned by `none`, its
@@ -26,6 +27,7 @@ LOCK = f"{CONTROL}/lock"
 JOURNAL = f"{CONTROL}/journal"
 STAGING = f"{CONTROL}/staging"
 SWAP = f"{CONTROL}/swap.json"
+PARTS = f"{CONTROL}/parts"  # one lock per part of a run split into parts (--parts N --part K)
 REPORTS = "_reports"  # profile reports: gengo's, outside the format roots
 FORMAT_FOLDERS = {"parquet": "parquet", "csv": "csv", "jsonl": "json"}
 EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
@@ -92,6 +94,10 @@ def parse_part_key(key: str) -> PartKey | None:
         except ValueError:
             return None
     return PartKey(_FORMAT_OF_FOLDER[bits[0]], bits[1], date, int(m.group(1)), by)
+
+
+def part_lock(part: int, parts: int) -> str:
+    return f"{PARTS}/{part}-of-{parts}.lock"
 
 
 def is_control(key: str) -> bool:

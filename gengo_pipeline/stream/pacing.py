@@ -70,6 +70,15 @@ class Pacer:
             if self.wait(min(MAX_WAIT, max(0.001, due - self.clock()))):
                 return 0
 
+    def event_now(self) -> float | None:
+        """The event time (epoch seconds) the stream should have reached by now: with a speed, the replay's
+        clock (None before its first event); otherwise real time (how old the delivered events are)."""
+        if self.speed is None:
+            return time.time()
+        if self.origin_us is None:
+            return None
+        return self.origin_us / 1e6 + (self.clock() - self.started) * self.speed
+
     def start_at(self, origin_us: int) -> None:
         """Real time / speed: the event time that corresponds to the pacer's start (default: the first event's)."""
         self.origin_us = origin_us

@@ -1,7 +1,8 @@
 """The stream loop: blocks of events from the merge, paced, written to the sink, until an end or a stop.
 
-Progress: after every write `on_progress(Progress)` is called with the events so far, the last event's time
-and the offset after it: the one place the stream reports how far it got (metrics, a status line).
+Progress: after every write `on_progress(Progress)` is called with the events so far, the last event's time,
+the offset after it and, per table, the write's events and its last event's time: the one place the stream
+reports how far it got (metrics, logs, a status line).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class Progress:
     events: int
     event_time_us: int
     offset: Offset
+    tables: tuple[tuple[str, int, int], ...] = ()  # (table, events of this write, its last event's time in us)
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,9 @@ def run_stream(stream: EventStream, start: Offset, sink: Sink, pacer: Pacer, end
                 after = stream.offset(block.day, rows)
                 sink.write(block, a, b, after)
                 events += b - a
-                a = b
                 if on_progress is not None:
-                    on_progress(Progress(events, int(block.times[b - 1]), after))
+                    on_progress(Progress(events, int(block.times[b - 1]), after, _per_table(block, a, b)))
+                a = b
             else:
                 continue
             break
@@ -63,3 +65,13 @@ def run_stream(stream: EventStream, start: Offset, sink: Sink, pacer: Pacer, end
         sink.abort()
         raise
     return StreamResult(events, sink.committed)
+
+
+def _per_table(block, a: int, b: int) -> tuple[tuple[str, int, int], ...]:
+    """Events [a, b) of a block per table, with each table's last event time (a part's rows are in time order)."""
+    out = []
+    for p, part in enumerate(block.parts):
+        lo, hi = block.rows_before(p, a), block.rows_before(p, b)
+        if hi > lo:
+            out.append((block.names[part.table], hi - lo, int(part.times[hi - 1])))
+    return tuple(out)

@@ -1,6 +1,7 @@
 """Where a stream's events go. A sink is named `scheme[:target]` (`stdout`, `file:DIR`, `postgres:DSN`,
-`http://host/path`); `_sinks()` maps each scheme to its class, so a new sink is a new module registered
-here, not a branch in the stream loop.
+`http://host/path`); SINKS, gengo's one registry mechanism (registry.py), maps each scheme to its class: the
+built-in ones below, and those installed packages declare as `gengo.sinks` entry points (`scheme =
+"module:Class"`, a Sink subclass). A new sink is a new class, not a branch in the stream loop.
 
 A sink receives events in stream order with the offset after them, and decides when they are delivered
 (committed): `committed` is the offset after the last delivered event, what a stopped stream resumes from.
@@ -10,7 +11,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ...errors import UsageError
+from ...errors import SpecError, UsageError
+from ...registry import Registry
 
 if TYPE_CHECKING:
     from ..merge import Block, EventStream
@@ -88,19 +90,32 @@ class BatchingSink(Sink):
         self.flush()
 
 
-def _sinks() -> dict[str, type[Sink]]:
+def _adopt(name: str, obj) -> type[Sink]:
+    if not (isinstance(obj, type) and issubclass(obj, Sink)):
+        raise SpecError(f"gengo.sinks entry point {name} is not a Sink class", "point it at a subclass of gengo's Sink")
+    return obj
+
+
+SINKS: Registry[type[Sink]] = Registry("gengo.sinks", adopt=_adopt)
+
+
+def _builtins() -> None:
+    if "stdout" in SINKS._items:
+        return
     from .files import FileSink
     from .http import HttpSink
     from .postgres import PostgresSink
     from .stdout import StdoutSink
 
-    return {scheme: s for s in (StdoutSink, FileSink, PostgresSink, HttpSink) for scheme in getattr(s, "schemes", (s.scheme,))}
+    for cls in (StdoutSink, FileSink, PostgresSink, HttpSink):
+        for scheme in getattr(cls, "schemes", (cls.scheme,)):
+            SINKS.add(scheme, cls)
 
 
 def open_sink(text: str, options: dict | None = None) -> Sink:
-    sinks = _sinks()
+    _builtins()
     scheme, _, target = text.partition(":")
-    cls = sinks.get(scheme)
+    cls = SINKS.get(scheme) if scheme else None
     if cls is None:
-        raise UsageError(f"unknown sink {text!r}", f"use one of {', '.join(s + (':TARGET' if s != 'stdout' else '') for s in sinks)}")
+        raise UsageError(f"unknown sink {text!r}", f"use one of {', '.join(s + (':TARGET' if s != 'stdout' else '') for s in SINKS)}")
     return cls(target, {**(options or {}), "scheme": scheme})

@@ -1,5 +1,7 @@
-"""`file:DIR`: rotating part files per table, in the batch layout and formats
-(`DIR/<format>/<table>/date=YYYY-MM-DD/part-NNNNN.<ext>`, NNNNN the file's first row within its day).
+"""`file:DIR` (a folder or any storage URL, `file:s3://bucket/prefix`): rotating part files per table, in the
+batch layout and formats (`DIR/<format>/<table>/date=YYYY-MM-DD/part-NNNNN.<ext>`, NNNNN the file's first row
+within its day; with `--partition-by month` or `none`, as `gengo gen` lays them out, NNNNN the file's first row
+of the table, so the days sharing a folder never share a name).
 
 Files are written through the storage seam's two phases: staged while open, published (renamed into place)
 when they rotate, all open files together, every `rotate_rows` events, `rotate_seconds` seconds or at a day's
@@ -37,6 +39,7 @@ class FileSink(Sink):
         self.rotate_rows = int(options.get("rotate_rows", 1_000_000))
         self.rotate_seconds = float(options.get("rotate_seconds", 60.0))
         self.settings = options.get("settings") or GengoSettings()
+        self.by = options.get("partition_by") or self.settings.partition_by or "day"
         self.storage = open_storage(target)
         self.storage.check_writable(create=True)
         self.open_files: dict[str, tuple] = {}  # table -> (upload, encoder)
@@ -82,7 +85,9 @@ class FileSink(Sink):
             # first row of this file within its day: the table's cursor in the offset before these events
             first = self.position.cursors[i]
             date = None if self.stream.static[i] else self.stream.engine.date_of_day(block.day)
-            upload = self.storage.create(part_key(self.fmt, table, date, first), STAGE, self.settings.checksum)
+            if date is not None and self.by != "day":  # days share a folder: number by the row within the table
+                first += rt.volume.day_range(block.day)[0]
+            upload = self.storage.create(part_key(self.fmt, table, date, first, self.by), STAGE, self.settings.checksum)
             self.open_files[table] = (upload, encoder(self.fmt, upload, rt.schema, encode_options(self.settings, rt)))
         return self.open_files[table][1]
 

@@ -2,11 +2,14 @@
 
 Each request carries `Gengo-Offset` (the offset after its events, also sent as `Idempotency-Key`, so a
 receiver can drop a batch it already has) and `Gengo-Events`. Connection errors, 429 and 5xx answers are
-retried with backoff; any other answer stops the stream with the status.
+retried with backoff; any other answer stops the stream with the status. A receiver that cannot be reached
+when the stream starts is no outage but a wrong URL or a receiver not started: the stream fails at once.
 """
 from __future__ import annotations
 
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from ...errors import OutputError, UsageError
@@ -30,6 +33,22 @@ class HttpSink(BatchingSink):
         self.retry_seconds = float(options.get("retry_seconds", 120.0))
         self.wait = options.get("wait")
         self.timeout = float(options.get("timeout", 30.0))
+
+    def open(self, stream, start) -> None:
+        super().open(stream, start)
+        parts = urllib.parse.urlsplit(self.url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            if not parts.hostname:
+                raise ValueError("no host")
+        except ValueError:
+            raise UsageError(f"--sink {self.url} is not a URL", "write it as http://host:port/path") from None
+        try:
+            socket.create_connection((parts.hostname, port), timeout=min(5.0, self.timeout)).close()
+        except OSError as e:
+            reason = e.strerror or type(e).__name__
+            raise OutputError(f"cannot reach {parts.hostname}:{port} for --sink {self.url} ({reason})",
+                              "start the receiver or fix the URL") from None
 
     def encode(self, block, a, b) -> bytes:
         return ("\n".join(block.lines[a:b].to_list()) + "\n").encode()

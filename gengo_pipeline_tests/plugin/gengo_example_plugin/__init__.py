@@ -1,6 +1,7 @@
-"""A gengo plugin: the `sine_wave` generator, the `plugin-shop` model that uses it and the `all_positive` check.
+"""A gengo plugin: the `sine_wave` generator, the `plugin-shop` model that uses it, the `all_positive` check and
+the `tally:PATH` stream sink.
 
-gengo finds all three through the entry points in pyproject.toml; nothing in gengo names this package.
+gengo finds all four through the entry points in pyproject.toml; nothing in gengo names this package.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from gengo_pipeline.engine.generators import Generator
 from gengo_pipeline.engine.spec import Model, Num
 from gengo_pipeline.quality.distributions import DistContext, Outcome, q
+from gengo_pipeline.stream.sinks import Sink
 
 
 class SineWave(Generator):
@@ -29,6 +31,23 @@ def all_positive(ctx: DistContext, column: str, **_) -> Outcome:
     n, bad = ctx.one(f"SELECT count(*), count(*) FILTER (WHERE {q(column)} <= 0) FROM {ctx.rel}")
     return Outcome(bad == 0, observed=bad, expected=0, n=n, column=column, bad_rows=bad,
                    detail=f"{bad} of {n} rows have {column} <= 0")
+
+
+class TallySink(Sink):
+    """`gengo stream --sink tally:PATH`: events per table so far, as `table<TAB>count` lines, rewritten at each write."""
+
+    scheme = "tally"
+
+    def open(self, stream, start) -> None:
+        super().open(stream, start)
+        self.counts: dict[str, int] = {}
+
+    def write(self, block, a, b, after) -> None:
+        for table, frame in block.slices(a, b):
+            self.counts[table] = self.counts.get(table, 0) + frame.height
+        with open(self.target, "w") as f:
+            f.writelines(f"{t}\t{n}\n" for t, n in sorted(self.counts.items()))
+        self.committed = after
 
 
 MODEL = Model.model_validate({
