@@ -48,6 +48,11 @@ def add_plan_flags(p: argparse.ArgumentParser, start=_date, start_help="first da
                    help="folders of partitioned tables: date=YYYY-MM-DD (day), month=YYYY-MM (month) or none (one file "
                         "set per table); default: the model's (ecommerce-ds: month, the others: day)")
     p.add_argument("--snapshot", type=_date, help="the date order statuses are observed at (default origin + 1 year)")
+    p.add_argument("--schema-version", dest="schema_version", type=_int,
+                   help="write the model at this schema version (default: its first; `gengo schema-diff` shows them)")
+    p.add_argument("--evolve", metavar="VERSION=DATE",
+                   help="switch schema version on a day: partitions from DATE on are written at VERSION, e.g. "
+                        "--evolve 2=2024-06-01 (comma-separated for several); static tables at the last")
     p.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="override a model parameter")
 
 
@@ -74,7 +79,14 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
             raise UsageError(f"bad --set {item!r}: {value!r} is not a number", "give a number") from None
     flags = dict(size=args.size, formats=args.formats, seed=args.seed, start=args.start, days=args.days,
                  scale=args.scale, scale_factor=getattr(args, "scale_factor", None), origin=args.origin, snapshot=args.snapshot,
-                 partition_by=getattr(args, "partition_by", None), **extra)
+                 partition_by=getattr(args, "partition_by", None), schema_version=getattr(args, "schema_version", None),
+                 evolve=getattr(args, "evolve", None), **extra)
+    if flags["evolve"] is not None:
+        from ..engine.evolve import parse_evolve
+
+        parse_evolve(flags["evolve"])
+    if flags["schema_version"] is not None:
+        model.at_version(flags["schema_version"])  # a version the model has, or one line naming those it has
     settings = load_settings(**flags)
     if params:
         merged = {**settings.params, model.name: {**settings.model_params(model.name), **params}}

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..models import builtin_models, model_origin, resolve
 from ..models.files import dumps
-from .common import add_plan_flags, count, settings_from
+from .common import _int, add_plan_flags, count, settings_from
 
 
 def register(sub) -> None:
@@ -26,6 +26,11 @@ def register(sub) -> None:
     show.set_defaults(func=cmd_models_show)
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for an editor checking a model as it is written)")
     s.set_defaults(func=cmd_schema)
+    d = sub.add_parser("schema-diff", help="print the migrations between two schema versions of a model and the columns they change")
+    d.add_argument("model", help="a model name, alias or model file")
+    d.add_argument("old", type=_int, help="a schema version (e.g. 1)")
+    d.add_argument("new", type=_int, help="another one (e.g. 2)")
+    d.set_defaults(func=cmd_schema_diff)
     from ..formats.schema import DIALECTS
 
     d = sub.add_parser("ddl", help="print CREATE TABLE statements of a model's tables in a SQL dialect")
@@ -59,16 +64,24 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     t = Table()
-    for c in ("model", "aliases", "origin", "tables"):
+    for c in ("model", "aliases", "origin", "versions", "tables"):
         t.add_column(c)
     for name, m in builtin_models().items():
-        t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(x.name for x in m.tables))
-    Console().print(t)
+        t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(map(str, m.version_numbers)),
+                  ", ".join(x.name for x in m.tables))
+    Console(width=max(Console().width, 160)).print(t)
     return 0
 
 
 def cmd_models_show(args: argparse.Namespace) -> int:
     sys.stdout.write(dumps(resolve(args.model).model_dump(mode="json"), args.format))
+    return 0
+
+
+def cmd_schema_diff(args: argparse.Namespace) -> int:
+    from ..engine.evolve import diff
+
+    sys.stdout.write("\n".join(diff(resolve(args.model), args.old, args.new)) + "\n")
     return 0
 
 

@@ -25,7 +25,7 @@ def _memory(text: str) -> str:
 
 def register(sub) -> None:
     v = sub.add_parser("validate", help="check a generated dataset: keys, references, types, values, distributions")
-    v.add_argument("-i", "--input", required=True, help="a dataset folder, e.g. data/ecommerce (or the --out above it)")
+    v.add_argument("-i", "--input", required=True, help="a dataset folder or s3:// URL, e.g. data/ecommerce (or the --out above it)")
     v.add_argument("-m", "--model", help="model name or alias (default: the one in _manifest.json)")
     v.add_argument("-f", "--format", help="which generated format to read: parquet, csv or json (default: parquet if present)")
     v.add_argument("--table", action="append", help="check only this table (repeatable)")
@@ -35,15 +35,16 @@ def register(sub) -> None:
     v.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("profile", help="summarize a dataset with DuckDB and write an HTML report with charts")
-    p.add_argument("-i", "--input", required=True, help="a model output folder, a table folder, a file or a quoted glob")
+    p.add_argument("-i", "--input", required=True, help="a model output folder or s3:// URL, a table folder, a file or a quoted glob")
     p.add_argument("-r", "--report", type=Path, help="HTML report path (default: <input folder>/profile.html)")
     p.add_argument("-m", "--model", help="model name or alias, for heat maps of its claimed associations (default: from _manifest.json)")
     p.add_argument("--memory-limit", type=_memory, default="1GB", help="DuckDB memory limit (default 1GB)")
     p.set_defaults(func=cmd_profile)
 
     c = sub.add_parser("convert", help="convert CSV / Parquet / JSON Lines (files or Hive folders), streaming through DuckDB")
-    c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'")
-    c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder")
+    c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'; "
+                   "or the same at an s3:// URL (an object, a prefix, a glob of keys)")
+    c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder; local or s3://BUCKET/KEY")
     c.add_argument("-f", "--format", help="output format when --output is a folder: csv, parquet or json")
     c.add_argument("--memory-limit", type=_memory, default="512MB", help="DuckDB memory limit (default 512MB)")
     c.set_defaults(func=cmd_convert)

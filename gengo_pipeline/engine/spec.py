@@ -230,6 +230,65 @@ class Distribution(_Spec):
     doc: str = ""
 
 
+# ---------------------------------------------------------------- schema evolution: versions and their migrations
+
+
+class AddColumn(_Spec):
+    """A new column with its generator (after `after`, else at the end); earlier columns keep their values."""
+
+    op: Literal["add_column"] = "add_column"
+    table: str
+    column: Column
+    after: str | None = None
+
+
+class DropColumn(_Spec):
+    """The column is no longer written; columns computed from it keep their values (it stays, hidden)."""
+
+    op: Literal["drop_column"] = "drop_column"
+    table: str
+    column: str
+
+
+class RenameColumn(_Spec):
+    """The column is written under a new name with the same values (the old name stays, hidden, for references)."""
+
+    op: Literal["rename_column"] = "rename_column"
+    table: str
+    column: str
+    to: SafeName
+
+
+class WidenType(_Spec):
+    """A wider output type for the same values: int32 -> int64, an integer -> float64, decimal(p,s) (or money,
+    decimal(18,2)) -> decimal(q,s) with q > p."""
+
+    op: Literal["widen_type"] = "widen_type"
+    table: str
+    column: str
+    type: str
+
+
+class ChangeGenerator(_Spec):
+    """Another generator for the column from this version on (same name and type)."""
+
+    op: Literal["change_generator"] = "change_generator"
+    table: str
+    column: str
+    gen: dict
+
+
+Migration = Annotated[Union[AddColumn, DropColumn, RenameColumn, WidenType, ChangeGenerator], Field(discriminator="op")]
+
+
+class Version(_Spec):
+    """Version N of a model: version N - 1 plus these migrations, in order."""
+
+    version: int
+    doc: str = ""
+    migrations: list[Migration] = Field(min_length=1)
+
+
 class Table(_Spec):
     name: SafeName
     volume: Volume
@@ -286,6 +345,9 @@ class Model(_Spec):
     partition_by: Literal["day", "month", "none"] = "day"
     # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
     privacy: dict = Field(default_factory=dict)
+    # later versions of the schema, each the previous one plus migrations (`gengo gen --schema-version N`,
+    # `--evolve N=DATE`); the model as written is version `schema_version`
+    versions: list[Version] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -387,6 +449,15 @@ class Model(_Spec):
                                  "give a value in range, or declare its range in param_ranges")
         return self
 
+    @model_validator(mode="after")
+    def _versions_apply(self) -> "Model":
+        """Versions number on from schema_version, and each one's migrations give a valid model (checked here,
+        at load, like everything else)."""
+        from .evolve import check_versions
+
+        check_versions(self)
+        return self
+
     def param_range(self, name: str) -> tuple[float, float]:
         return tuple(self.param_ranges.get(name, DEFAULT_PARAM_RANGE))
 
@@ -405,6 +476,17 @@ class Model(_Spec):
             if t.name == name:
                 return t
         raise KeyError(name)
+
+    @property
+    def version_numbers(self) -> list[int]:
+        return [self.schema_version] + [v.version for v in self.versions]
+
+    def at_version(self, version: int, static_version: int | None = None) -> "Model":
+        """The model at one of its versions (itself at schema_version); later versions stay attached.
+        `static_version`: its static tables at that version (an evolving dataset writes them once, at its last)."""
+        from .evolve import at_version
+
+        return at_version(self, version, static_version)
 
 
 def model_json_schema() -> dict:

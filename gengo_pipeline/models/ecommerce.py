@@ -286,6 +286,16 @@ MODEL = Model.model_validate({
             ],
         },
     ],
+    # version 3: the shop adds a mobile app and stops storing last names (see docs/model-guide.md, "Versions")
+    "versions": [{"version": 3, "doc": "orders carry their sales channel; customers' last names no longer stored; line_total renamed; wider discounts",
+                  "migrations": [
+        {"op": "add_column", "table": ORDERS, "after": "order_status", "column": {
+            "name": "sales_channel", "type": "string", "doc": "web, app or phone",
+            "gen": {"kind": "choice", "values": [["web", 6], ["app", 3], ["phone", 1]]}}},
+        {"op": "drop_column", "table": CUSTOMERS, "column": "last_name"},
+        {"op": "rename_column", "table": ITEMS, "column": "line_total", "to": "line_amount"},
+        {"op": "widen_type", "table": ITEMS, "column": "discount", "type": "decimal(6,2)"},
+    ]}],
     "distributions": [
         {"name": "weekday_shape", "table": ORDERS, "check": "weekday_share",
          "args": {"column": "order_timestamp", "weights": [1.04, 1.0, 0.98, 0.98, 0.95, 0.92, 1.13]},

@@ -667,5 +667,13 @@ MODEL = Model.model_validate({
                      C("inv_warehouse_sk", I64, fn("loc", field="warehouse")),
                      C("inv_quantity_on_hand", I32, fn("inventory_qty", max_qty=1000))]},
     ],
+    # version 3: web sales record the device, customers' e-mail addresses are no longer kept, store tax rates get
+    # three digits before the point
+    "versions": [{"version": 3, "doc": "ws_device on web sales; c_email_address dropped; s_tax_percentage widened", "migrations": [
+        {"op": "add_column", "table": "web_sales", "after": "ws_web_site_sk", "column": {
+            "name": "ws_device", "type": "string", "gen": {"kind": "choice", "values": [["desktop", 5], ["mobile", 4], ["tablet", 1]]}}},
+        {"op": "drop_column", "table": "customer", "column": "c_email_address"},
+        {"op": "widen_type", "table": "store", "column": "s_tax_percentage", "type": "decimal(7,2)"},
+    ]}],
     "distributions": DISTRIBUTIONS,
 })

@@ -38,6 +38,7 @@ class Unit:
     lo: int
     hi: int
     formats: tuple[str, ...] = ()
+    version: int | None = None  # the schema version it is written at (None: the plan's model's)
 
     @property
     def rows(self) -> int:
@@ -67,6 +68,24 @@ class Plan:
     @property
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=self.days - 1)
+
+    @property
+    def switches(self) -> list[tuple[dt.date, int]]:
+        """--evolve: (first date, version) of each schema switch in the window's dataset, in date order."""
+        from ..engine.evolve import check_evolve, parse_evolve
+
+        return check_evolve(self.model, parse_evolve(self.settings.evolve), self.partition_by)
+
+    def version_of(self, date: dt.date | None) -> int:
+        """The schema version of the partition starting on `date` (None: a static table, written at the last)."""
+        from ..engine.evolve import version_on
+
+        return version_on(self.model, self.switches, date)
+
+    def model_for(self, version: int) -> Model:
+        """The model a partition of `version` is written with: its static tables at the dataset's last version."""
+        switches = self.switches
+        return self.model.at_version(version, static_version=switches[-1][1]) if switches else self.model
 
     def engine(self) -> Engine:
         return make_engine(self.model, self.settings, self.scale, self.snapshot)
@@ -99,10 +118,13 @@ class Plan:
         has its file, so its schema is on disk even without rows."""
         per_file = self.settings.rows_per_file
         out = []
+        switches = self.switches
+        origin = self.origin
         for table, day, lo, hi in self.partitions(tables=tables):
             parts = math.ceil((hi - lo) / per_file) if day is not None else max(1, math.ceil((hi - lo) / per_file))
+            version = self.version_of(None if day is None else origin + dt.timedelta(days=day)) if switches else None
             for p in range(parts):
-                out.append(Unit(table, day, p, lo + p * per_file, min(hi, lo + (p + 1) * per_file)))
+                out.append(Unit(table, day, p, lo + p * per_file, min(hi, lo + (p + 1) * per_file), version=version))
         return out
 
     def describe(self) -> dict:
@@ -111,6 +133,7 @@ class Plan:
             "scale": self.scale, "origin": self.origin.isoformat(), "start": self.start.isoformat(), "days": self.days,
             "snapshot": self.snapshot.isoformat(), "formats": self.settings.format_list,
             "partition_by": self.partition_by,
+            **({"evolve": {str(v): d.isoformat() for d, v in self.switches}} if self.switches else {}),
             "params": {**self.model.params, **self.settings.model_params(self.model.name)},
             "target_bytes": self.target_bytes,
         }
@@ -342,6 +365,12 @@ def _checked(plan: Plan, engine: Engine | None = None) -> Plan:
 def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = None) -> Plan:
     """`helper`: worker processes started for the run, which measure half of the size samples."""
     settings = with_model_window(model, settings)
+    if settings.schema_version is not None:  # the model at that version (its later versions stay, for --evolve)
+        model = model.at_version(settings.schema_version)
+    if settings.evolve:  # refused before anything is written: unknown or falling versions, dates off partitions
+        from ..engine.evolve import check_evolve, parse_evolve
+
+        check_evolve(model, parse_evolve(settings.evolve), settings.partition_by or model.partition_by)
     start_day = (settings.start - settings.origin).days if settings.start else 0
     if start_day < 0:
         raise UsageError(f"--start {settings.start} is before the model origin {settings.origin}",

@@ -86,6 +86,10 @@ class GengoSettings(BaseSettings):
     snapshot: dt.date | None = None
     partition_by: Literal["day", "month", "none"] | None = Field(
         None, description="folders of partitioned tables: date=YYYY-MM-DD, month=YYYY-MM or none (default: the model's)")
+    schema_version: int | None = Field(None, description="write the model at this schema version (default: the model's first)")
+    evolve: str | None = Field(None, description="switch schema version on a day: 'VERSION=YYYY-MM-DD' (comma-separated for several)")
+    model_files: str | None = Field(None, description="Dagster: model files (YAML, TOML, JSON) to build assets for besides the "
+                                    "installed models, comma-separated")
     horizon: dt.date | None = Field(None, description="Dagster: the last day partition (default origin + 3 months - 1 day)")
     chunk_rows: int = Field(131_072, ge=1_000)
     rows_per_file: int = Field(2_000_000, ge=1_000)

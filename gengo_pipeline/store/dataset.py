@@ -50,7 +50,7 @@ SHORT_LOCK_WAIT_S = 120.0  # a part waits this long for the dataset lock, which 
 # the same partition. Formats, workers, chunking and the window are not part of it: another format or
 # other days add files to the same dataset.
 IDENTITY_FIELDS = ("model", "schema_version", "output_version", "seed", "scale", "origin", "snapshot", "params",
-                   "compression", "rows_per_file", "row_group_rows", "partition_by")
+                   "compression", "rows_per_file", "row_group_rows", "partition_by", "evolve")
 Warn = Callable[[str], None]
 
 
@@ -100,6 +100,7 @@ class Manifest:
     files: dict[str, dict] = field(default_factory=dict)
     runs: list[dict] = field(default_factory=list)
     # table -> partition date ("" for a static table) -> {"parts": n, "formats": [...]}: what runs asked for
+    # (and, in an evolving dataset, "schema_version": the version it is written at)
     expected: dict[str, dict[str, dict]] = field(default_factory=dict)
     legacy_files: list[str] = field(default_factory=list)  # files an older layout's manifest listed
     schema: dict | None = None  # the _schema.json entry: path, bytes, checksum
@@ -142,6 +143,8 @@ class Manifest:
             for date, want in parts.items():
                 old = mine.get(date, {"parts": want["parts"], "formats": []})
                 mine[date] = {"parts": want["parts"], "formats": sorted(set(old["formats"]) | set(want["formats"]))}
+                if "schema_version" in want:
+                    mine[date]["schema_version"] = want["schema_version"]
 
     def expected_keys(self) -> set[str]:
         from .layout import part_key
