@@ -117,8 +117,8 @@ def test_one_day_alone_reproduces_the_partition(tmp_path: Path):
 
 @pytest.mark.parametrize("args, code, words", [
     (["--model", "nope"], 2, "unknown model"),
-    (["--model", "ecom", "--size", "0"], 2, "greater than zero"),
-    (["--model", "ecom", "--size=-1GB"], 2, "greater than zero"),
+    (["--model", "ecom", "--size", "0"], 2, "between 1KB and 1PB"),
+    (["--model", "ecom", "--size=-1GB"], 2, "between 1KB and 1PB"),
     (["--model", "ecom", "--size", "lots"], 2, "cannot read size"),
     (["--model", "ecom", "--format", "xlsx"], 2, "unknown format"),
     (["--model", "ecom", "--seed", "1.5"], 2, "whole number"),

@@ -22,7 +22,7 @@ from .seaweed import free_ports
 # 2 days in 2 formats: 24 small files, seconds on SeaweedFS
 RUN = ["--model", "ecommerce", "--days", "2", "--scale", "0.3", "--format", "parquet,csv", "--seed", "5", "--workers", "2",
        "--no-progress"]
-CONTROL = ("_manifest.json", "_gengo/", "_reports/")
+CONTROL = ("_manifest.json", "_schema.json", "_gengo/", "_reports/")  # _schema.json: the types, listed in the manifest
 
 
 def part_objects(objects: dict[str, bytes]) -> dict[str, bytes]:
@@ -49,6 +49,7 @@ def test_s3_run_equals_local_and_reads_back(s3_server, local_run, tmp_path):
     assert part_objects(objects) == local_run  # same keys, same bytes
     manifest = json.loads(objects["_manifest.json"])
     assert {f["path"] for f in manifest["files"]} == set(local_run)
+    assert manifest["schema"]["path"] == "_schema.json" and manifest["schema"]["bytes"] == len(objects["_schema.json"])
     assert [k for k in objects if k.startswith("_gengo/")] == [] and s3_server.uploads(bucket) == []  # no lock, marker, upload
 
     status = gengo("status", "-i", f"s3://{bucket}/runs", "--verify", env=env)  # the --out above the dataset
@@ -423,8 +424,8 @@ def test_convert_reads_and_writes_s3_urls(s3_server, tmp_path):
     gengo("convert", "-i", str(tmp_path / "back.parquet"), "-o", f"s3://{bucket}/out/from_local.parquet", env=env)
 
     objects = s3_server.objects(bucket, "out/")
-    assert sorted(objects) == ["from_local.parquet", "items.csv", "items_jsonl/date=2024-01-01/data_0.json",
-                               "items_jsonl/date=2024-01-02/data_0.json"]  # DuckDB's names; no staging marker left
+    assert sorted(objects) == ["from_local.parquet", "items.csv", "items_jsonl/date=2024-01-01/part-00000.jsonl",
+                               "items_jsonl/date=2024-01-02/part-00000.jsonl"]  # gengo's part names; no staging marker left
     assert s3_server.uploads(bucket) == []
     for name, data in objects.items():
         (tmp_path / name.replace("/", "+")).write_bytes(data)
@@ -433,7 +434,7 @@ def test_convert_reads_and_writes_s3_urls(s3_server, tmp_path):
     back = _rows(con, f"read_parquet('{tmp_path / 'back.parquet'}')")
     assert back == expected  # S3 Parquet -> S3 CSV -> local Parquet: the same rows
     assert _rows(con, f"read_parquet('{tmp_path / 'from_local.parquet'}')") == expected
-    days = [con.execute(f"SELECT count(*) FROM read_json('{tmp_path}/items_jsonl+date={d}+data_0.json')").fetchone()[0]
+    days = [con.execute(f"SELECT count(*) FROM read_json('{tmp_path}/items_jsonl+date={d}+part-00000.jsonl')").fetchone()[0]
             for d in ("2024-01-01", "2024-01-02")]
     assert sum(days) == len(expected) and min(days) > 0
 

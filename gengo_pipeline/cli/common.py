@@ -8,9 +8,15 @@ from pathlib import Path
 
 from ..errors import GengoError, UsageError
 from ..run import logs, profiling
+from ..run.limits import check_date, check_scale
 from ..run.settings import GengoSettings, load_settings, parse_formats, parse_size
 from ..engine.spec import Model
 from ..models import resolve
+
+
+def count(n: int, word: str) -> str:
+    """'1 day', '3 days', '1,200 files'."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _date(text: str) -> dt.date:
@@ -58,10 +64,10 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
         parse_formats(args.formats)
     if args.days is not None and args.days < 1:
         raise UsageError(f"--days must be at least 1, got {args.days}", "give a positive number of days")
-    if args.scale is not None and args.scale <= 0:
-        raise UsageError(f"--scale must be positive, got {args.scale}", "give a positive scale such as 1.0")
-    if getattr(args, "scale_factor", None) is not None and args.scale_factor <= 0:
-        raise UsageError(f"--scale-factor must be positive, got {args.scale_factor}", "give a positive scale factor such as 1")
+    check_scale(args.scale)
+    check_scale(getattr(args, "scale_factor", None), "--scale-factor")
+    for flag in ("start", "origin", "snapshot"):
+        check_date(f"--{flag}", getattr(args, flag))
     params = {}
     for item in args.set:
         name, sep, value = item.partition("=")

@@ -1,4 +1,4 @@
-"""`gengo plan` (dates and row counts without writing), `gengo models` (models and tables) and `gengo formats`."""
+"""`gengo plan` (dates and row counts without writing), `gengo models` (models, tables, a model as a file), `gengo formats`, `gengo schema` and `gengo ddl`."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..models import builtin_models, model_origin, resolve
 from ..models.files import dumps
-from .common import _int, add_plan_flags, settings_from
+from .common import _int, add_plan_flags, count, settings_from
 
 
 def register(sub) -> None:
@@ -33,6 +33,13 @@ def register(sub) -> None:
     d.add_argument("old", type=_int, help="a schema version (e.g. 1)")
     d.add_argument("new", type=_int, help="another one (e.g. 2)")
     d.set_defaults(func=cmd_schema_diff)
+    from ..formats.schema import DIALECTS
+
+    d = sub.add_parser("ddl", help="print CREATE TABLE statements of a model's tables in a SQL dialect")
+    d.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model file (.yaml, .toml, .json)")
+    d.add_argument("--dialect", default="duckdb", choices=DIALECTS, help="SQL dialect (default duckdb)")
+    d.add_argument("--table", action="append", dest="tables", metavar="TABLE", help="only this table (repeatable)")
+    d.set_defaults(func=cmd_ddl)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -41,7 +48,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     plan = make_plan(model, settings)
     console = Console()
-    console.print(f"model {model.name}: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale!r}, "
+    console.print(f"model {model.name}: {plan.start} .. {plan.end} ({count(plan.days, 'day')}), scale {plan.scale!r}, "
                   f"seed {settings.seed}, origin {plan.origin}, snapshot {plan.snapshot}")
     t = Table()
     t.add_column("table")
@@ -53,7 +60,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     t.add_row("total", f"{sum(plan.rows.values()):,}", *[f"{sum(b.values()) / 1e6:,.1f}" for b in plan.estimated_bytes.values()], style="bold")
     console.print(t)
     console.print(f"reproduce one day: gengo gen --model {model.name} --seed {settings.seed} --scale {plan.scale!r} "
-                  f"--start {plan.start} --days 1")
+                  f"--start {plan.start} --days 1", soft_wrap=True)
     return 0
 
 
@@ -98,4 +105,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from ..engine.spec import model_json_schema
 
     sys.stdout.write(json.dumps(model_json_schema(), indent=1) + "\n")
+    return 0
+
+
+def cmd_ddl(args: argparse.Namespace) -> int:
+    from ..formats.schema import ddl
+
+    print(ddl(resolve(args.model), args.dialect, args.tables), end="")
     return 0

@@ -65,7 +65,7 @@ def _metadata(results, failed: list) -> dict:
     would plot as a flat zero line while everything passes)."""
     rows = ["| check | column | result | bad rows | detail |", "|---|---|---|---:|---|"]
     for r in results:
-        rows.append(f"| {r.check} | {r.column} | {r.status} | {r.bad_rows:,} | {r.message.replace('|', '/')[:160]} |")
+        rows.append(f"| {r.check} | {r.column} | {r.status} | {r.bad_rows:,} | {r.detail.replace('|', '/')} |")
     passed, na = sum(1 for r in results if r.passed), sum(1 for r in results if r.passed is None)
     return {"checks": dg.MetadataValue.md("\n".join(rows)),
             "result": f"{passed} passed, {len(failed)} failed" + (f", {na} not applicable" if na else ""),

@@ -24,7 +24,7 @@ from ..errors import SpecError
 from ..registry import Registry
 from .calendar import dates_of, seasonal_factor
 from .expr import Expression
-from .spec import Num
+from .spec import Num, Skew
 from .vocab import Vocab, builtin
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Generator:
 
     class Cfg(BaseModel):
         # schemas are built on first use: a process pays only for the generator kinds its model uses
-        model_config = ConfigDict(extra="forbid", defer_build=True)
+        model_config = ConfigDict(extra="forbid", defer_build=True, allow_inf_nan=False)
 
     def __init__(self, cfg: dict, table: "TableRuntime", column: str) -> None:
         self.table = table
@@ -82,6 +82,9 @@ class Generator:
 
     def p(self, value: Num) -> float:
         return self.engine.param(value)
+
+    def check_days(self, days: np.ndarray) -> None:
+        """Before a run: raise a SpecError if this column cannot be computed on these days (with rows)."""
 
     def __call__(self, ctx: "RowContext") -> Any:
         if self.categorical:
@@ -209,7 +212,12 @@ def create(cfg: dict, table: "TableRuntime", column: str) -> Generator:
     kind = cfg.get("kind")
     if kind not in GENERATORS:
         raise SpecError(f"{table.name}.{column}: unknown generator {kind!r}", f"use one of {sorted(GENERATORS)}")
-    return GENERATORS[kind](cfg, table, column)
+    try:
+        return GENERATORS[kind](cfg, table, column)
+    except SpecError as e:  # a generator's own check (weights, a parent's column): named by its place in the model
+        if not e.problem.startswith(f"{table.name}."):
+            raise SpecError(f"{table.name}.{column}: {e.problem}", e.fix) from None
+        raise
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
@@ -1531,18 +1539,25 @@ class Ref(Generator):
 
     class Cfg(Generator.Cfg):
         table: str
-        skew: Num = 0.0
+        skew: Skew = 0.0
         scramble: bool = True
         day_offset: int = 0  # look at the population this many days later (e.g. a return's date)
 
     def setup(self):
         self.parent = self.engine.table(self.cfg.table)
 
+    def check_days(self, days):
+        live = self.parent.volume.live(np.maximum(days + self.cfg.day_offset, 0))
+        if np.any(live <= 0):
+            first = int(days[np.argmax(live <= 0)])
+            day = self.engine.origin + dt.timedelta(days=first)
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table} has no rows yet on {day}, where {self.table.name} has rows",
+                            f"start later, raise --scale, or give {self.cfg.table} an initial population")
+
     def __call__(self, ctx):
         live = self.parent.volume.live(np.maximum(ctx.day + self.cfg.day_offset, 0))
         if np.any(live <= 0):
-            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table} has no rows yet on some day",
-                            "give the parent an initial population")
+            self.check_days(ctx.day)
         rank = popular_rank(ctx.uniform(), live, self.p(self.cfg.skew))
         if self.cfg.scramble:
             rank = scramble_ranks(rank, live, self.engine.key(self.table.name, self.column, "scramble"))
@@ -1557,7 +1572,7 @@ class _GroupedRef(Generator):
         table: str
         by: str
         group: str
-        skew: Num = 0.0
+        skew: Skew = 0.0
 
     def setup(self):
         self.parent = self.engine.table(self.cfg.table)

@@ -7,7 +7,6 @@ generators at the parent's row index, so no table is ever held in memory or read
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import cached_property
 
 import numpy as np
@@ -17,11 +16,11 @@ import pyarrow as pa
 from . import rng
 from ..errors import SpecError
 from .generators import Generator, create, strings
-from .spec import Model, Num, Table
+from .spec import DECIMAL_TYPE, Model, Num, Table
 from .volumes import RUNTIMES, VolumeRuntime
 from .vocab import Vocab, inline
 
-_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+_DECIMAL = DECIMAL_TYPE
 MONEY = (18, 2)
 
 
@@ -261,6 +260,7 @@ class Engine:
             raise SpecError(f"unknown parameter(s) for model {model.name}: {', '.join(sorted(unknown))}",
                             f"use one of {', '.join(sorted(model.params))}")
         self.params = {**model.params, **(params or {})}
+        model.check_params(self.params)
         self.origin = origin
         self.origin_epoch_day = (origin - dt.date(1970, 1, 1)).days
         self.snapshot = snapshot or dt.date(origin.year + 1, origin.month, 1)

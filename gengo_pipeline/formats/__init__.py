@@ -20,10 +20,13 @@ from .encoder import Encoder, EncodeOptions
 class Format:
     """What gengo needs of a format.
 
-    `read(files, options)`: a DuckDB table expression of the files' rows, typed as the reader infers them;
-    `files` is a SQL list literal, `options` extra named arguments (", hive_partitioning=true, ...").
-    `read_text(files, columns, options)`: the rows with every column as VARCHAR (`columns` a DuckDB struct of
-    'name': 'VARCHAR'), for text formats, which `gengo validate` reads as text and casts to the declared types.
+    `read(files, options, columns)`: a DuckDB table expression of the files' rows; `files` is a SQL list
+    literal, `options` extra named arguments (", hive_partitioning=true, ..."), `columns` None (types as the
+    reader infers them) or a DuckDB struct literal {'name': 'TYPE', ...} of the declared types (`gengo convert`
+    of a gengo table's text files).
+    `read_text(files, columns, options)`: the rows as text, for text formats, which `gengo validate` reads as
+    text and casts to the declared types; `columns` is {name: gengo type} (`varchar_columns` makes the struct).
+    `json_numbers`: decimals are JSON number literals (validated as such), not text.
     A format that is not `text` is self-describing Parquet-like: validate compares its per-file schema
     (`parquet_schema`) and counts its rows from its metadata. Text formats are one row per line after
     `header_lines` lines.
@@ -32,13 +35,14 @@ class Format:
     name: str
     encoder: Callable[[Any, dict, EncodeOptions], Encoder]
     extension: str
-    read: Callable[[str, str], str]
+    read: Callable[[str, str, str | None], str]
     folder: str | None = None  # the dataset's format root (default: the name)
     aliases: tuple[str, ...] = ()  # other names --format accepts
     extensions: tuple[str, ...] = ()  # other file extensions readers take for this format
     text: bool = True
     header_lines: int = 0
-    read_text: Callable[[str, str, str], str] | None = None
+    read_text: Callable[[str, dict[str, str], str], str] | None = None
+    json_numbers: bool = False
     copy: str | None = None  # DuckDB COPY options writing it (`gengo convert`); None: convert cannot write it
     polars: Callable[[Any], Any] | None = None  # a binary file -> polars DataFrame (previews)
     doc: str = ""
@@ -67,23 +71,35 @@ def _lazy(module: str, cls: str):
     return make
 
 
+def varchar_columns(columns: dict[str, str], decimal: str = "VARCHAR") -> str:
+    """The DuckDB struct reading every column as VARCHAR (decimals as `decimal`, e.g. JSON)."""
+    from ..engine.runtime import decimal_of
+
+    return "{" + ", ".join(f"'{n}': '{decimal if decimal_of(t) else 'VARCHAR'}'" for n, t in columns.items()) + "}"
+
+
+def _typed(columns: str | None) -> str:
+    return f", columns={columns}" if columns else ", union_by_name=true"
+
+
 _CSV_TEXT = "header=true, columns={cols}, auto_detect=false, delim=',', quote='\"', escape='\"', null_padding=false, strict_mode=true"
 
 FORMATS.add("parquet", Format(
     "parquet", _lazy(".parquet", "ParquetEncoder"), "parquet", extensions=("pq",), aliases=("pq",), text=False,
-    read=lambda files, opts: f"read_parquet({files}{opts}, union_by_name=true)",
+    read=lambda files, opts, cols: f"read_parquet({files}{opts}, union_by_name=true)",
     copy="FORMAT parquet, COMPRESSION zstd", polars=lambda fh: __import__("polars").read_parquet(fh),
     doc="Apache Parquet, typed and compressed (--compression)"))
 FORMATS.add("csv", Format(
     "csv", _lazy(".csv", "CsvEncoder"), "csv", header_lines=1,
-    read=lambda files, opts: f"read_csv({files}{opts}, header=true, union_by_name=true)",
-    read_text=lambda files, cols, opts: f"read_csv({files}, {_CSV_TEXT.format(cols=cols)}{opts})",
+    read=lambda files, opts, cols: f"read_csv({files}{opts}, header=true{_typed(cols)})",
+    read_text=lambda files, cols, opts: f"read_csv({files}, {_CSV_TEXT.format(cols=varchar_columns(cols))}{opts})",
     copy="FORMAT csv, HEADER true", polars=lambda fh: __import__("polars").read_csv(fh),
     doc="comma-separated text with a header line (RFC 4180)"))
 FORMATS.add("jsonl", Format(
     "jsonl", _lazy(".jsonl", "JsonlEncoder"), "jsonl", folder="json", aliases=("json", "ndjson"), extensions=("json", "ndjson"),
-    read=lambda files, opts: f"read_json({files}{opts}, format='newline_delimited', union_by_name=true)",
-    read_text=lambda files, cols, opts: f"read_json({files}, format='newline_delimited', columns={cols}{opts})",
+    read=lambda files, opts, cols: f"read_json({files}{opts}, format='newline_delimited'{_typed(cols)})",
+    read_text=lambda files, cols, opts: f"read_json({files}, format='newline_delimited', columns={varchar_columns(cols, 'JSON')}{opts})",
+    json_numbers=True,
     copy="FORMAT json", polars=lambda fh: __import__("polars").read_ndjson(fh),
     doc="JSON Lines: one object per row"))
 
@@ -161,5 +177,5 @@ class ByteCounter:
         self.closed = True
 
 
-__all__ = ["Encoder", "EncodeOptions", "Format", "FORMATS", "encoder", "get_format", "resolve_format", "known_formats",
+__all__ = ["Encoder", "EncodeOptions", "Format", "FORMATS", "varchar_columns", "encoder", "get_format", "resolve_format", "known_formats",
            "read_order", "format_of_extension", "format_of_folder", "ByteCounter"]

@@ -100,6 +100,10 @@ MODEL = Model.model_validate({
         "share_us": 90.0, "share_canada": 3.0, "share_uk": 2.5, "share_germany": 1.5, "share_france": 1.0,
         "share_australia": 1.0, "share_mexico": 1.0,
     },
+    # ranges of the parameters that are not plain counts or weights (those range over 0..1e9)
+    "param_ranges": {"growth_per_year": (-0.9, 10.0), "discount_share": (0.0, 1.0), "price_sigma": (0.0, 5.0),
+                     "customer_skew": (0.0, 0.99), "product_skew": (0.0, 0.99), "supplier_skew": (0.0, 0.99),
+                     "one_time_share": (0.0, 1.0)},
     "vocab": {
         "streets": STREETS,
         "street_types": [["St", 30], ["Ave", 20], ["Rd", 15], ["Dr", 12], ["Ln", 8], ["Blvd", 5], ["Ct", 5], ["Way", 5]],

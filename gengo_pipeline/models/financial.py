@@ -425,7 +425,10 @@ MODEL = Model.model_validate({
         # events: index-wide shock days (rate, index move mean and sd) and quarterly earnings (price move sd)
         "shock_days_per_year": 4.0, "shock_mean": -0.015, "shock_sd": 0.035, "earnings_move": 0.05,
     },
-        "tables": [
+    # ranges of the parameters that are not plain counts (those range over 0..1e9)
+    "param_ranges": {"drift_mean": (-1.0, 1.0), "drift_sd": (0.0, 2.0), "volume_sigma": (0.0, 5.0), "price_sigma": (0.0, 5.0),
+                     "shock_days_per_year": (0.0, 365.0), "shock_mean": (-0.5, 0.5), "shock_sd": (0.0, 1.0), "earnings_move": (0.0, 1.0)},
+    "tables": [
         {
             "name": "dim_exchanges", "partitioned": False, "key": "exchange_id",
             "doc": "Real exchanges (the original five first), fixed: never scaled.",

@@ -377,6 +377,7 @@ MODEL = Model.model_validate({
         "initial_patients": 150000.0, "new_patients_per_day": 100.0,
         "clinic_skew": 0.35,                                       # bigger clinics employ more doctors
     },
+    "param_ranges": {"clinic_skew": (0.0, 0.99)},  # the others are counts: 0..1e9
     "vocab": {
         "streets": STREETS,
         "street_types": [["St", 30], ["Ave", 22], ["Rd", 14], ["Dr", 12], ["Blvd", 10], ["Pkwy", 6], ["Way", 6]],

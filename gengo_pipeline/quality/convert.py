@@ -1,7 +1,9 @@
 """`gengo convert`: CSV, Parquet and JSON Lines by extension, files or Hive folders, streamed through DuckDB.
 
 DuckDB's COPY streams row groups from reader to writer, so inputs larger than memory convert within
-`memory_limit` (insertion order is not preserved, which is what lets DuckDB stream in parallel). The output
+`memory_limit`, in the input's row order (files in path order: gengo's days and parts in order). Text files
+of a gengo dataset are read with the declared types of its `_schema.json` (DECIMAL, DATE, TIMESTAMP stay
+what they are); a Hive folder becomes a Hive folder file by file, so gengo's part names are kept. The output
 is written under a temporary name and renamed into place: a failed conversion leaves nothing behind.
 
 Input and output may be s3:// URLs (an object, a prefix or a glob of keys): DuckDB reads and writes them through
@@ -12,6 +14,7 @@ and completed only once the whole COPY succeeded; a failed conversion aborts the
 from __future__ import annotations
 
 import glob as globmod
+import json
 import os
 import posixpath
 import re
@@ -134,8 +137,33 @@ def _glob_regex(pattern: str) -> str:
     return "".join(out)
 
 
-def reader(files: list[Path], fmt: str, hive: bool) -> str:
-    return FORMATS[fmt].read(sql_list(files), f", hive_partitioning={'true' if hive else 'false'}")
+def declared_columns(files: list) -> dict[str, str] | None:
+    """{column: DuckDB type} of the gengo table the files belong to (from the dataset's `_schema.json`, found
+    above them: <dataset>/<format>/<table>/...), or None for files that are not a gengo table's."""
+    from ..store.layout import FORMAT_FOLDERS, SCHEMA
+
+    if isinstance(files[0], str):  # an s3:// input: read with the types DuckDB infers
+        return None
+    first = files[0].resolve()
+    for depth, folder in enumerate(first.parents):
+        doc = folder / SCHEMA
+        if depth >= 1 and doc.is_file():
+            rel = first.relative_to(folder).parts
+            if len(rel) < 3 or rel[0] not in FORMAT_FOLDERS.values():
+                return None
+            try:
+                tables = {t["name"]: t for t in json.loads(doc.read_text())["tables"]}
+                table = tables[rel[1]]
+            except (ValueError, KeyError, TypeError):
+                return None
+            return {c["name"]: c["duckdb"] for c in table["columns"]}
+    return None
+
+
+def reader(files: list[Path], fmt: str, hive: bool, columns: dict[str, str] | None = None) -> str:
+    h = f", hive_partitioning={'true' if hive else 'false'}" + (", hive_types={'date': 'DATE'}" if hive and columns is not None else "")
+    typed = None if columns is None else "{" + ", ".join(f"'{n}': '{t}'" for n, t in columns.items()) + "}"
+    return FORMATS[fmt].read(sql_list(files), h, typed)
 
 
 def copy_options(fmt: str) -> str:
@@ -157,30 +185,37 @@ def convert(input: str, output: str, fmt: str | None = None, memory_limit: str =
     copy = copy_options(out_fmt)  # before anything is written: a format convert cannot write is refused here
     target = _S3Target(output) if is_url(output) else _LocalTarget(output)
     con = duckdb.connect()
+    columns = declared_columns(files) if FORMATS[in_fmt].text else None  # text: the declared types, not guessed ones
     try:
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{target.spill}'")
-        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET preserve_insertion_order = true")  # the rows in the input's order
         target.attach(con, s3_input=input if is_url(input) else None)
-        src = reader(files, in_fmt, hive)
         try:
-            cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+            con.execute(f"DESCRIBE SELECT * FROM {reader(files, in_fmt, hive, columns)}").fetchall()
         except duckdb.Error as e:
             raise InputError(f"cannot read {input} as {in_fmt} ({_first_line(e)})", "check that the files are complete and really are " + in_fmt) from None
         opts = copy
-        part_cols = [c for c in cols if hive and c in _hive_keys(files)]
-        if folder and part_cols:
-            opts += f", PARTITION_BY ({', '.join(part_cols)})"
-        into = target.tmp if not folder or part_cols else f"{target.tmp}/part-00000.{FORMATS[out_fmt].extension}"
-        if folder and not part_cols:
+        ext = FORMATS[out_fmt].extension
+        if folder:  # file by file: the same relative paths (Hive levels, part names), the new extension
+            jobs = [(f"{target.tmp}/{posixpath.splitext(rel)[0]}.{ext}", [f], False) for f, rel in _relative(files, hive)]
             target.mkdir()
-        try:
-            rows = con.execute(f"COPY (SELECT * FROM {src}) TO '{into}' ({opts})").fetchall()
-        except duckdb.Error as e:
-            raise InputError(f"cannot convert {input} ({_first_line(e)})", "check that the input files are complete and of one schema") from None
+        else:
+            jobs = [(str(target.tmp), files, hive)]
+        n = 0
+        for into, group, with_hive in jobs:
+            if not is_url(into):
+                Path(into).parent.mkdir(parents=True, exist_ok=True)
+            src = reader(group, in_fmt, with_hive, columns)
+            try:
+                rows = con.execute(f"COPY (SELECT * FROM {src}) TO '{into}' ({opts})").fetchall()
+            except duckdb.Error as e:
+                raise InputError(f"cannot convert {group[0] if folder else input} ({_first_line(e)})",
+                                 "check that the input files are complete and of one schema") from None
+            n += int(rows[0][0]) if rows and rows[0] else 0
         target.commit()
-        n = int(rows[0][0]) if rows and rows[0] else None
-        return {"rows": n, "input_format": in_fmt, "output_format": out_fmt, "files": len(files), "output": str(output)}
+        return {"rows": n, "input_format": in_fmt, "output_format": out_fmt, "files": len(files), "output": str(output),
+                "typed": columns is not None}
     finally:
         con.close()
         target.cleanup()
@@ -262,13 +297,13 @@ class _S3Target:
         shutil.rmtree(self.spill, ignore_errors=True)
 
 
-def _hive_keys(files: list) -> set[str]:
-    keys = set()
-    for p in files[:50]:
-        for part in _folders(p):
-            if "=" in part:
-                keys.add(part.split("=", 1)[0])
-    return keys
+def _relative(files: list, hive: bool) -> list[tuple[object, str]]:
+    """Each file with its path below the folder above the Hive levels (or below the files' common folder)."""
+    names = [str(f).split("://", 1)[-1] for f in files]
+    base = posixpath.commonpath([posixpath.dirname(n) for n in names])
+    while hive and "=" in posixpath.basename(base):
+        base = posixpath.dirname(base)
+    return [(f, posixpath.relpath(n, base)) for f, n in zip(files, names)]
 
 
 def _first_line(e: Exception) -> str:

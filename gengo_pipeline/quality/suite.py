@@ -64,9 +64,14 @@ class CheckResult:
     def status(self) -> str:
         return "n/a" if self.passed is None else "pass" if self.passed else ("FAIL" if self.severity == "error" else "WARN")
 
-    def line(self) -> str:
+    @property
+    def detail(self) -> str:
+        """The message and the partitions it is about."""
         where = f" in {len(self.partitions)} partition(s) ({', '.join(self.partitions[:3])}{', ...' if len(self.partitions) > 3 else ''})" if self.partitions else ""
-        return f"{self.table}.{self.column or '*'}: {self.check}: {self.message}{where}"
+        return f"{self.message}{where}"
+
+    def line(self) -> str:
+        return f"{self.table}.{self.column or '*'}: {self.check}: {self.detail}"
 
 
 @dataclass
@@ -214,6 +219,18 @@ def allowed_rule(col: Column, table: Table, params: dict, by: str = "day") -> tu
 # ---------------------------------------------------------------- the run
 
 
+def engine_of(model: Model, identity: dict):
+    """The engine that wrote a dataset, from its manifest's identity (None for another model or an old layout):
+    each partition's key range and each parent's N_D exactly, so a defect is counted where it is."""
+    if identity.get("model") != model.name or identity.get("schema_version") != model.schema_version or "seed" not in identity:
+        return None
+    from ..engine.runtime import Engine
+
+    params = {k: v for k, v in (identity.get("params") or {}).items() if k in model.params}
+    snapshot = dt.date.fromisoformat(identity["snapshot"]) if identity.get("snapshot") else None
+    return Engine(model, identity["seed"], identity["scale"], params, dt.date.fromisoformat(identity["origin"]), snapshot)
+
+
 class Suite:
     """Validates the files of one model root. `dates=(first, last)` checks only those day partitions (Dagster)."""
 
@@ -234,8 +251,9 @@ class Suite:
         self.only = set(tables) if tables else None
         self.run_distributions = distributions
         self.run_integrity = integrity  # False: only the distribution claims (on the readable files)
-        self.engine = engine  # a core Engine with the run's settings: exact per-day key ranges (Dagster partitions)
         ident = self.manifest.identity
+        # a core Engine with the run's settings (Dagster's, else the manifest's identity): exact per-day key ranges
+        self.engine = engine if engine is not None else engine_of(model, ident)
         self.params = {**model.params, **(ident.get("params") or {}), **(params or {})}
         self.origin = origin or (dt.date.fromisoformat(ident["origin"]) if ident.get("origin") else DEFAULT_ORIGIN)
         self.manifest_rows = {self.storage.reader_path(k): f.get("rows") for k, f in self.manifest.files.items()}
@@ -450,6 +468,13 @@ class Suite:
             if not parent.partitioned:
                 n = vol.cum(1)
                 return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": n}), n
+            if not real and None in dates:  # --partition-by none: one file set, parents alive by the window's end
+                window = self._window()
+                if window is None:
+                    return pd.DataFrame({"d": pd.Series([], dtype="object"), "n": []}), None
+                last = (window[0] - self.origin).days + window[1] - 1 + offset
+                n = int(vol.live(np.asarray([max(last, 0)], dtype=np.int64))[0])
+                return pd.DataFrame({"d": pd.Series([], dtype="object"), "n": pd.Series([], dtype="int64")}), n
             # a month's rows reference parents alive by the month's last day
             ends = [_month_end(d) if self.by == "month" else d for d in real]
             days = np.asarray([(d - self.origin).days + offset for d in ends], dtype=np.int64)
@@ -514,10 +539,22 @@ class Suite:
             for c in table.output_columns:
                 if c.type != "string":
                     m = f"type__{_ident(c.name)}"
-                    selects.append(f"count(*) FILTER (WHERE {text_is_bad(c.name + '__raw', c.type)}) AS {m}")
+                    selects.append(f"count(*) FILTER (WHERE {text_is_bad(c.name + '__raw', c.type, self.fmt)}) AS {m}")
                     self.rules[m] = ("type", c.name, f"values that are not {c.type}")
         joins = []
         dates = sorted({d for d, _ in files}, key=lambda d: d or dt.date.min)
+        ranges = self.key_ranges(table, dates) if key else None
+        if ranges is not None:  # rows whose key is one of their partition's own keys (counted once)
+            kname = f"k_{_ident(table.name)}"
+            if table.partitioned and None not in ranges:
+                self.con.register(kname, pd.DataFrame({"d": pd.Series(list(ranges), dtype="object"),
+                                                       "klo": [r[0] for r in ranges.values()], "khi": [r[1] for r in ranges.values()]}))
+                joins.append(f"LEFT JOIN {kname} ON {kname}.d = s.__date")
+                inside = f"{q(key)} BETWEEN {kname}.klo AND {kname}.khi"
+            else:
+                inside = f"{q(key)} BETWEEN {ranges[None][0]} AND {ranges[None][1]}"
+            selects.append(f"count(DISTINCT {q(key)}) FILTER (WHERE {inside}) AS pk_in_range")
+        existence = []
         for i, (col, parent, offset) in enumerate(foreign_keys(self.model, table)):
             frame, overall = self.fk_bounds(self.model.table(parent), dates, offset)
             bname = f"b{i}_{_ident(table.name)}"
@@ -526,7 +563,9 @@ class Suite:
             m = f"fk__{_ident(col)}"
             bound = f"coalesce({bname}.n, {overall or 0})"
             selects.append(f"count(*) FILTER (WHERE {q(col)} IS NULL OR {q(col)} < 1 OR {q(col)} > {bound}) AS {m}")
-            self.rules[m] = ("fk", col, f"values not a {parent} key as of their day (outside 1..N_D, N_D = {parent}'s last key that day)")
+            self.rules[m] = ("fk", col, f"values not a {parent} key as of their day (absent from its files, or outside 1..N_D, "
+                                        f"N_D = {parent}'s last key that day)")
+            existence.append((m, col, self.model.table(parent), bname, overall))
         for c in table.output_columns:
             rule = allowed_rule(c, table, self.params, self.by)
             if rule:
@@ -545,6 +584,8 @@ class Suite:
             if self._unreadable(table, good):
                 return self._metrics(table, files, prev)
             raise InputError(f"cannot read table {table.name} ({_first_line(e)})", "regenerate it with `gengo gen`") from None
+        for m, col, parent, bname, overall in existence:
+            frame = self._fk_existence(table, files, frame, m, col, parent, bname, overall)
         # composite references, per partition
         for j, ref in enumerate(composite_refs(self.model, table)):
             target = self.model.table(ref["table"])
@@ -571,6 +612,67 @@ class Suite:
             frame[m] = frame[m].fillna(0).astype("int64")
         partial = set(self.quarantined.get(table.name, set()))
         return frame, partial
+
+    def _window(self) -> tuple[dt.date, int] | None:
+        """The first day and number of days of the last run that wrote this dataset (from its manifest)."""
+        run = next((r for r in reversed(self.manifest.runs) if r.get("start") and r.get("days")), None)
+        return (dt.date.fromisoformat(run["start"]), int(run["days"])) if run else None
+
+    def key_ranges(self, table: Table, dates: list[dt.date | None]) -> dict[dt.date | None, tuple[int, int]] | None:
+        """Each partition's own keys [first, last] from the engine (None without one, or for keys that are not 1..N)."""
+        if self.engine is None or not _source(table, table.column(table.key)).dense_keys:
+            return None
+        vol = self.engine.table(table.name).volume
+        if not table.partitioned:
+            return {None: (1, vol.cum(1))}
+        out = {}
+        for d in dates:
+            if d is None:  # --partition-by none: one file set holds the run's whole window
+                window = self._window()
+                if window is None:
+                    return None
+                i = (window[0] - self.origin).days
+                out[d] = (vol.cum(i) + 1, vol.cum(i + window[1]))
+                continue
+            i = (d - self.origin).days
+            j = (_month_end(d) - self.origin).days + 1 if self.by == "month" else i + 1  # a month: its days' keys
+            out[d] = (vol.cum(i) + 1, vol.cum(j))
+        return out
+
+    def _fk_existence(self, table: Table, files, frame: pd.DataFrame, m: str, col: str, parent: Table, bname: str, overall) -> pd.DataFrame:
+        """Add to the fk count the values in 1..N_D that are no key of the parent's files (a DuckDB anti-join,
+        spilling within the memory limit; the whole dataset only: a partition alone has no parent files)."""
+        if self.dates or self.engine is None or not any(c.name == parent.key for c in parent.output_columns):
+            return frame
+        # keys of the parent's unreadable partitions cannot be told absent: left out (its readable check fails)
+        unreadable = sorted(self.quarantined.get(parent.name, set()), key=lambda d: d or dt.date.min)
+        ranges = self.key_ranges(parent, unreadable) if unreadable else {}
+        if ranges is None:
+            return frame
+        c = q(col)
+        skip = "".join(f" AND s.{c} NOT BETWEEN {a} AND {b}" for a, b in ranges.values())
+        pview = self.view(parent, None, None, name=f"p_{_ident(parent.name)}")
+        sview = self.view_files(table, [(d, p) for d, p in files if self._good(table.name, p)], f"s_{_ident(table.name)}")
+        if pview is None or sview is None:
+            return frame
+        counts = self.con.execute(
+            f"SELECT s.__date AS date, count(*) AS absent FROM {q(sview)} s LEFT JOIN {bname} ON {bname}.d = s.__date "
+            f"WHERE s.{c} BETWEEN 1 AND coalesce({bname}.n, {overall or 0}){skip} "
+            f"AND NOT EXISTS (SELECT 1 FROM {q(pview)} p WHERE p.{q(parent.key)} = s.{c}) GROUP BY 1").df()
+        if not len(counts):
+            return frame
+        frame = frame.merge(counts, on="date", how="left")
+        frame[m] = frame[m] + frame.pop("absent").fillna(0).astype("int64")
+        return frame
+
+    def _absent_partitions(self, table: Table, present: set, lo: dt.date | None, hi: dt.date | None) -> list[dt.date]:
+        """Partitions a run wrote in this format (the manifest's expected ones) of which no file is on disk."""
+        out = []
+        for d, want in self.manifest.expected.get(table.name, {}).items():
+            day = dt.date.fromisoformat(d) if d else None
+            if day is not None and day not in present and want.get("parts") and self.fmt in want.get("formats", []) and self._in(day, lo, hi):
+                out.append(day)
+        return sorted(out)
 
     def _integrity(self, table: Table, files, frame: pd.DataFrame, partial: set, lo: dt.date | None) -> None:
         name = table.name
@@ -602,14 +704,35 @@ class Suite:
             return
         frame = frame.copy()
         frame["date"] = [_as_date(d) for d in frame["date"]]
-        in_scope = frame["date"].map(lambda d: d in checked_dates)
         key = table.key if table.key and "pk_min" in frame.columns else None
         dense = bool(key) and _source(table, table.column(key)).dense_keys  # 1..N; others (Julian dates) just unique
+        exact = dense and "pk_in_range" in frame.columns
+        if exact:  # a partition without its file is missing its keys there, not on the next day
+            hi = self.dates[1] if self.dates and table.partitioned else None
+            absent = [d for d in self._absent_partitions(table, checked_dates, lo, hi) if d not in partial]
+            if absent:
+                extra = pd.DataFrame({c: ([pd.NA] * len(absent) if c in ("pk_min", "pk_max") else [0] * len(absent))
+                                      for c in frame.columns if c != "date"})
+                extra.insert(0, "date", absent)
+                frame = pd.concat([frame, extra], ignore_index=True).sort_values("date", key=lambda c: c.map(lambda d: d or dt.date.min),
+                                                                               ignore_index=True)
+                checked_dates = checked_dates | set(absent)
+        in_scope = frame["date"].map(lambda d: d in checked_dates)
         if key and not dense:
             frame["pk_dup"] = frame["pk_nn"] - frame["pk_distinct"]
             self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")
             self.rules["pk_dup"] = ("pk_unique", key, "duplicate primary keys")
-        if dense:
+        if exact:
+            ranges = self.key_ranges(table, list(frame["date"]))
+            frame["pk_dup"] = frame["pk_nn"] - frame["pk_in_range"]  # repeated keys and keys of other partitions
+            size = frame["date"].map(lambda d: ranges[d][1] - ranges[d][0] + 1)
+            # null keys are pk_not_null's to report: they may hold the missing values
+            frame["pk_missing"] = [0 if d in partial else max(0, int(n - k - z))
+                                   for d, n, k, z in zip(frame["date"], size, frame["pk_in_range"], frame["pk_null"])]
+            self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")
+            self.rules["pk_dup"] = ("pk_unique", key, "duplicate primary keys or keys of another partition")
+            self.rules["pk_missing"] = ("pk_dense", key, "keys missing from the dense range 1..N")
+        elif dense:
             dup, missing = [], []
             prev_max, prev_date = None, None
             for _, r in frame.iterrows():
@@ -704,9 +827,20 @@ class Suite:
 
     # ---------------------------------------------------------------- all tables
 
+    def schema_check(self) -> None:
+        """The dataset's _schema.json in place with the size and checksum its manifest lists."""
+        entry = self.manifest.schema
+        if entry is None or self.dates or self.only:
+            return
+        why = verify_file(self.storage, entry)
+        self._result(CheckResult(entry["path"], "manifest", "*", "error", why is None,
+                                 message=f"{entry['path']}: {why}; regenerate it with the same `gengo gen` command" if why
+                                 else "in place with its size and checksum"))
+
     def run(self) -> Report:
         t0 = time.perf_counter()
         try:
+            self.schema_check()
             for table in dependency_order(self.model):
                 if self.only and table.name not in self.only:
                     continue

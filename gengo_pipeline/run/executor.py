@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import Interrupted
+from ..formats.schema import schema_bytes
 from ..store.dataset import CommittedFile, DatasetWriter
 from ..store.layout import part_key
 from ..store.storage import Staged, join, open_storage
@@ -154,7 +155,7 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, events: EventBus
                 todo.append(Unit(u.table, u.day, u.part, u.lo, u.hi, missing, u.version))
         units = todo
     writer.begin(expected, {"start": plan.start.isoformat(), "days": plan.days, "formats": list(fmts),
-                            "tables": tables or [t.name for t in plan.model.tables]})
+                            "tables": tables or [t.name for t in plan.model.tables]}, schema_bytes(plan.model))
     units.sort(key=lambda u: -u.rows)  # biggest first balances the workers
     started = time.perf_counter()
     results: list[UnitFinished] = []

@@ -12,7 +12,7 @@ from gengo_pipeline.engine.generators import Allowed, Generator
 from gengo_pipeline.engine.spec import Model, Num
 from gengo_pipeline.engine.calendar import calendar, dates_of
 from gengo_pipeline.engine.volumes import VolumeRuntime
-from gengo_pipeline.formats import Encoder, Format
+from gengo_pipeline.formats import Encoder, Format, varchar_columns
 from gengo_pipeline.formats.text import text_ready
 from gengo_pipeline.quality.distributions import DistContext, Outcome, q
 from gengo_pipeline.stream.sinks import Sink
@@ -120,8 +120,9 @@ _TSV_TEXT = "header=true, columns={cols}, auto_detect=false, delim='\\t', quote=
 
 TSV = Format(
     "tsv", TsvEncoder, "tsv", extensions=("tab",), header_lines=1,
-    read=lambda files, opts: f"read_csv({files}{opts}, header=true, delim='\\t', quote='', union_by_name=true)",
-    read_text=lambda files, cols, opts: f"read_csv({files}, {_TSV_TEXT.format(cols=cols)}{opts})",
+    read=lambda files, opts, cols: (f"read_csv({files}{opts}, header=true, delim='\\t', quote='', "
+                                    f"{f'columns={cols}' if cols else 'union_by_name=true'})"),
+    read_text=lambda files, cols, opts: f"read_csv({files}, {_TSV_TEXT.format(cols=varchar_columns(cols))}{opts})",
     copy="FORMAT csv, HEADER true, DELIMITER '\\t', QUOTE ''",
     polars=lambda fh: pl.read_csv(fh, separator="\t", quote_char=None),
     doc="tab-separated text with a header line (a plugin's format)")
