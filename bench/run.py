@@ -541,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--note", default="", help="free text for the report, e.g. about machine load")
     ap.add_argument("--no-faker", action="store_true")
     ap.add_argument("--report-only", type=Path, metavar="JSON", help="re-render RESULTS.md from a results.json, running nothing")
+    ap.add_argument("--tpcds", action="store_true",
+                    help="then the 'ecommerce-ds vs tpcgen-cli' section: bench/tpcds.py at SF 1, the mode's repeats, same workers")
     args = ap.parse_args(argv)
     if args.report_only:
         doc = json.loads(args.report_only.read_text())
@@ -582,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
                                      "runs": [r.to_dict() for r in bench.runs]}, indent=1))
     print(block)
     print(f"wrote {args.results} and {args.json}")
+    if args.tpcds:  # its own section of RESULTS.md (TPC-DS against tpcgen-cli, alternating in one run)
+        return subprocess.run([sys.executable, str(HERE / "tpcds.py"), "--sf", "1", "--rounds", str(mode.repeats),
+                               "--threads", str(workers)]).returncode
     return 0
 
 

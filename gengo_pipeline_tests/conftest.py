@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model, a check and a sink
+PLUGIN = REPO / "gengo_pipeline_tests" / "plugin"  # a plugin package: a generator, a model, a check, a calendar, a volume and a sink
 
 
 def pytest_sessionstart(session) -> None:
@@ -23,13 +23,20 @@ def pytest_sessionstart(session) -> None:
 
     if hasattr(session.config, "workerinput"):
         return
-    try:  # installed, and with every entry point it declares now (an older install lacks the sink)
-        installed = distribution("gengo-example-plugin").entry_points
-        stale = "tally" not in {ep.name for ep in installed if ep.group == "gengo.sinks"}
+    import tomllib
+
+    project = tomllib.loads((PLUGIN / "pyproject.toml").read_text())["project"]
+    declared = {(group, name) for group, eps in project.get("entry-points", {}).items() for name in eps}
+    try:  # installed, at this version and with every entry point it declares now (an older install lacks some)
+        dist = distribution("gengo-example-plugin")
+        stale = dist.version != project["version"] or not declared <= {(ep.group, ep.name) for ep in dist.entry_points}
     except PackageNotFoundError:
         stale = True
     if stale:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(PLUGIN)], check=True)
+        import importlib
+
+        importlib.invalidate_caches()
 
 
 def gengo(*args: str, env: dict | None = None, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:

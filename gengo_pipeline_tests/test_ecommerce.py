@@ -117,8 +117,8 @@ def test_one_day_alone_reproduces_the_partition(tmp_path: Path):
 
 @pytest.mark.parametrize("args, code, words", [
     (["--model", "nope"], 2, "unknown model"),
-    (["--model", "ecom", "--size", "0"], 2, "greater than zero"),
-    (["--model", "ecom", "--size=-1GB"], 2, "greater than zero"),
+    (["--model", "ecom", "--size", "0"], 2, "between 1KB and 1PB"),
+    (["--model", "ecom", "--size=-1GB"], 2, "between 1KB and 1PB"),
     (["--model", "ecom", "--size", "lots"], 2, "cannot read size"),
     (["--model", "ecom", "--format", "xlsx"], 2, "unknown format"),
     (["--model", "ecom", "--seed", "1.5"], 2, "whole number"),
@@ -184,6 +184,7 @@ def test_user_model_from_a_json_file(tmp_path: Path):
     spec.update(name="shop", aliases=[])
     spec["tables"] = [t for t in spec["tables"] if t["name"] in ("dim_customers", "fact_orders_header", "dim_customer_addresses")]
     spec["distributions"] = []
+    spec["versions"] = []  # ecommerce's version 3 migrates tables this model leaves out (refused at load otherwise)
     path = tmp_path / "shop.json"
     path.write_text(json.dumps(spec))
     gengo("gen", "--model", str(path), "--days", "2", "--format", "csv", "--out", str(tmp_path / "o"), "--no-progress")

@@ -127,3 +127,93 @@ def test_the_guides_model_generates_and_validates_and_its_error_is_the_one_shown
     shown = re.search(r"gengo: error: model file tiny-shop.yaml (.*?); \.\.\.", text).group(1)
     assert f"gengo: error: model file {broken} {shown}" in capsys.readouterr().err
     assert not (tmp_path / "none").exists()
+
+
+def _guide_model(tmp_path: Path) -> Path:
+    import re
+
+    model = tmp_path / "tiny-shop.yaml"
+    model.write_text(re.search(r"```yaml\n(.*?)```", GUIDE.read_text(), re.S).group(1))
+    return model
+
+
+def test_the_guides_model_runs_in_dagster_like_the_cli(tmp_path: Path, monkeypatch):
+    import dagster as dg
+
+    from gengo_pipeline.defs.model_defs import model_defs
+    from gengo_pipeline.defs.quality import quality_defs
+    from gengo_pipeline.defs.resources import GengoResource
+    from gengo_pipeline.definitions import build_defs
+
+    model = _guide_model(tmp_path)
+    monkeypatch.setenv("GENGO_MODEL_FILES", str(model))
+    graph = build_defs().resolve_asset_graph()  # model_files: the definitions carry the file's model
+    orders = dg.AssetKey(["tiny-shop", "orders"])
+    assert orders in graph.materializable_asset_keys
+    assert {dg.AssetCheckKey(orders, "integrity"), dg.AssetCheckKey(orders, "distributions")} <= graph.asset_check_keys
+
+    m = resolve(str(model))
+    md, qd = model_defs(m), quality_defs(m)
+    res = {"gengo": GengoResource(out=str(tmp_path / "dg"), formats="parquet", workers=1)}
+    static = [a for a in md.assets if a.partitions_def is None]
+    daily = [a for a in md.assets if a.partitions_def is not None]
+    checks = list(qd.asset_checks)
+    first = dg.materialize(static + [c for c in checks if c.partitions_def is None], resources=res)
+    run = dg.materialize(daily + [c for c in checks if c.partitions_def is not None], partition_key="2024-01-03", resources=res)
+    assert first.success and run.success
+    evals = run.get_asset_check_evaluations() + first.get_asset_check_evaluations()
+    assert len(evals) >= 4 and all(e.passed for e in evals), [(e.asset_check_key, e.metadata) for e in evals if not e.passed]
+    gengo("gen", "--model", str(model), "--days", "7", "--format", "parquet", "--out", str(tmp_path / "cli"), "--no-progress")
+    cli = {k: v for k, v in file_hashes(tmp_path / "cli").items() if "date=2024-01-03/" in k or "date=" not in k}
+    assert file_hashes(tmp_path / "dg") == cli and len(cli) == 3
+
+
+def test_the_guides_version_2_evolves_a_dataset(tmp_path: Path, capsys):
+    import duckdb
+
+    model = _guide_model(tmp_path)
+    out = tmp_path / "data"
+    gengo("gen", "--model", str(model), "--days", "7", "--evolve", "2=2024-01-05", "--out", str(out), "--no-progress")
+    assert main(["validate", "--input", str(out / "tiny-shop"), "--model", str(model)]) == 0
+    orders = duckdb.sql(f"SELECT date >= DATE '2024-01-05', count(*), count(channel) FROM read_parquet("
+                        f"'{out}/tiny-shop/parquet/orders/**/*.parquet', union_by_name=true, hive_partitioning=true) GROUP BY 1 ORDER BY 1").fetchall()
+    assert orders[0][0] is False and orders[0][1] > 0 and orders[0][2] == 0
+    assert orders[1][0] is True and orders[1][1] > 0 and orders[1][2] == orders[1][1]
+    customers = duckdb.sql(f"SELECT count(segment), count(customer_segment) FROM read_parquet("
+                           f"'{out}/tiny-shop/parquet/customers/**/*.parquet', union_by_name=true)").fetchall()[0]
+    assert customers[0] > 0 and customers[1] > 0
+    capsys.readouterr()
+    assert main(["schema-diff", str(model), "1", "2"]) == 0
+    diff = capsys.readouterr().out
+    assert "rename_column customers.segment to customer_segment" in diff
+    assert "table products: ~price money -> decimal(20,2)" in diff and "table orders: +channel string" in diff
+
+
+def test_dagster_evolves_the_guides_model_like_the_cli(tmp_path: Path):
+    """GengoResource(evolve=...): day partitions before and after the switch carry their version's columns, the
+    checks of each partition pass against its version, and the files are the CLI's."""
+    import dagster as dg
+    import duckdb
+
+    from gengo_pipeline.defs.model_defs import model_defs
+    from gengo_pipeline.defs.quality import quality_defs
+    from gengo_pipeline.defs.resources import GengoResource
+
+    model = _guide_model(tmp_path)
+    m = resolve(str(model))
+    md, qd = model_defs(m), quality_defs(m)
+    res = {"gengo": GengoResource(out=str(tmp_path / "dg"), formats="parquet", workers=1, evolve="2=2024-01-03")}
+    static = [a for a in md.assets if a.partitions_def is None]
+    daily = [a for a in md.assets if a.partitions_def is not None]
+    checks = list(qd.asset_checks)
+    assert dg.materialize(static + [c for c in checks if c.partitions_def is None], resources=res).success
+    for day in ("2024-01-02", "2024-01-03"):
+        run = dg.materialize(daily + [c for c in checks if c.partitions_def is not None], partition_key=day, resources=res)
+        evals = run.get_asset_check_evaluations()
+        assert run.success and len(evals) == 3 and all(e.passed for e in evals), [(e.asset_check_key, e.description) for e in evals if not e.passed]
+    orders = duckdb.sql(f"SELECT CAST(date AS VARCHAR), count(*), count(channel) FROM read_parquet('{tmp_path}/dg/tiny-shop/parquet/orders/**/*.parquet', "
+                        "union_by_name=true, hive_partitioning=true) GROUP BY 1 ORDER BY 1").fetchall()
+    assert [(d, n > 0, c == (n if d == "2024-01-03" else 0)) for d, n, c in orders] == [("2024-01-02", True, True), ("2024-01-03", True, True)]
+    gengo("gen", "--model", str(model), "--days", "7", "--evolve", "2=2024-01-03", "--out", str(tmp_path / "cli"), "--no-progress")
+    cli = {k: v for k, v in file_hashes(tmp_path / "cli").items() if "date=2024-01-02/" in k or "date=2024-01-03/" in k or "date=" not in k}
+    assert file_hashes(tmp_path / "dg") == cli and len(cli) == 5  # two days of customers and orders, the products

@@ -32,6 +32,12 @@ def test_profile_report_has_every_chart_and_works_offline(ecommerce_small, tmp_p
     orders = next(t for t in prof.tables if t.name == "fact_orders_header")
     assert orders.rows == sum(n for _, n in days)
     assert any(c["child"] == "fact_orders_header" and c["parent"] == "dim_customers" for c in prof.cross)
+    # the printed table holds every table name whole; means in their column's type (a DATE's is a day)
+    assert all(re.search(rf"\b{t.name}\b", proc.stdout) for t in prof.tables)
+    typed = [(s["column_type"], s["avg"]) for t in prof.tables for s in t.summary if s["column_type"] in ("DATE", "TIMESTAMP")]
+    assert any(kind == "DATE" for kind, _ in typed) and any(kind == "TIMESTAMP" for kind, _ in typed)
+    for kind, mean in typed:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}" + ("" if kind == "DATE" else r" \d{2}:\d{2}:\d{2}"), str(mean)), (kind, mean)
 
 
 def test_profile_bad_input_is_one_line(tmp_path):

@@ -32,6 +32,7 @@ def _copy(src: Path, dst: Path, fmt: str) -> Path:
     manifest = json.loads((src / "ecommerce" / "_manifest.json").read_text())
     manifest["files"] = [f for f in manifest["files"] if f["format"] == fmt]
     (dst / "ecommerce" / "_manifest.json").write_text(json.dumps(manifest))
+    shutil.copy(src / "ecommerce" / "_schema.json", dst / "ecommerce" / "_schema.json")  # listed in the manifest too
     return dst / "ecommerce"
 
 

@@ -311,10 +311,11 @@ def _same_on_s3(server, bucket: str, prefix: str, want: Path) -> None:
     of gengo's left (no lock, journal, staging marker, unfinished multipart upload)."""
     objects = server.objects(bucket, prefix)
     files = {k: v for k, v in objects.items() if not k.startswith(("_manifest.json", "_gengo/", "_reports/"))}
-    local = {str(p.relative_to(want)): p.read_bytes() for p in want.rglob("part-*") if "_gengo" not in p.parts}
+    local = {str(p.relative_to(want)): p.read_bytes() for p in [*want.rglob("part-*"), want / "_schema.json"] if "_gengo" not in p.parts}
     assert local and files.keys() == local.keys() and files == local
     mine, theirs = json.loads(objects["_manifest.json"]), _manifest(want)
     assert _files(mine) == _files(theirs) and mine["expected"] == theirs["expected"] and mine["identity"] == theirs["identity"]
+    assert mine["schema"] == theirs["schema"]  # the types file, listed by the merge of the parts as by one run
     assert [k for k in objects if k.startswith("_gengo/")] == [] and server.uploads(bucket) == []
 
 

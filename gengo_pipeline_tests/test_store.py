@@ -371,3 +371,28 @@ def test_validate_fails_when_a_listed_file_is_missing_or_altered(ecommerce_small
     line = next(x for x in proc.stderr.splitlines() if "manifest:" in x)
     assert line.strip().startswith("FAIL fact_orders_header.*: manifest: 1 file(s) differ from the manifest")
     assert ("missing" if damage == "delete" else "altered (checksum differs") in line and day in line
+
+
+def test_a_symlink_out_of_the_dataset_is_refused_even_under_a_checked_folder(tmp_path: Path):
+    """Folders proven inside the root are remembered (a new day folder costs no realpath), but a symbolic link
+    that appears below one of them, as a table or a day folder, is still checked and refused: nothing is written
+    outside the dataset."""
+    from gengo_pipeline.errors import OutputError
+    from gengo_pipeline.store.storage import LocalStorage
+
+    root, outside = tmp_path / "ds", tmp_path / "outside"
+    (root / "parquet" / "sales").mkdir(parents=True)
+    outside.mkdir()
+    store = LocalStorage(root)
+    assert store._path("parquet/sales/date=2024-01-01/part-0.parquet") == root / "parquet/sales/date=2024-01-01/part-0.parquet"
+    (root / "parquet" / "sales" / "date=2024-01-02").symlink_to(outside, target_is_directory=True)  # a day folder
+    with pytest.raises(OutputError, match="leads outside the dataset"):
+        store._path("parquet/sales/date=2024-01-02/part-0.parquet")
+    (root / "parquet" / "items").symlink_to(outside, target_is_directory=True)  # a table folder, new days below it
+    with pytest.raises(OutputError, match="leads outside the dataset"):
+        store._path("parquet/items/date=2024-01-01/part-0.parquet")
+    up = store.create("parquet/sales/date=2024-01-03/part-0.parquet", "_gengo/stage/run1")
+    up.write(b"PAR1")
+    store.publish(up.finish())
+    assert (root / "parquet/sales/date=2024-01-03/part-0.parquet").read_bytes() == b"PAR1"
+    assert list(outside.iterdir()) == []

@@ -8,9 +8,15 @@ from pathlib import Path
 
 from ..errors import GengoError, UsageError
 from ..run import logs, profiling
+from ..run.limits import check_date, check_scale
 from ..run.settings import GengoSettings, load_settings, parse_formats, parse_size
 from ..engine.spec import Model
 from ..models import resolve
+
+
+def count(n: int, word: str) -> str:
+    """'1 day', '3 days', '1,200 files'."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _date(text: str) -> dt.date:
@@ -42,6 +48,11 @@ def add_plan_flags(p: argparse.ArgumentParser, start=_date, start_help="first da
                    help="folders of partitioned tables: date=YYYY-MM-DD (day), month=YYYY-MM (month) or none (one file "
                         "set per table); default: the model's (ecommerce-ds: month, the others: day)")
     p.add_argument("--snapshot", type=_date, help="the date order statuses are observed at (default origin + 1 year)")
+    p.add_argument("--schema-version", dest="schema_version", type=_int,
+                   help="write the model at this schema version (default: its first; `gengo schema-diff` shows them)")
+    p.add_argument("--evolve", metavar="VERSION=DATE",
+                   help="switch schema version on a day: partitions from DATE on are written at VERSION, e.g. "
+                        "--evolve 2=2024-06-01 (comma-separated for several); static tables at the last")
     p.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="override a model parameter")
 
 
@@ -53,10 +64,10 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
         parse_formats(args.formats)
     if args.days is not None and args.days < 1:
         raise UsageError(f"--days must be at least 1, got {args.days}", "give a positive number of days")
-    if args.scale is not None and args.scale <= 0:
-        raise UsageError(f"--scale must be positive, got {args.scale}", "give a positive scale such as 1.0")
-    if getattr(args, "scale_factor", None) is not None and args.scale_factor <= 0:
-        raise UsageError(f"--scale-factor must be positive, got {args.scale_factor}", "give a positive scale factor such as 1")
+    check_scale(args.scale)
+    check_scale(getattr(args, "scale_factor", None), "--scale-factor")
+    for flag in ("start", "origin", "snapshot"):
+        check_date(f"--{flag}", getattr(args, flag))
     params = {}
     for item in args.set:
         name, sep, value = item.partition("=")
@@ -68,7 +79,14 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
             raise UsageError(f"bad --set {item!r}: {value!r} is not a number", "give a number") from None
     flags = dict(size=args.size, formats=args.formats, seed=args.seed, start=args.start, days=args.days,
                  scale=args.scale, scale_factor=getattr(args, "scale_factor", None), origin=args.origin, snapshot=args.snapshot,
-                 partition_by=getattr(args, "partition_by", None), **extra)
+                 partition_by=getattr(args, "partition_by", None), schema_version=getattr(args, "schema_version", None),
+                 evolve=getattr(args, "evolve", None), **extra)
+    if flags["evolve"] is not None:
+        from ..engine.evolve import parse_evolve
+
+        parse_evolve(flags["evolve"])
+    if flags["schema_version"] is not None:
+        model.at_version(flags["schema_version"])  # a version the model has, or one line naming those it has
     settings = load_settings(**flags)
     if params:
         merged = {**settings.params, model.name: {**settings.model_params(model.name), **params}}

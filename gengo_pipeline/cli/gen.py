@@ -7,8 +7,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import UsageError
 from ..run import logs
@@ -17,8 +19,17 @@ from ..run.events import EventBus, RowsGenerated, RunStarted
 from ..run.pool import WorkerPool, default_workers
 from ..run.settings import EXTENSIONS, parse_size
 from ..store.dataset import DatasetWriter, new_run_id
+from ..store.layout import MANIFEST
 from ..store.storage import join, open_storage
-from .common import TELEMETRY, _int, add_plan_flags, add_telemetry_flags, settings_from, telemetry
+from ..run.limits import MAX_WORKERS, check_disk, workers_for_memory
+from .common import TELEMETRY, _int, add_plan_flags, add_telemetry_flags, count, settings_from, telemetry
+
+
+def _out(text: str) -> str:
+    """A folder or a storage URL (s3://BUCKET/PREFIX), kept as written (a Path would fold the URL's '//')."""
+    if not text.strip() or "\0" in text:
+        raise UsageError(f"--out {text!r} names no folder", "give a folder such as data, or s3://BUCKET/PREFIX")
+    return text
 
 if TYPE_CHECKING:
     from ..run.executor import RunResult
@@ -27,9 +38,11 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
-    p.add_argument("-o", "--out", help="output root: a folder (default ./data) or s3://BUCKET/PREFIX; the dataset is <out>/<model>")
+    p.add_argument("-o", "--out", type=_out, help="output root: a folder (default ./data) or s3://BUCKET/PREFIX; the dataset is <out>/<model>")
     p.add_argument("--s3-endpoint", dest="s3_endpoint", help="endpoint of an S3-compatible server (default: AWS_ENDPOINT_URL, else AWS)")
-    p.add_argument("-w", "--workers", type=_int, help="worker processes (default: one per core)")
+    p.add_argument("-w", "--workers", type=_int, help=f"worker processes, 1..{MAX_WORKERS} (default: one per core; "
+                                                      "more than the cores or the memory holds are lowered, with a warning)")
+    p.add_argument("--force", action="store_true", help="start even if the plan's estimated size exceeds the free disk space")
     p.add_argument("--no-pin", dest="pin_workers", action="store_false", default=None,
                    help="let the OS move workers between cores (default: one core each when workers = cores)")
     p.add_argument("--compression", choices=["snappy", "zstd", "none"], help="Parquet compression (default snappy)")
@@ -50,8 +63,8 @@ def register(sub) -> None:
 
 def cmd_gen(args: argparse.Namespace) -> int:
     control = CONTROL  # SIGINT / SIGTERM: one line, exit 130 / 143, nothing partial left (see cli.main.run)
-    if args.workers is not None and args.workers < 0:
-        raise UsageError(f"--workers must be 0 or more, got {args.workers}", "give a positive number, or 0 for one per core")
+    if args.workers is not None and not (1 <= args.workers <= MAX_WORKERS):
+        raise UsageError(f"--workers must be 1..{MAX_WORKERS}, got {args.workers}", "give a positive number, or omit it for one per core")
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite cannot be combined", "--resume completes a dataset, --overwrite replaces it")
     _check_parts(args)
@@ -62,9 +75,13 @@ def cmd_gen(args: argparse.Namespace) -> int:
     if args.overwrite and settings.part_of:
         raise UsageError("--overwrite cannot be combined with --parts", "replace the dataset in one run (or remove it), then generate the parts")
     storage = open_storage(join(settings.out, model.name))
+    if settings.size is not None:  # the first format alone takes --size: refused before anything starts
+        check_disk(storage.local_path(MANIFEST), parse_size(settings.size), args.force)
     storage.check_writable()
     console = Console(stderr=True, soft_wrap=True)
-    workers = settings.workers or default_workers()
+    workers = workers_for_memory(settings.workers, lambda msg: logs.LOGGER.warning(msg, extra={"event": "warning"})) \
+        if settings.workers else default_workers()
+    settings = settings.model_copy(update={"workers": workers}) if settings.workers else settings
     mode = "overwrite" if args.overwrite else "update"
     run_id = new_run_id()  # known before the workers start: they log with it
     with contextlib.ExitStack() as stack:
@@ -90,6 +107,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
             from ..run.plan import make_plan
         control.raise_if_interrupted()
         plan = make_plan(model, settings, pool.pool if pool else runner.helper() if runner and _looks_big(settings) else None)
+        check_disk(storage.local_path(MANIFEST), sum(sum(b.values()) for b in plan.estimated_bytes.values()), args.force)
         control.raise_if_interrupted()
         result = _run(plan, args, console, pool, writer, control, runner, metrics)
     Console(width=None if sys.stdout.isatty() else 160).print(summary(result))
@@ -113,6 +131,22 @@ def _looks_big(settings) -> bool:
     return (settings.scale or 1.0) * (settings.days or 28) >= 200
 
 
+class Throughput(ProgressColumn):
+    """MB written of the planned MB and MB/s, from the plan's estimated bytes per row (all formats); rows/s
+    where the plan has no size estimate (a --scale run)."""
+
+    def __init__(self, bytes_per_row: float) -> None:
+        super().__init__()
+        self.bytes_per_row = bytes_per_row
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed or 0.0
+        if not self.bytes_per_row:
+            return Text(f"{speed:,.0f} rows/s")
+        mb = self.bytes_per_row / 1e6
+        return Text(f"{task.completed * mb:,.1f}/{(task.total or 0) * mb:,.1f} MB {speed * mb:,.1f} MB/s")
+
+
 def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: RunControl, runner, metrics) -> RunResult:
     from ..run.executor import execute
 
@@ -121,11 +155,12 @@ def _run(plan, args, console: Console, pool, writer: DatasetWriter, control: Run
     human = not logs.is_json()  # JSON logs: stderr holds JSON lines only (run_started says the same)
     if human:
         where = (f", part {settings.part} of {settings.parts}" if settings.part_of else "") + (f", on {runner.describe()}" if runner else "")
-        console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale}, "
+        console.print(f"[bold]{plan.model.name}[/]: {plan.start} .. {plan.end} ({count(plan.days, 'day')}), scale {plan.scale}, "
                       f"seed {settings.seed}, {total:,} rows{where} -> {writer.url} as {settings.formats}")
     show = settings.progress and not args.no_progress and sys.stderr.isatty() and human
+    planned = sum(sum(b.values()) for b in plan.estimated_bytes.values())
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+               Throughput(planned / total if total and planned else 0.0), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console, disable=not show, transient=True) as progress:
         task = progress.add_task("generating", total=total)
 

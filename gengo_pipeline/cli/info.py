@@ -1,4 +1,4 @@
-"""`gengo plan` (dates and row counts without writing) and `gengo models` (models and tables)."""
+"""`gengo plan` (dates and row counts without writing), `gengo models` (models, tables, a model as a file), `gengo schema` and `gengo ddl`."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..models import builtin_models, model_origin, resolve
 from ..models.files import dumps
-from .common import add_plan_flags, settings_from
+from .common import _int, add_plan_flags, count, settings_from
 
 
 def register(sub) -> None:
@@ -26,6 +26,18 @@ def register(sub) -> None:
     show.set_defaults(func=cmd_models_show)
     s = sub.add_parser("schema", help="print the JSON Schema of model files (for an editor checking a model as it is written)")
     s.set_defaults(func=cmd_schema)
+    d = sub.add_parser("schema-diff", help="print the migrations between two schema versions of a model and the columns they change")
+    d.add_argument("model", help="a model name, alias or model file")
+    d.add_argument("old", type=_int, help="a schema version (e.g. 1)")
+    d.add_argument("new", type=_int, help="another one (e.g. 2)")
+    d.set_defaults(func=cmd_schema_diff)
+    from ..formats.schema import DIALECTS
+
+    d = sub.add_parser("ddl", help="print CREATE TABLE statements of a model's tables in a SQL dialect")
+    d.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model file (.yaml, .toml, .json)")
+    d.add_argument("--dialect", default="duckdb", choices=DIALECTS, help="SQL dialect (default duckdb)")
+    d.add_argument("--table", action="append", dest="tables", metavar="TABLE", help="only this table (repeatable)")
+    d.set_defaults(func=cmd_ddl)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -34,7 +46,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     plan = make_plan(model, settings)
     console = Console()
-    console.print(f"model {model.name}: {plan.start} .. {plan.end} ({plan.days} days), scale {plan.scale!r}, "
+    console.print(f"model {model.name}: {plan.start} .. {plan.end} ({count(plan.days, 'day')}), scale {plan.scale!r}, "
                   f"seed {settings.seed}, origin {plan.origin}, snapshot {plan.snapshot}")
     t = Table()
     t.add_column("table")
@@ -46,17 +58,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     t.add_row("total", f"{sum(plan.rows.values()):,}", *[f"{sum(b.values()) / 1e6:,.1f}" for b in plan.estimated_bytes.values()], style="bold")
     console.print(t)
     console.print(f"reproduce one day: gengo gen --model {model.name} --seed {settings.seed} --scale {plan.scale!r} "
-                  f"--start {plan.start} --days 1")
+                  f"--start {plan.start} --days 1", soft_wrap=True)
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
     t = Table()
-    for c in ("model", "aliases", "origin", "tables"):
+    for c in ("model", "aliases", "origin", "versions", "tables"):
         t.add_column(c)
     for name, m in builtin_models().items():
-        t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(x.name for x in m.tables))
-    Console().print(t)
+        t.add_row(m.name, ", ".join(m.aliases), model_origin(name), ", ".join(map(str, m.version_numbers)),
+                  ", ".join(x.name for x in m.tables))
+    Console(width=max(Console().width, 160)).print(t)
     return 0
 
 
@@ -65,8 +78,22 @@ def cmd_models_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema_diff(args: argparse.Namespace) -> int:
+    from ..engine.evolve import diff
+
+    sys.stdout.write("\n".join(diff(resolve(args.model), args.old, args.new)) + "\n")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from ..engine.spec import model_json_schema
 
     sys.stdout.write(json.dumps(model_json_schema(), indent=1) + "\n")
+    return 0
+
+
+def cmd_ddl(args: argparse.Namespace) -> int:
+    from ..formats.schema import ddl
+
+    print(ddl(resolve(args.model), args.dialect, args.tables), end="")
     return 0

@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import gen, info, status, stream
 
     parser = _Parser(prog="gengo", description="Deterministic synthetic relational datasets.")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     gen.register(sub)
     info.register(sub)
@@ -32,6 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
             if e.name != f"{__package__}.{name}":
                 raise
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..engine import OUTPUT_VERSION
+
+    try:
+        release = version("gengo-pipeline")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        release = "unknown"
+    return f"gengo {release} (output version {OUTPUT_VERSION})"
 
 
 def _wants_json(argv: list[str]) -> bool:

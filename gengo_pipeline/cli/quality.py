@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -12,31 +13,40 @@ from rich.table import Table
 from ..errors import UsageError, ValidationFailed
 from ..run.settings import FORMATS
 from ..store.layout import MANIFEST
+from .common import count
+
+
+def _memory(text: str) -> str:
+    """A DuckDB memory limit: a number and a unit (512MB, 2GB, 1.5GiB)."""
+    if not re.match(r"^\s*[0-9]+(\.[0-9]+)?\s*([KMGT]i?B)\s*$", text, re.IGNORECASE):
+        raise UsageError(f"--memory-limit {text!r} is not a memory size", "write it like 512MB or 2GB")
+    return text.strip()
 
 
 def register(sub) -> None:
     v = sub.add_parser("validate", help="check a generated dataset: keys, references, types, values, distributions")
-    v.add_argument("-i", "--input", required=True, help="a dataset folder, e.g. data/ecommerce (or the --out above it)")
+    v.add_argument("-i", "--input", required=True, help="a dataset folder or s3:// URL, e.g. data/ecommerce (or the --out above it)")
     v.add_argument("-m", "--model", help="model name or alias (default: the one in _manifest.json)")
     v.add_argument("-f", "--format", help="which generated format to read: parquet, csv or json (default: parquet if present)")
     v.add_argument("--table", action="append", help="check only this table (repeatable)")
     v.add_argument("--allow-warnings", action="store_true", help="exit 0 when only distribution checks fail")
     v.add_argument("--json", dest="json_out", type=Path, help="also write the results as JSON to this file")
-    v.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
+    v.add_argument("--memory-limit", type=_memory, default="512MB", help="DuckDB memory limit (default 512MB)")
     v.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("profile", help="summarize a dataset with DuckDB and write an HTML report with charts")
-    p.add_argument("-i", "--input", required=True, help="a model output folder, a table folder, a file or a quoted glob")
+    p.add_argument("-i", "--input", required=True, help="a model output folder or s3:// URL, a table folder, a file or a quoted glob")
     p.add_argument("-r", "--report", type=Path, help="HTML report path (default: <input folder>/profile.html)")
     p.add_argument("-m", "--model", help="model name or alias, for heat maps of its claimed associations (default: from _manifest.json)")
-    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)")
+    p.add_argument("--memory-limit", type=_memory, default="1GB", help="DuckDB memory limit (default 1GB)")
     p.set_defaults(func=cmd_profile)
 
     c = sub.add_parser("convert", help="convert CSV / Parquet / JSON Lines (files or Hive folders), streaming through DuckDB")
-    c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'")
-    c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder")
+    c.add_argument("-i", "--input", required=True, help="a file, a folder of one format, or a quoted glob such as 'data/ecommerce/fact_order_items/**/*.csv'; "
+                   "or the same at an s3:// URL (an object, a prefix, a glob of keys)")
+    c.add_argument("-o", "--output", required=True, help="output file (.csv, .parquet, .jsonl) or, with --format, a new Hive folder; local or s3://BUCKET/KEY")
     c.add_argument("-f", "--format", help="output format when --output is a folder: csv, parquet or json")
-    c.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit (default 512MB)")
+    c.add_argument("--memory-limit", type=_memory, default="512MB", help="DuckDB memory limit (default 512MB)")
     c.set_defaults(func=cmd_convert)
 
 
@@ -75,7 +85,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     style = {"pass": "green", "FAIL": "bold red", "WARN": "yellow", "n/a": "dim"}
     for r in report.results:
         t.add_row(r.table, r.check, r.column, f"[{style[r.status]}]{r.status}[/]", f"{r.bad_rows:,}" if r.bad_rows else "",
-                  r.message[:140])
+                  r.detail)  # whole, with the partitions it is about
     out.print(t)
     if args.json_out:
         args.json_out.write_text(json.dumps({"model": model.name, "format": report.fmt, "seconds": report.seconds, "rows": report.rows,
@@ -123,8 +133,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
     report = args.report or (None if url else (base if base.is_dir() else base.parent) / "profile.html")
     out = Console(width=max(Console().width, 140))
     t = Table(title=f"profile of {args.input} ({prof.seconds:.1f} s)")
-    for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):
-        t.add_column(col, overflow="fold")
+    for col in ("table", "column", "type", "min", "max", "unique~", "nulls %", "mean"):  # names whole, on one line
+        t.add_column(col, overflow="fold", no_wrap=col in ("table", "column"))
     from ..quality.profile import _short
 
     for tp in prof.tables:
@@ -149,7 +159,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         if fmt is None:
             raise UsageError(f"unknown format {args.format!r}", "use csv, parquet or json")
     res = convert(args.input, args.output, fmt=fmt, memory_limit=args.memory_limit)
-    print(f"{res['rows']:,} rows: {res['input_format']} ({res['files']} files) -> {res['output_format']} {res['output']}", file=sys.stdout)
+    print(f"{res['rows']:,} rows: {res['input_format']} ({count(res['files'], 'file')}) -> {res['output_format']} {res['output']}", file=sys.stdout)
     return 0
 
 

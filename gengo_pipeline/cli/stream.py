@@ -90,6 +90,8 @@ def cmd_stream(args: argparse.Namespace) -> int:
     if when is not None and when.tzinfo is not None:
         when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
     args.start = when.date() if when is not None else None
+    if args.evolve:
+        raise UsageError("gengo stream has no partitions to switch schema version on", "stream one version: --schema-version N")
     model, settings = settings_from(args, s3_endpoint=args.s3_endpoint, **{k: getattr(args, k) for k in TELEMETRY})
     run_id = new_run_id()  # names the stream's log lines and metrics (its position is its offset)
     with telemetry(settings, model.name, run_id) as metrics:

@@ -39,7 +39,7 @@ def _where(gengo: GengoResource, model: Model) -> tuple[str, str, dict, dt.date]
 
 def check_results(gengo: GengoResource, model: Model, table: Table, dates, distributions: bool):
     """The suite's results for one table over `dates` (first, last), as the asset checks report them."""
-    from ..quality.suite import Suite
+    from ..quality.suite import validate
 
     root, fmt, params, origin = _where(gengo, model)
     from ..run.plan import make_plan
@@ -47,9 +47,9 @@ def check_results(gengo: GengoResource, model: Model, table: Table, dates, distr
 
     settings = gengo.settings()
     engine = make_plan(model, window_settings(model, settings, dates[0] if dates else None, None)).engine()
-    suite = Suite(root, model, fmt=fmt, dates=dates, params=params, origin=origin, tables=[table.name], distributions=distributions,
-                  engine=engine, integrity=not distributions)
-    results = suite.run().results
+    # validate: the CLI's checks, each partition against the schema version it was written at
+    results = validate(root, model, fmt=fmt, dates=dates, params=params, origin=origin, tables=[table.name],
+                       distributions=distributions, engine=engine, integrity=not distributions).results
     if distributions:
         return [r for r in results if r.severity == "warn" or r.check in {d.name for d in model.distributions}]
     return [r for r in results if r.severity == "error" and r.check not in {d.name for d in model.distributions}]
@@ -65,7 +65,7 @@ def _metadata(results, failed: list) -> dict:
     would plot as a flat zero line while everything passes)."""
     rows = ["| check | column | result | bad rows | detail |", "|---|---|---|---:|---|"]
     for r in results:
-        rows.append(f"| {r.check} | {r.column} | {r.status} | {r.bad_rows:,} | {r.message.replace('|', '/')[:160]} |")
+        rows.append(f"| {r.check} | {r.column} | {r.status} | {r.bad_rows:,} | {r.detail.replace('|', '/')} |")
     passed, na = sum(1 for r in results if r.passed), sum(1 for r in results if r.passed is None)
     return {"checks": dg.MetadataValue.md("\n".join(rows)),
             "result": f"{passed} passed, {len(failed)} failed" + (f", {na} not applicable" if na else ""),

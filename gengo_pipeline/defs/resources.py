@@ -43,6 +43,10 @@ class GengoResource(dg.ConfigurableResource):
     lock_timeout: Optional[float] = Field(default=None, description="seconds to wait for another run writing the same dataset "
                                                                   f"(GENGO_LOCK_TIMEOUT; default {DEFAULT_LOCK_TIMEOUT_S:g})")
 
+    schema_version: Optional[int] = Field(default=None, description="write the model at this schema version (GENGO_SCHEMA_VERSION)")
+    evolve: Optional[str] = Field(default=None, description="switch schema version on a day, VERSION=YYYY-MM-DD, comma-separated "
+                                                          "(GENGO_EVOLVE)")
+
     def settings(self, **overrides: Any) -> GengoSettings:
         """GengoSettings from this resource's set fields over GENGO_* / gengo.toml / defaults (+ overrides)."""
         given = {k: v for k, v in self.model_dump().items() if k in GengoSettings.model_fields}

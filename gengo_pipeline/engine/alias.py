@@ -41,7 +41,8 @@ class AliasTable:
     def build(cls, weights) -> "AliasTable":
         w = np.asarray(weights, dtype=np.float64)
         if w.ndim != 1 or len(w) == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-            raise SpecError(f"invalid weights {list(w)[:8]}", "weights must be non-negative numbers with a positive sum")
+            shown = ", ".join(f"{x:g}" for x in w.ravel()[:8]) + (", ..." if w.size > 8 else "")
+            raise SpecError(f"invalid weights [{shown}]", "weights must be non-negative numbers with a positive sum")
         n = len(w)
         scaled = w * (n / w.sum())
         prob = np.ones(n)

@@ -11,21 +11,23 @@ from typing import Callable
 import numpy as np
 
 from ..errors import SpecError
+from ..registry import Registry
 
 EPOCH = np.datetime64("1970-01-01", "D")
 CalendarFn = Callable[[np.ndarray], np.ndarray]  # datetime64[D] dates -> bool mask
-_CALENDARS: dict[str, CalendarFn] = {}
+# named calendars: the ones below, models' own (register_calendar) and plugins' (`gengo.calendars` entry points)
+CALENDARS: Registry[CalendarFn] = Registry("gengo.calendars")
 
 
 def register_calendar(name: str, fn: CalendarFn) -> None:
-    _CALENDARS[name] = fn
+    CALENDARS.add(name, fn)
 
 
 def calendar(name: str) -> CalendarFn:
-    try:
-        return _CALENDARS[name]
-    except KeyError:
-        raise SpecError(f"unknown calendar {name!r}", f"use one of {sorted(_CALENDARS)}") from None
+    fn = CALENDARS.get(name)
+    if fn is None:
+        raise SpecError(f"unknown calendar {name!r}", f"use one of {', '.join(sorted(CALENDARS))}")
+    return fn
 
 
 def dates_of(origin: dt.date, days: np.ndarray) -> np.ndarray:

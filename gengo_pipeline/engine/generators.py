@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from ..errors import SpecError
 from ..registry import Registry
 from .calendar import dates_of, seasonal_factor
 from .expr import Expression
-from .spec import Num
+from .spec import Num, Skew
 from .vocab import Vocab, builtin
 
 if TYPE_CHECKING:
@@ -57,10 +58,14 @@ class Generator:
     # True for a timestamp on the row's day that never decreases with the row index within a day: the row's
     # event time in a stream (gengo_pipeline/stream/clock.py)
     increasing_in_day: bool = False
+    # True for the key of the row's parent (a child table's link to its volume's parent)
+    holds_parent_key: bool = False
+    # True for a table's dense surrogate key 1..N
+    dense_keys: bool = False
 
     class Cfg(BaseModel):
         # schemas are built on first use: a process pays only for the generator kinds its model uses
-        model_config = ConfigDict(extra="forbid", defer_build=True)
+        model_config = ConfigDict(extra="forbid", defer_build=True, allow_inf_nan=False)
 
     def __init__(self, cfg: dict, table: "TableRuntime", column: str) -> None:
         self.table = table
@@ -78,6 +83,9 @@ class Generator:
     def p(self, value: Num) -> float:
         return self.engine.param(value)
 
+    def check_days(self, days: np.ndarray) -> None:
+        """Before a run: raise a SpecError if this column cannot be computed on these days (with rows)."""
+
     def __call__(self, ctx: "RowContext") -> Any:
         if self.categorical:
             return self.labels.gather(self.codes(ctx))
@@ -92,6 +100,81 @@ class Generator:
     def plain_text(self) -> bool:
         """Proven never to need CSV quoting (see `plain`): only categorical generators can tell."""
         return self.categorical and plain(self.labels.to_list())
+
+    # ---- what a generator says about its column, from its config alone: validation (quality/suite.py) and the
+    # dependency graph (engine/deps.py) ask these, so a new kind, a plugin's too, is checked without edits there.
+
+    @classmethod
+    def foreign_key(cls, cfg: dict, table) -> tuple[str, int] | None:
+        """(table, day offset) when the column holds keys of that table (alive on the row's day + offset)."""
+        return None
+
+    @classmethod
+    def allowed(cls, cfg: dict, num: Callable[[Any], float]) -> "Allowed | None":
+        """The values the column can take; `num` reads a number or "$param"."""
+        return None
+
+    @classmethod
+    def matches(cls, cfg: dict) -> "Match | None":
+        """A row of another table the column's value must agree with (an attribute copied through a key)."""
+        return None
+
+    @classmethod
+    def same_as(cls, cfg: dict) -> str | None:
+        """The column of the same row whose values this one repeats (its checks apply to this one too)."""
+        return None
+
+    @classmethod
+    def tables_read(cls, cfg: dict) -> list[str]:
+        """Tables the generator reads (its dependencies): by default every `table`/`parent`/`tables` field."""
+        return list(named_tables(cfg))
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The values a column can take: one of `values`, or in [low, high] (None: unbounded), or on its partition's
+    day (`on_day`: "date" or "timestamp"). `scaled`: numbers in the stored units (a decimal's cents)."""
+
+    values: list | None = None
+    low: float | None = None
+    high: float | None = None
+    scaled: bool = True
+    on_day: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """The column agrees with a row of `table` reached through the column `via`: its `column` (an attribute,
+    kind "attr"), or a child row of that parent meeting `where` (kind "child")."""
+
+    kind: str
+    table: str
+    via: str | None
+    column: str | None = None
+    where: dict = field(default_factory=dict)
+
+
+REF_FIELDS = ("table", "parent", "parent_table", "tables")
+
+
+def named_tables(spec: Any, loose: bool = False):
+    """Strings under REF_FIELDS keys (or, `loose`, any top-level string value): the table names a config holds."""
+    if isinstance(spec, dict):
+        for k, v in spec.items():
+            if isinstance(v, str) and (k in REF_FIELDS or loose):
+                yield v
+            elif isinstance(v, (list, tuple)) and k in REF_FIELDS:
+                yield from (x for x in v if isinstance(x, str))
+            else:
+                yield from named_tables(v)
+    elif isinstance(spec, (list, tuple)):
+        for item in spec:
+            yield from named_tables(item)
+
+
+def first_of(items: list) -> list:
+    """[value, ...] or [[value, weight], ...] -> the values."""
+    return [i[0] if isinstance(i, (list, tuple)) else i for i in items]
 
 
 def parse_config(cfg: dict) -> BaseModel:
@@ -129,7 +212,12 @@ def create(cfg: dict, table: "TableRuntime", column: str) -> Generator:
     kind = cfg.get("kind")
     if kind not in GENERATORS:
         raise SpecError(f"{table.name}.{column}: unknown generator {kind!r}", f"use one of {sorted(GENERATORS)}")
-    return GENERATORS[kind](cfg, table, column)
+    try:
+        return GENERATORS[kind](cfg, table, column)
+    except SpecError as e:  # a generator's own check (weights, a parent's column): named by its place in the model
+        if not e.problem.startswith(f"{table.name}."):
+            raise SpecError(f"{table.name}.{column}: {e.problem}", e.fix) from None
+        raise
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
@@ -206,12 +294,22 @@ def _set_choices(gen: Generator, values: list) -> None:
 
 @generator("key")
 class Key(Generator):
+    dense_keys = True
+
     def __call__(self, ctx):
         return ctx.rows + 1
 
 
 @generator("parent_key")
 class ParentKey(Generator):
+
+    holds_parent_key = True
+
+    @classmethod
+    def foreign_key(cls, cfg, table):
+        parent = getattr(table.volume, "parent", None)
+        return (parent, 0) if parent else None
+
     def __call__(self, ctx):
         return ctx.loc["parent"] + 1
 
@@ -227,6 +325,10 @@ class Slot(Generator):
 @generator("day_date")
 class DayDate(Generator):
     """The date of the row's day partition (epoch days)."""
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(on_day="date")
+
 
     def __call__(self, ctx):
         return ctx.day + self.engine.origin_epoch_day
@@ -234,6 +336,11 @@ class DayDate(Generator):
 
 @generator("const")
 class Const(Generator):
+
+    @classmethod
+    def allowed(cls, cfg, num):
+        return None if isinstance(cfg.get("value"), bool) else Allowed(values=[cfg["value"]])
+
     class Cfg(Generator.Cfg):
         value: Any
 
@@ -255,6 +362,11 @@ class Const(Generator):
 
 @generator("uniform_int")
 class UniformInt(Generator):
+
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(low=num(cfg.get("low", 0.0)), high=num(cfg.get("high", 1.0)))
+
     class Cfg(Generator.Cfg):
         low: Num
         high: Num
@@ -265,6 +377,11 @@ class UniformInt(Generator):
 
 @generator("uniform")
 class Uniform(Generator):
+
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(low=num(cfg.get("low", 0.0)), high=num(cfg.get("high", 1.0)))
+
     class Cfg(Generator.Cfg):
         low: Num = 0.0
         high: Num = 1.0
@@ -276,6 +393,13 @@ class Uniform(Generator):
 
 @generator("normal")
 class Normal(Generator):
+
+    @classmethod
+    def allowed(cls, cfg, num):
+        if cfg.get("min") is None and cfg.get("max") is None:
+            return None
+        return Allowed(low=None if cfg.get("min") is None else num(cfg["min"]), high=None if cfg.get("max") is None else num(cfg["max"]))
+
     class Cfg(Generator.Cfg):
         mean: Num
         sd: Num
@@ -292,6 +416,10 @@ class Normal(Generator):
 @generator("lognormal_money")
 class LogNormalMoney(Generator):
     """Log-normal amounts in cents with a median per group (e.g. price by category), capped."""
+    @classmethod
+    def allowed(cls, cfg, num):  # drawn in the column's units (not cents)
+        return Allowed(low=num(cfg.get("min", 0.5)), high=num(cfg.get("max", 100_000.0)), scaled=False)
+
 
     class Cfg(Generator.Cfg):
         median: Num = 20.0
@@ -375,6 +503,10 @@ class Binned(Generator):
     the integers a..b-1, each equally likely), so learned histograms of counts and ages stay integral.
     `integral_share` of the other values are whole numbers of their bin (real data heaps on round values).
     """
+    @classmethod
+    def allowed(cls, cfg, num):  # a learned histogram: values inside its outer edges (a date's in epoch days)
+        return Allowed(low=float(cfg["edges"][0]), high=float(cfg["edges"][-1]), scaled=False)
+
 
     class Cfg(Generator.Cfg):
         edges: list[float]
@@ -425,6 +557,11 @@ class Binned(Generator):
 
 @generator("choice")
 class Choice(Generator):
+
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(values=first_of(cfg["values"]))
+
     class Cfg(Generator.Cfg):
         values: list
 
@@ -440,6 +577,10 @@ class Choice(Generator):
 @generator("cycle")
 class Cycle(Generator):
     """values[row % len(values)]: fixed lists such as the product categories."""
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(values=first_of(cfg["values"]))
+
 
     class Cfg(Generator.Cfg):
         values: list
@@ -469,6 +610,10 @@ class Bernoulli(Generator):
 @generator("choice_by")
 class ChoiceBy(Generator):
     """A choice whose options depend on another column: options[str(value of `by`)] -> weighted values."""
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(values=[v for opts in cfg["options"].values() for v in first_of(opts)] + first_of(cfg.get("default") or []))
+
 
     class Cfg(Generator.Cfg):
         by: str
@@ -520,6 +665,10 @@ class ChoiceFactors(Generator):
     with the parent row's random word (the lines of one order share it). With `where` (a boolean column), only
     those rows draw; the others take the number `otherwise` (a discount on discounted lines only).
     """
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(values=first_of(cfg["values"]) + ([cfg.get("otherwise", 0.0)] if cfg.get("where") else []))
+
 
     class Cfg(Generator.Cfg):
         values: list
@@ -751,6 +900,10 @@ def _slot_layout(key: np.uint64, counts: tuple[int, ...]) -> tuple[np.ndarray, n
 @generator("layout")
 class Layout(_Layout):
     """A weighted choice by a seeded slot layout (see _Layout): e.g. a product's category."""
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(values=first_of(cfg["values"]))
+
 
     class Cfg(Generator.Cfg):
         values: list
@@ -1085,6 +1238,10 @@ class BySlot(Generator):
 
     One variant is drawn per parent, so a customer's address roles fit together (one shipping, one billing).
     """
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(values=[v for variants in cfg["patterns"].values() for _, row in variants for v in row])
+
 
     class Cfg(Generator.Cfg):
         patterns: dict[str, list]
@@ -1132,6 +1289,10 @@ class BySlot(Generator):
 @generator("status_by_age")
 class StatusByAge(Generator):
     """A status that depends on the row's age at the snapshot date: buckets = [[max_age_days, [[value, weight], ...]], ...]."""
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(values=[v for _, opts in cfg["buckets"] for v in first_of(opts)])
+
 
     class Cfg(Generator.Cfg):
         buckets: list[tuple[float, list]]
@@ -1161,6 +1322,10 @@ class TimestampIntraday(Generator):
     Stratified inverse-CDF sampling: row i of n on a day gets the quantile (i + u_i) / n, so order ids and
     timestamps grow together and the hourly histogram follows `hours` at any chunking.
     """
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(on_day="timestamp")
+
 
     class Cfg(Generator.Cfg):
         hours: list[float]
@@ -1235,6 +1400,10 @@ class TimestampZoned(Generator):
     timestamp_intraday). A `zone_of_time` column then draws each row's zone given its time, which makes every
     zone's local hours follow `hours` exactly.
     """
+    @classmethod
+    def allowed(cls, cfg, num):
+        return Allowed(on_day="timestamp")
+
 
     increasing_in_day = True  # stratified quantiles of the day's density, in row order
 
@@ -1363,21 +1532,32 @@ class Ref(Generator):
     Rank r among the N live rows is drawn with weight r^-skew (closed-form inverse CDF), then ranks are
     shuffled inside complete blocks of 1024 keys so the popular keys are spread out. skew=0 is uniform.
     """
+    @classmethod
+    def foreign_key(cls, cfg, table):
+        return cfg["table"], int(cfg.get("day_offset", 0) or 0)
+
 
     class Cfg(Generator.Cfg):
         table: str
-        skew: Num = 0.0
+        skew: Skew = 0.0
         scramble: bool = True
         day_offset: int = 0  # look at the population this many days later (e.g. a return's date)
 
     def setup(self):
         self.parent = self.engine.table(self.cfg.table)
 
+    def check_days(self, days):
+        live = self.parent.volume.live(np.maximum(days + self.cfg.day_offset, 0))
+        if np.any(live <= 0):
+            first = int(days[np.argmax(live <= 0)])
+            day = self.engine.origin + dt.timedelta(days=first)
+            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table} has no rows yet on {day}, where {self.table.name} has rows",
+                            f"start later, raise --scale, or give {self.cfg.table} an initial population")
+
     def __call__(self, ctx):
         live = self.parent.volume.live(np.maximum(ctx.day + self.cfg.day_offset, 0))
         if np.any(live <= 0):
-            raise SpecError(f"{self.table.name}.{self.column}: {self.cfg.table} has no rows yet on some day",
-                            "give the parent an initial population")
+            self.check_days(ctx.day)
         rank = popular_rank(ctx.uniform(), live, self.p(self.cfg.skew))
         if self.cfg.scramble:
             rank = scramble_ranks(rank, live, self.engine.key(self.table.name, self.column, "scramble"))
@@ -1392,7 +1572,7 @@ class _GroupedRef(Generator):
         table: str
         by: str
         group: str
-        skew: Num = 0.0
+        skew: Skew = 0.0
 
     def setup(self):
         self.parent = self.engine.table(self.cfg.table)
@@ -1424,6 +1604,10 @@ class GroupRef(_GroupedRef):
     """A foreign key to the j-th row of the row's group among the parent rows alive that day (a product of the
     line's category), j with power-law popularity as `ref` (weight rank^-skew, ranks shuffled in blocks of
     1024, one shuffle per group). A group with no live row yet falls back to any live row."""
+    @classmethod
+    def foreign_key(cls, cfg, table):
+        return cfg["table"], int(cfg.get("day_offset", 0) or 0)
+
 
     def __call__(self, ctx):
         group, live = self._groups(ctx)
@@ -1490,6 +1674,10 @@ class CohortRef(_GroupedRef):
     - per-customer rate: the member is drawn among the cohort's active ones with weight rank^-skew.
     Everything is closed-form per day (a CDF over days x groups), nothing is read back.
     """
+    @classmethod
+    def foreign_key(cls, cfg, table):
+        return cfg["table"], int(cfg.get("day_offset", 0) or 0)
+
 
     class Cfg(_GroupedRef.Cfg):
         burst: Num = 5.0
@@ -1555,6 +1743,10 @@ class Attr(Generator):
     """An attribute of the referenced row, recomputed from the parent's pure functions (never looked up).
     Attributes read through the same `via` share one context of the parent rows, so what they have in common
     (a customer's home place behind its region and time zone) is computed once."""
+    @classmethod
+    def matches(cls, cfg):
+        return Match("attr", cfg["table"], cfg.get("via"), column=cfg["column"])
+
 
     class Cfg(Generator.Cfg):
         via: str
@@ -1571,6 +1763,31 @@ class Attr(Generator):
             keys = np.asarray(ctx.get(self.cfg.via), dtype=np.int64)
             ctx.shared[shared_key] = self.parent.context(keys - 1)
         return ctx.shared[shared_key].get(self.cfg.column)
+
+
+@generator("same")
+class Same(Generator):
+    """The value of another column of the same row: a renamed column (schema evolution) keeps its values."""
+    @classmethod
+    def same_as(cls, cfg):
+        return cfg["column"]
+
+
+    class Cfg(Generator.Cfg):
+        column: str
+
+    def setup(self):
+        src = self.table.generator(self.cfg.column)
+        if src.categorical:
+            self.categorical, self.labels = True, src.labels
+
+    def codes(self, ctx):
+        return ctx.codes(self.cfg.column)[0]
+
+    def __call__(self, ctx):
+        if self.categorical:
+            return super().__call__(ctx)
+        return ctx.get(self.cfg.column)
 
 
 @generator("parent_attr")
@@ -1624,6 +1841,14 @@ class ChildRef(Generator):
     E.g. an order's shipping address: a child of the ordering customer in dim_customer_addresses whose
     role allows shipping. Child offsets are closed-form, so no child table is read.
     """
+    @classmethod
+    def foreign_key(cls, cfg, table):
+        return cfg["table"], int(cfg.get("day_offset", 0) or 0)
+
+    @classmethod
+    def matches(cls, cfg):
+        return Match("child", cfg["table"], cfg.get("via"), where=cfg.get("where") or {})
+
 
     class Cfg(Generator.Cfg):
         table: str

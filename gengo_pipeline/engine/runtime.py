@@ -7,7 +7,6 @@ generators at the parent's row index, so no table is ever held in memory or read
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import cached_property
 
 import numpy as np
@@ -17,11 +16,11 @@ import pyarrow as pa
 from . import rng
 from ..errors import SpecError
 from .generators import Generator, create, strings
-from .spec import Model, Num, Table
+from .spec import DECIMAL_TYPE, Model, Num, Table
 from .volumes import RUNTIMES, VolumeRuntime
 from .vocab import Vocab, inline
 
-_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+_DECIMAL = DECIMAL_TYPE
 MONEY = (18, 2)
 
 
@@ -32,41 +31,62 @@ def decimal_of(type_name: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _decimal_series(name: str, scaled: np.ndarray, precision: int, scale: int) -> pl.Series:
+def _validity(nulls: np.ndarray | None) -> list:
+    """The Arrow validity buffer (bit set = valid, least significant bit first) of a NULL mask, or None."""
+    if nulls is None:
+        return [None]
+    return [pa.py_buffer(np.packbits(~nulls, bitorder="little"))]
+
+
+def _arrow_series(name: str, arrow_type: pa.DataType, values: np.ndarray, nulls: np.ndarray | None = None) -> pl.Series:
+    """A numpy array (and a NULL mask) as a polars Series without copying the values: one Arrow array over
+    the array's buffer, which polars adopts as is."""
+    values = np.ascontiguousarray(values)
+    n = len(values)  # rows: a decimal's buffer has one row of two int64 per value
+    arr = pa.Array.from_buffers(arrow_type, n, _validity(nulls) + [pa.py_buffer(values)],
+                                null_count=0 if nulls is None else int(np.count_nonzero(nulls)))
+    return pl.Series(name, arr)
+
+
+def _decimal_series(name: str, scaled: np.ndarray, precision: int, scale: int, nulls: np.ndarray | None = None) -> pl.Series:
     """Scaled integers -> a Decimal series without arithmetic (two's-complement int128 buffers)."""
     scaled = np.ascontiguousarray(scaled, dtype=np.int64)
     buf = np.empty((len(scaled), 2), dtype=np.int64)
     buf[:, 0] = scaled
-    buf[:, 1] = scaled >> 63
-    arr = pa.Array.from_buffers(pa.decimal128(precision, scale), len(scaled), [None, pa.py_buffer(buf)])
-    return pl.Series(name, arr)
+    np.right_shift(scaled, 63, out=buf[:, 1])
+    return _arrow_series(name, pa.decimal128(precision, scale), buf, nulls)  # one row of buf per value
 
 
-def to_series(name: str, type_name: str, values) -> pl.Series:
+_NUMPY_ARROW = {"int64": (np.int64, pa.int64()), "int32": (np.int32, pa.int32()), "float64": (np.float64, pa.float64()),
+                "date": (np.int32, pa.date32()), "timestamp": (np.int64, pa.timestamp("us"))}
+
+
+def to_series(name: str, type_name: str, values, nulls: np.ndarray | None = None) -> pl.Series:
+    """A column's values as a Series of its type; `nulls` (a boolean mask, True = NULL) adds NULLs (dsdgen's)."""
+    if nulls is not None and not nulls.any():
+        nulls = None
     if type_name == "string":
-        return strings(values).alias(name)
+        return _set_nulls(strings(values).alias(name), nulls)
     if isinstance(values, pl.Series) and values.null_count() and type_name in ("int64", "int32", "date"):
         # nullable keys (e.g. no promotion on a sale line): keep the nulls
-        return (values.cast(pl.Int32).cast(pl.Date) if type_name == "date" else values.cast(polars_type(type_name))).alias(name)
+        s = (values.cast(pl.Int32).cast(pl.Date) if type_name == "date" else values.cast(polars_type(type_name))).alias(name)
+        return _set_nulls(s, nulls)
     v = values.to_numpy() if isinstance(values, pl.Series) else np.asarray(values)
     dec = decimal_of(type_name)
     if dec:
         if v.dtype.kind == "f":
             v = np.rint(v)
-        return _decimal_series(name, v.astype(np.int64), *dec)
-    if type_name == "int64":
-        return pl.Series(name, v.astype(np.int64, copy=False))
-    if type_name == "int32":
-        return pl.Series(name, v.astype(np.int32))
-    if type_name == "float64":
-        return pl.Series(name, v.astype(np.float64, copy=False))
-    if type_name == "date":
-        return pl.Series(name, v.astype(np.int32)).cast(pl.Date)
-    if type_name == "timestamp":
-        return pl.Series(name, v.astype(np.int64, copy=False)).cast(pl.Datetime("us"))
+        return _decimal_series(name, v.astype(np.int64, copy=False), *dec, nulls)
+    if type_name in _NUMPY_ARROW:
+        dtype, arrow_type = _NUMPY_ARROW[type_name]
+        return _arrow_series(name, arrow_type, v.astype(dtype, copy=False), nulls)
     if type_name == "bool":
-        return pl.Series(name, v.astype(bool))
+        return _set_nulls(pl.Series(name, v.astype(bool)), nulls)
     raise SpecError(f"column {name}: unknown type {type_name!r}", "use int64, int32, float64, string, money, decimal(p,s), date, timestamp or bool")
+
+
+def _set_nulls(s: pl.Series, nulls: np.ndarray | None) -> pl.Series:
+    return s if nulls is None else s.set(pl.Series(nulls), None)
 
 
 def polars_type(type_name: str) -> pl.DataType:
@@ -201,26 +221,26 @@ class TableRuntime:
 
     def frame_rows(self, rows: np.ndarray) -> pl.DataFrame:
         ctx = RowContext(self, np.asarray(rows, dtype=np.int64))
-        cols = [to_series(c.name, c.type, ctx.get(c.name)) for c in self.spec.output_columns]
-        if self.spec.null_rows > 0:
-            cols = self._with_nulls(ctx.rows, cols)
-        return pl.DataFrame(cols)
+        nulls = self._null_masks(ctx.rows) if self.spec.null_rows > 0 else {}
+        return pl.DataFrame([to_series(c.name, c.type, ctx.get(c.name), nulls.get(c.name)) for c in self.spec.output_columns])
 
-    def _with_nulls(self, rows: np.ndarray, cols: list[pl.Series]) -> list[pl.Series]:
+    def _null_masks(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """dsdgen's NULLs: a row is hit with probability null_rows, then each nullable column by one bit of
-        a random word (the i-th output column, bit i), so a column is NULL on null_rows / 2 of the rows."""
-        hit = rng.uniform(self.engine.key(self.name, "__nulls"), rows) < self.spec.null_rows
-        if not hit.any():
-            return cols
+        a random word (the i-th output column, bit i), so a column is NULL on null_rows / 2 of the rows.
+        The NULL mask of each column with a NULL in these rows."""
+        hit = np.flatnonzero(rng.uniform(self.engine.key(self.name, "__nulls"), rows) < self.spec.null_rows)
+        if not len(hit):
+            return {}
         word = rng.bits(self.engine.key(self.name, "__null_bits"), rows[hit])
         keep = {self.spec.key, *self.spec.not_null}
-        out = []
-        for i, s in enumerate(cols):
-            if s.name not in keep:
-                mask = np.zeros(len(rows), dtype=bool)
-                mask[hit] = (word >> np.uint64(i % 64)) & np.uint64(1) == 1
-                s = s.set(pl.Series(mask), None)
-            out.append(s)
+        out = {}
+        for i, c in enumerate(self.spec.output_columns):
+            if c.name not in keep:
+                at = hit[(word >> np.uint64(i % 64)) & np.uint64(1) == 1]
+                if len(at):
+                    mask = np.zeros(len(rows), dtype=bool)
+                    mask[at] = True
+                    out[c.name] = mask
         return out
 
     def rows_in_day(self, day: int) -> tuple[int, int]:
@@ -240,6 +260,7 @@ class Engine:
             raise SpecError(f"unknown parameter(s) for model {model.name}: {', '.join(sorted(unknown))}",
                             f"use one of {', '.join(sorted(model.params))}")
         self.params = {**model.params, **(params or {})}
+        model.check_params(self.params)
         self.origin = origin
         self.origin_epoch_day = (origin - dt.date(1970, 1, 1)).days
         self.snapshot = snapshot or dt.date(origin.year + 1, origin.month, 1)

@@ -6,6 +6,7 @@ written as "$name" to refer to a model parameter, so every tunable can be overri
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Literal, Union
 
@@ -30,6 +31,18 @@ def _safe_name(name: str) -> str:
 
 SafeName = Annotated[str, AfterValidator(_safe_name)]
 
+DECIMAL_TYPE = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+TYPES = ("int64", "int32", "float64", "string", "money", "date", "timestamp", "bool")  # and decimal(p,s)
+MAX_STATIC_ROWS = 10**9  # a static table's rows (a literal count; a "$param" is checked at planning)
+DEFAULT_PARAM_RANGE = (0.0, 1e9)  # a parameter without a declared range: a non-negative count, rate or weight
+
+
+def _column_type(name: str) -> str:
+    m = DECIMAL_TYPE.match(name)
+    if name in TYPES or (m and 1 <= int(m.group(1)) <= 38 and int(m.group(2)) <= int(m.group(1))):
+        return name
+    raise ValueError(f"unknown column type {name!r}: use {', '.join(TYPES)} or decimal(p,s) with 1 <= p <= 38, s <= p")
+
 
 def _unique(kind: str, names: list[str], where: str) -> None:
     seen = set()
@@ -39,8 +52,47 @@ def _unique(kind: str, names: list[str], where: str) -> None:
         seen.add(n)
 
 
+PARAM_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def _unknown_param(tree, params: dict) -> str | None:
+    """The first "$name" string in a nested structure that names no parameter."""
+    if isinstance(tree, str):
+        m = PARAM_REF.match(tree)
+        return tree if m and m.group(1) not in params else None
+    items = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, (list, tuple)) else ()
+    for x in items:
+        found = _unknown_param(x, params)
+        if found is not None:
+            return found
+    return None
+
+
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _at_least(lo: float, hi: float | None = None, open_lo: bool = False):
+    """A number in its documented range ("$param" passes: parameters are checked against their own ranges)."""
+    def check(v):
+        if isinstance(v, str):
+            return v
+        if not math.isfinite(v) or v < lo or (open_lo and v == lo) or (hi is not None and v > hi):
+            raise ValueError(f"{v!r} is outside {'(' if open_lo else '['}{lo:g}, {hi if hi is not None else 'inf'}]")
+        return v
+    return AfterValidator(check)
+
+
+def _skew(v):
+    if not isinstance(v, str) and not (0.0 <= v < 1.0):
+        raise ValueError(f"skew {v!r} is outside [0, 1): rank^-skew popularity needs 0 <= skew < 1")
+    return v
+
+
+Skew = Annotated[Num, AfterValidator(_skew)]  # a popularity skew (generators' `skew`); a "$param" is checked by Model
+Count = Annotated[Num, _at_least(0.0)]  # rows, rates: non-negative
+Share = Annotated[Num, _at_least(0.0, 1.0)]  # noise: a fraction
+Factor = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]  # weekday and monthly factors, weights
 
 
 # ---------------------------------------------------------------- volumes: how many rows per day
@@ -49,24 +101,31 @@ class _Spec(BaseModel):
 class Seasonality(_Spec):
     """Yearly shape: 12 monthly factors (smoothly interpolated) times named peak days."""
 
-    monthly: list[float] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
+    monthly: list[Factor] = Field(default_factory=lambda: [1.0] * 12, min_length=12, max_length=12)
     # (month, day, multiplier, half-width in days); day 0 means "Friday after the 4th Thursday" (Black Friday).
-    peaks: list[tuple[int, int, float, float]] = Field(default_factory=list)
+    peaks: list[tuple[Annotated[int, Field(ge=1, le=12)], Annotated[int, Field(ge=0, le=31)], Factor,
+                      Annotated[float, Field(gt=0.0, le=366.0)]]] = Field(default_factory=list)
 
 
 class StaticVolume(_Spec):
     kind: Literal["static"] = "static"
     rows: Num
 
+    @model_validator(mode="after")
+    def _rows_in_range(self) -> "StaticVolume":
+        if not isinstance(self.rows, str) and not (0 <= self.rows <= MAX_STATIC_ROWS):
+            raise ValueError(f"static rows {self.rows:g} outside 0..{MAX_STATIC_ROWS:,}")
+        return self
+
 
 class PopulationVolume(_Spec):
     """A dimension: `initial` rows on the origin day, then `daily` new rows per day (x weekday x noise)."""
 
     kind: Literal["population"] = "population"
-    initial: Num
-    daily: Num
-    weekday: list[float] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
-    noise: Num = 0.1
+    initial: Count
+    daily: Count
+    weekday: list[Factor] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
+    noise: Share = 0.1
     fixed: bool = False  # True: never scaled (e.g. a fixed list of exchanges)
 
 
@@ -74,11 +133,11 @@ class FlowVolume(_Spec):
     """A fact: base rate x growth x seasonality x weekday x seeded noise rows per day."""
 
     kind: Literal["flow"] = "flow"
-    rate: Num
-    growth_per_year: Num = 0.0
+    rate: Count
+    growth_per_year: Annotated[Num, _at_least(-1.0, 100.0, open_lo=True)] = 0.0  # above -100% a year
     seasonality: Seasonality = Field(default_factory=Seasonality)
-    weekday: list[float] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)  # Mon..Sun
-    noise: Num = 0.05
+    weekday: list[Factor] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)  # Mon..Sun
+    noise: Share = 0.05
 
 
 class PerParentVolume(_Spec):
@@ -94,8 +153,18 @@ class PerParentVolume(_Spec):
     block: int = Field(ge=1, le=8)
     total: int
     min: int = Field(ge=0)
-    max: int
-    pmf: list[float] | None = None
+    max: int = Field(le=10_000)
+    pmf: list[Factor] | None = None
+
+    @model_validator(mode="after")
+    def _composable(self) -> "PerParentVolume":
+        if not (self.min <= self.max and self.block * self.min <= self.total <= self.block * self.max):
+            raise ValueError(f"no way to split {self.total} children over {self.block} parents with {self.min}..{self.max} each; "
+                             "give block*min <= total <= block*max")
+        if self.pmf is not None and (len(self.pmf) != self.max - self.min + 1 or sum(self.pmf) <= 0):
+            raise ValueError(f"pmf needs {self.max - self.min + 1} non-negative weights (counts {self.min}..{self.max}) "
+                             f"with a positive sum, got {len(self.pmf)}")
+        return self
 
 
 class CrossVolume(_Spec):
@@ -104,7 +173,7 @@ class CrossVolume(_Spec):
     kind: Literal["cross"] = "cross"
     parent: str
     calendar: str = "daily"  # a registered calendar name (e.g. trading days)
-    every_days: int = 1
+    every_days: int = Field(1, ge=1, le=366)
 
 
 class CustomVolume(_Spec):
@@ -128,7 +197,7 @@ class Column(_Spec):
     """One column: its name, output type and the generator that computes it."""
 
     name: SafeName
-    type: str  # int64 | int32 | float64 | string | money | decimal(p,s) | date | timestamp | bool
+    type: Annotated[str, AfterValidator(_column_type)]  # int64 | int32 | float64 | string | money | decimal(p,s) | date | timestamp | bool
     gen: dict  # {"kind": ..., generator fields}; validated by the generator registry
     hidden: bool = False  # computed for other columns, not written
     doc: str = ""
@@ -161,6 +230,65 @@ class Distribution(_Spec):
     doc: str = ""
 
 
+# ---------------------------------------------------------------- schema evolution: versions and their migrations
+
+
+class AddColumn(_Spec):
+    """A new column with its generator (after `after`, else at the end); earlier columns keep their values."""
+
+    op: Literal["add_column"] = "add_column"
+    table: str
+    column: Column
+    after: str | None = None
+
+
+class DropColumn(_Spec):
+    """The column is no longer written; columns computed from it keep their values (it stays, hidden)."""
+
+    op: Literal["drop_column"] = "drop_column"
+    table: str
+    column: str
+
+
+class RenameColumn(_Spec):
+    """The column is written under a new name with the same values (the old name stays, hidden, for references)."""
+
+    op: Literal["rename_column"] = "rename_column"
+    table: str
+    column: str
+    to: SafeName
+
+
+class WidenType(_Spec):
+    """A wider output type for the same values: int32 -> int64, an integer -> float64, decimal(p,s) (or money,
+    decimal(18,2)) -> decimal(q,s) with q > p."""
+
+    op: Literal["widen_type"] = "widen_type"
+    table: str
+    column: str
+    type: str
+
+
+class ChangeGenerator(_Spec):
+    """Another generator for the column from this version on (same name and type)."""
+
+    op: Literal["change_generator"] = "change_generator"
+    table: str
+    column: str
+    gen: dict
+
+
+Migration = Annotated[Union[AddColumn, DropColumn, RenameColumn, WidenType, ChangeGenerator], Field(discriminator="op")]
+
+
+class Version(_Spec):
+    """Version N of a model: version N - 1 plus these migrations, in order."""
+
+    version: int
+    doc: str = ""
+    migrations: list[Migration] = Field(min_length=1)
+
+
 class Table(_Spec):
     name: SafeName
     volume: Volume
@@ -175,7 +303,14 @@ class Table(_Spec):
 
     @model_validator(mode="after")
     def _unique_columns(self) -> "Table":
+        if not self.columns:
+            raise ValueError(f"table {self.name} has no columns; give it at least its key column")
         _unique("column", [c.name for c in self.columns], f"table {self.name}")
+        names = {c.name for c in self.columns}
+        for field, wanted in (("key", [self.key] if self.key else []), ("not_null", self.not_null)):
+            for n in wanted:
+                if n not in names:
+                    raise ValueError(f"{field}: table {self.name} has no column {n!r}; use one of {', '.join(names)}")
         return self
 
     def column(self, name: str) -> Column:
@@ -195,6 +330,8 @@ class Model(_Spec):
     schema_version: int = 1
     doc: str = ""
     params: dict[str, float] = Field(default_factory=dict)
+    # name -> (low, high) of a parameter; the others range over DEFAULT_PARAM_RANGE
+    param_ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
     vocab: dict[str, list] = Field(default_factory=dict)  # small inline vocabularies: name -> values or [value, weight]
     tables: list[Table]
     distributions: list[Distribution] = Field(default_factory=list)
@@ -208,29 +345,148 @@ class Model(_Spec):
     partition_by: Literal["day", "month", "none"] = "day"
     # a learned model's differential-privacy accounting (mechanism, epsilon, delta, what each release spent)
     privacy: dict = Field(default_factory=dict)
+    # later versions of the schema, each the previous one plus migrations (`gengo gen --schema-version N`,
+    # `--evolve N=DATE`); the model as written is version `schema_version`
+    versions: list[Version] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite(cls, data):
+        """No NaN or infinity anywhere in a model file (JSON and YAML can spell them): named by their path."""
+        def walk(v, path):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"{path or 'model'}: {v!r} is not a finite number; give a number")
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(x, f"{path}.{k}" if path else str(k))
+            elif isinstance(v, (list, tuple)):
+                for i, x in enumerate(v):
+                    name = x.get("name") if isinstance(x, dict) else None
+                    walk(x, f"{path}[{name!r}]" if isinstance(name, str) else f"{path}[{i}]")
+        if isinstance(data, dict):
+            walk(data, "")
+        return data
 
     @model_validator(mode="after")
     def _unique_tables(self) -> "Model":
+        if not self.tables:
+            raise ValueError(f"model {self.name} has no tables; give it at least one")
         _unique("table", [t.name for t in self.tables], f"model {self.name}")
         return self
 
     @model_validator(mode="after")
-    def _expression_names(self) -> "Model":
-        """A derive expression reads only its row's columns, the model's parameters and the row names."""
+    def _complete(self) -> "Model":
+        """What no column can check alone, over the whole model at load (each column's generator config is typed
+        by Column): the tables, columns and volume parents a config names exist, volume parents form no cycle, a
+        derive expression reads only its row's columns, the parameters and the row names, and every parameter's
+        default lies in its range. Messages name the place as a path into the model file."""
+        from .generators import parse_config  # the generator registry imports this module
+
+        tables = {t.name: t for t in self.tables}
+        parents = {t.name: t.volume.parent for t in self.tables if t.volume.kind in ("per_parent", "cross")}
         for t in self.tables:
-            known = {c.name for c in t.columns} | set(self.params) | set(ROW_NAMES)
+            own = {c.name for c in t.columns}
+            parent = parents.get(t.name)
+            if parent is not None and parent not in tables:
+                raise ValueError(f"tables[{t.name!r}].volume.parent: {parent!r} is not a table of model {self.name}; "
+                                 f"use one of {', '.join(tables)}")
+            known = own | set(self.params) | set(ROW_NAMES)
             for c in t.columns:
+                at = f"tables[{t.name!r}].columns[{c.name!r}].gen"
+                cfg = parse_config(c.gen)
+                ref = getattr(cfg, "table", None)
+                if isinstance(ref, str):
+                    if ref not in tables:
+                        raise ValueError(f"{at}.table: {c.gen['kind']} names table {ref!r}, which model {self.name} lacks; "
+                                         f"use one of {', '.join(tables)}")
+                    col = getattr(cfg, "column", None)
+                    if isinstance(col, str) and col not in {x.name for x in tables[ref].columns}:
+                        raise ValueError(f"{at}.column: table {ref} has no column {col!r}")
+                elif c.gen["kind"] == "parent_attr" and parent in tables and cfg.column not in {x.name for x in tables[parent].columns}:
+                    raise ValueError(f"{at}.column: the parent table {parent} has no column {cfg.column!r}")
+                skew = getattr(cfg, "skew", None)
+                if isinstance(skew, str) and skew[1:] in self.params:
+                    lo, hi = self.param_range(skew[1:])
+                    if not (0 <= lo and hi < 1):
+                        raise ValueError(f"{at}.skew: parameter {skew[1:]} may range over {lo:g}..{hi:g}, and a skew must lie in [0, 1); "
+                                         f"declare param_ranges[{skew[1:]!r}] within 0..0.99")
+                for field in ("of", "via"):  # columns of the row itself
+                    name = getattr(cfg, field, None)
+                    if isinstance(name, str) and name not in own:
+                        raise ValueError(f"{at}.{field}: table {t.name} has no column {name!r}")
                 unknown = [n for n in (c.expression.names if c.expression else ()) if n not in known]
                 if unknown:
-                    raise ValueError(f"tables[{t.name!r}].columns[{c.name!r}].gen.expr: unknown name {unknown[0]!r} in "
-                                     f"{c.gen['expr']!r}; use a column of {t.name}, a parameter or one of {', '.join(ROW_NAMES)}")
+                    raise ValueError(f"{at}.expr: unknown name {unknown[0]!r} in {c.gen['expr']!r}; "
+                                     f"use a column of {t.name}, a parameter or one of {', '.join(ROW_NAMES)}")
+        for t in self.tables:  # every "$name" in a volume or a generator names a parameter
+            for where, tree in [(f"tables[{t.name!r}].volume", t.volume.model_dump())] + \
+                               [(f"tables[{t.name!r}].columns[{c.name!r}].gen", c.gen) for c in t.columns]:
+                ref = _unknown_param(tree, self.params)
+                if ref is not None:
+                    raise ValueError(f"{where}: {ref!r} names no parameter of model {self.name}; "
+                                     f"add {ref[1:]} to params or use one of {', '.join(sorted(self.params)) or '(none)'}")
+        if self.sizing_table and self.sizing_table not in tables:
+            raise ValueError(f"sizing_table: {self.sizing_table!r} is not a table of model {self.name}; use one of {', '.join(tables)}")
+        for d in self.distributions:
+            if d.table not in tables:
+                raise ValueError(f"distributions[{d.name!r}].table: {d.table!r} is not a table of model {self.name}; "
+                                 f"use one of {', '.join(tables)}")
+        for t in self.tables:
+            seen, at = [t.name], parents.get(t.name)
+            while at is not None:
+                if at in seen:
+                    raise ValueError(f"tables {' -> '.join(seen + [at])}: the volume parents form a cycle; "
+                                     "make one of them static, a population or a flow")
+                seen.append(at)
+                at = parents.get(at)
+        for name, (lo, hi) in self.param_ranges.items():
+            if name not in self.params or not (lo <= self.params[name] <= hi):
+                raise ValueError(f"param_ranges[{name}]: no such parameter, or its default is outside {lo:g}..{hi:g}")
+        for name, value in self.params.items():
+            lo, hi = self.param_range(name)
+            if not (lo <= value <= hi):
+                raise ValueError(f"params.{name}: the default {value:g} is outside its range {lo:g}..{hi:g}; "
+                                 "give a value in range, or declare its range in param_ranges")
         return self
+
+    @model_validator(mode="after")
+    def _versions_apply(self) -> "Model":
+        """Versions number on from schema_version, and each one's migrations give a valid model (checked here,
+        at load, like everything else)."""
+        from .evolve import check_versions
+
+        check_versions(self)
+        return self
+
+    def param_range(self, name: str) -> tuple[float, float]:
+        return tuple(self.param_ranges.get(name, DEFAULT_PARAM_RANGE))
+
+    def check_params(self, params: dict[str, float]) -> None:
+        """Each parameter within its declared range (NaN is in none)."""
+        from ..errors import UsageError
+
+        for name, value in params.items():
+            lo, hi = self.param_range(name)
+            if not (lo <= value <= hi):
+                raise UsageError(f"parameter {name}={value!r} of model {self.name} is outside its range {lo:g}..{hi:g}",
+                                 f"give {name} a value in {lo:g}..{hi:g}")
 
     def table(self, name: str) -> Table:
         for t in self.tables:
             if t.name == name:
                 return t
         raise KeyError(name)
+
+    @property
+    def version_numbers(self) -> list[int]:
+        return [self.schema_version] + [v.version for v in self.versions]
+
+    def at_version(self, version: int, static_version: int | None = None) -> "Model":
+        """The model at one of its versions (itself at schema_version); later versions stay attached.
+        `static_version`: its static tables at that version (an evolving dataset writes them once, at its last)."""
+        from .evolve import at_version
+
+        return at_version(self, version, static_version)
 
 
 def model_json_schema() -> dict:

@@ -14,6 +14,7 @@ from . import rng
 from .alias import AliasTable
 from .calendar import calendar, dates_of, seasonal_factor, weekday
 from ..errors import SpecError
+from ..registry import Registry
 from .spec import CrossVolume, FlowVolume, PerParentVolume, PopulationVolume, StaticVolume
 
 if TYPE_CHECKING:
@@ -217,9 +218,17 @@ class CrossRuntime(VolumeRuntime):
 
 
 def custom_runtime(table, spec):
-    """Instantiate a model's own VolumeRuntime subclass named by spec.runtime ("module:Class")."""
+    """Instantiate the VolumeRuntime subclass spec.runtime names: one a plugin registers (a `gengo.volumes` entry
+    point, by its name) or a model's own ("module:Class")."""
     import importlib
 
+    if ":" not in spec.runtime:
+        cls = RUNTIMES.get(spec.runtime) if spec.runtime not in BUILT_IN_KINDS else None
+        if cls is None:
+            installed = [n for n in RUNTIMES.names() if n not in BUILT_IN_KINDS]
+            raise SpecError(f"{table.name}: unknown volume runtime {spec.runtime!r}",
+                            f"use one of {', '.join(installed) or '(no plugin volume installed)'}, or module:Class")
+        return cls(table, spec)
     module, _, name = spec.runtime.partition(":")
     try:
         cls = getattr(importlib.import_module(module), name)
@@ -228,11 +237,9 @@ def custom_runtime(table, spec):
     return cls(table, spec)
 
 
-RUNTIMES = {
-    "custom": custom_runtime,
-    "static": StaticRuntime,
-    "population": PopulationRuntime,
-    "flow": FlowRuntime,
-    "per_parent": PerParentRuntime,
-    "cross": CrossRuntime,
-}
+# volume runtimes by the spec's kind (engine/spec.py: Volume), and those plugins add as `gengo.volumes` entry points
+# (VolumeRuntime subclasses, used by name from a model: {kind: custom, runtime: NAME, args: {...}})
+RUNTIMES: Registry = Registry("gengo.volumes")
+BUILT_IN_KINDS = ("custom", "static", "population", "flow", "per_parent", "cross")
+for _kind, _cls in zip(BUILT_IN_KINDS, (custom_runtime, StaticRuntime, PopulationRuntime, FlowRuntime, PerParentRuntime, CrossRuntime)):
+    RUNTIMES.add(_kind, _cls)

@@ -100,6 +100,10 @@ MODEL = Model.model_validate({
         "share_us": 90.0, "share_canada": 3.0, "share_uk": 2.5, "share_germany": 1.5, "share_france": 1.0,
         "share_australia": 1.0, "share_mexico": 1.0,
     },
+    # ranges of the parameters that are not plain counts or weights (those range over 0..1e9)
+    "param_ranges": {"growth_per_year": (-0.9, 10.0), "discount_share": (0.0, 1.0), "price_sigma": (0.0, 5.0),
+                     "customer_skew": (0.0, 0.99), "product_skew": (0.0, 0.99), "supplier_skew": (0.0, 0.99),
+                     "one_time_share": (0.0, 1.0)},
     "vocab": {
         "streets": STREETS,
         "street_types": [["St", 30], ["Ave", 20], ["Rd", 15], ["Dr", 12], ["Ln", 8], ["Blvd", 5], ["Ct", 5], ["Way", 5]],
@@ -282,6 +286,16 @@ MODEL = Model.model_validate({
             ],
         },
     ],
+    # version 3: the shop adds a mobile app and stops storing last names (see docs/model-guide.md, "Versions")
+    "versions": [{"version": 3, "doc": "orders carry their sales channel; customers' last names no longer stored; line_total renamed; wider discounts",
+                  "migrations": [
+        {"op": "add_column", "table": ORDERS, "after": "order_status", "column": {
+            "name": "sales_channel", "type": "string", "doc": "web, app or phone",
+            "gen": {"kind": "choice", "values": [["web", 6], ["app", 3], ["phone", 1]]}}},
+        {"op": "drop_column", "table": CUSTOMERS, "column": "last_name"},
+        {"op": "rename_column", "table": ITEMS, "column": "line_total", "to": "line_amount"},
+        {"op": "widen_type", "table": ITEMS, "column": "discount", "type": "decimal(6,2)"},
+    ]}],
     "distributions": [
         {"name": "weekday_shape", "table": ORDERS, "check": "weekday_share",
          "args": {"column": "order_timestamp", "weights": [1.04, 1.0, 0.98, 0.98, 0.95, 0.92, 1.13]},

@@ -360,6 +360,11 @@ MODEL = Model.model_validate({
         "catalog_return_min_lag": 94, "catalog_return_max_lag": 270,  # after the ship date (2-90 days)
         "web_return_min_lag": 122, "web_return_max_lag": 360,        # after the ship date (1-120 days)
     },
+    # ranges of the parameters that are not plain counts (those range over 0..1e9)
+    "param_ranges": {**{p: (0.0, 1.0) for p in ("catalog_ship_to_self_share", "web_ship_to_self_share", "repeat_share",
+                                                "store_return_rate", "catalog_return_rate", "web_return_rate")},
+                     **{f"{c}_return_{e}_lag": (0.0, 3650.0) for c in ("store", "catalog", "web") for e in ("min", "max")},
+                     "sales_first_day": (0.0, 36600.0), "sales_days": (1.0, 36600.0), "inventory_weeks": (1.0, 5220.0)},
     "vocab": {w: _words(w) for w in ["adjectives", "nouns", "verbs", "adverbs"]},
     "tables": [
         # ------------------------------------------------------------ fixed calendar dimensions
@@ -662,5 +667,13 @@ MODEL = Model.model_validate({
                      C("inv_warehouse_sk", I64, fn("loc", field="warehouse")),
                      C("inv_quantity_on_hand", I32, fn("inventory_qty", max_qty=1000))]},
     ],
+    # version 3: web sales record the device, customers' e-mail addresses are no longer kept, store tax rates get
+    # three digits before the point
+    "versions": [{"version": 3, "doc": "ws_device on web sales; c_email_address dropped; s_tax_percentage widened", "migrations": [
+        {"op": "add_column", "table": "web_sales", "after": "ws_web_site_sk", "column": {
+            "name": "ws_device", "type": "string", "gen": {"kind": "choice", "values": [["desktop", 5], ["mobile", 4], ["tablet", 1]]}}},
+        {"op": "drop_column", "table": "customer", "column": "c_email_address"},
+        {"op": "widen_type", "table": "store", "column": "s_tax_percentage", "type": "decimal(7,2)"},
+    ]}],
     "distributions": DISTRIBUTIONS,
 })

@@ -134,17 +134,33 @@ class Returns(VolumeRuntime):
         first, n = cum[sc], cum[sc + 1] - cum[sc]
         return first, np.where(s >= 0, n, 0)
 
+    def _u(self, s: np.ndarray) -> np.ndarray:
+        """The rounding offset u_S of sale days s. A matrix of (day, lag) holds few distinct sale days: their
+        draws are made once each and gathered (the same numbers: a draw depends on its day only)."""
+        if s.size == 0:
+            return np.zeros(s.shape)
+        first, top = int(s.min()), int(s.max())
+        if s.size <= 2 * (top - first + 1):
+            return rng.uniform(self.ukey, np.maximum(s, 0))
+        return rng.uniform(self.ukey, np.maximum(np.arange(first, top + 1, dtype=np.int64), 0))[s - first]
+
+    @staticmethod
+    def _count(base: np.ndarray, u: np.ndarray, s: np.ndarray, cdf_j, j) -> np.ndarray:
+        """C from base = sale lines x rate: floor(base x CDF + u), 0 for lag index 0 and before the origin."""
+        return np.floor(base * cdf_j + u * (j > 0)).astype(np.int64) * (j > 0) * (s >= 0)
+
     def _C(self, s: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Returns of sale day s with lag index < j (j = 0..nlags)."""
         _, n = self._sold(s)
-        u = rng.uniform(self.ukey, np.maximum(s, 0))
-        return np.floor(n * self.rate * self.cdf[j] + u * (j > 0)).astype(np.int64) * (j > 0) * (s >= 0)
+        return self._count(n * self.rate, self._u(s), s, self.cdf[j], j)
 
     def _matrix(self, days: np.ndarray) -> np.ndarray:
-        """counts[d, j] = returns on day d from sale day d - lag_j."""
-        j = np.arange(self.nlags)
-        s = days[:, None] - (self.lo + j)[None, :]
-        return self._C(s, j[None, :] + 1) - self._C(s, j[None, :])
+        """counts[d, j] = returns on day d from sale day d - lag_j (sale lines and u_S found once for both C)."""
+        j = np.arange(self.nlags)[None, :]
+        s = days[:, None] - (self.lo + j)
+        _, n = self._sold(s)
+        base, u = n * self.rate, self._u(s)
+        return self._count(base, u, s, self.cdf[j + 1], j + 1) - self._count(base, u, s, self.cdf[j], j)
 
     def rows_on_days(self, days):
         days = np.asarray(days, dtype=np.int64)
@@ -154,11 +170,15 @@ class Returns(VolumeRuntime):
         day = self.day_of(rows)
         udays, inv = np.unique(day, return_inverse=True)
         m = self._matrix(udays)
-        prefix = np.concatenate([np.zeros((len(udays), 1), np.int64), np.cumsum(m, axis=1)], axis=1)[inv]
+        prefix = np.concatenate([np.zeros((len(udays), 1), np.int64), np.cumsum(m, axis=1)], axis=1)  # per day
         o = rows - self._cum[day]
-        j = (prefix[:, 1:] <= o[:, None]).sum(axis=1)
+        # j = the lags of the row's day whose prefix is <= o, by one search in the days' prefixes laid end to
+        # end (day u's shifted by u x big, so the whole is sorted): no (rows x lags) matrix
+        big = int(prefix[:, -1].max(initial=0)) + 1
+        shifted = (prefix[:, 1:] + (np.arange(len(udays), dtype=np.int64) * big)[:, None]).ravel()
+        j = np.searchsorted(shifted, o + inv * big, side="right") - inv * self.nlags
         s = day - (self.lo + j)
-        k = self._C(s, j) + (o - prefix[np.arange(len(o)), j])
+        k = self._C(s, j) + (o - prefix[inv, j])
         first, n = self._sold(s)
         off = rng.bits(self.pkey, s) % np.maximum(n, 1).astype(np.uint64)
         shuffled = (k * _coprime_step(n) % np.maximum(n, 1) + off.astype(np.int64)) % np.maximum(n, 1)

@@ -425,7 +425,10 @@ MODEL = Model.model_validate({
         # events: index-wide shock days (rate, index move mean and sd) and quarterly earnings (price move sd)
         "shock_days_per_year": 4.0, "shock_mean": -0.015, "shock_sd": 0.035, "earnings_move": 0.05,
     },
-        "tables": [
+    # ranges of the parameters that are not plain counts (those range over 0..1e9)
+    "param_ranges": {"drift_mean": (-1.0, 1.0), "drift_sd": (0.0, 2.0), "volume_sigma": (0.0, 5.0), "price_sigma": (0.0, 5.0),
+                     "shock_days_per_year": (0.0, 365.0), "shock_mean": (-0.5, 0.5), "shock_sd": (0.0, 1.0), "earnings_move": (0.0, 1.0)},
+    "tables": [
         {
             "name": "dim_exchanges", "partitioned": False, "key": "exchange_id",
             "doc": "Real exchanges (the original five first), fixed: never scaled.",
@@ -498,6 +501,17 @@ MODEL = Model.model_validate({
             ],
         },
     ],
+    # version 3: prices carry a typical price, volume gets a clearer name, companies their listing status
+    "versions": [{"version": 3, "doc": "a typical (high + low + close) / 3 price per day; volume renamed shares_traded; "
+                  "companies' listed_date dropped, a listing status added", "migrations": [
+        {"op": "add_column", "table": "fact_daily_stock_prices", "after": "close_price", "column": {
+            "name": "typical_price", "type": "money", "doc": "(high + low + close) / 3, to the cent",
+            "gen": {"kind": "derive", "expr": "(high_price + low_price + close_price + 1) // 3"}}},
+        {"op": "rename_column", "table": "fact_daily_stock_prices", "column": "volume", "to": "shares_traded"},
+        {"op": "drop_column", "table": "dim_companies", "column": "listed_date"},
+        {"op": "add_column", "table": "dim_companies", "column": {
+            "name": "listing_status", "type": "string", "gen": {"kind": "choice", "values": [["active", 95], ["suspended", 5]]}}},
+    ]}],
     "distributions": [
         {"name": "ohlc_order", "table": PRICE_TABLE, "check": "row_condition",
          "args": {"condition": "low_price <= least(open_price, close_price) AND greatest(open_price, close_price) <= high_price AND low_price > 0"},

@@ -377,6 +377,7 @@ MODEL = Model.model_validate({
         "initial_patients": 150000.0, "new_patients_per_day": 100.0,
         "clinic_skew": 0.35,                                       # bigger clinics employ more doctors
     },
+    "param_ranges": {"clinic_skew": (0.0, 0.99)},  # the others are counts: 0..1e9
     "vocab": {
         "streets": STREETS,
         "street_types": [["St", 30], ["Ave", 22], ["Rd", 14], ["Dr", 12], ["Blvd", 10], ["Pkwy", 6], ["Way", 6]],
@@ -470,6 +471,15 @@ MODEL = Model.model_validate({
             ],
         },
     ],
+    # version 3: telehealth visits, a patient's sex at birth named as such, no closing times
+    "versions": [{"version": 3, "doc": "appointments carry their visit type; gender renamed sex_at_birth; clinics' closing_time "
+                  "dropped", "migrations": [
+        {"op": "add_column", "table": "fact_appointments", "after": "status", "column": {
+            "name": "visit_type", "type": "string", "doc": "in person or by video",
+            "gen": {"kind": "choice", "values": [["in_person", 8], ["telehealth", 2]]}}},
+        {"op": "rename_column", "table": "dim_patients", "column": "gender", "to": "sex_at_birth"},
+        {"op": "drop_column", "table": "dim_clinics", "column": "closing_time"},
+    ]}],
     "distributions": [
         {"name": "doctor_clinic", "table": "fact_appointments", "check": "composite_ref",
          "args": {"columns": ["doctor_id", "clinic_id"], "table": DOCTORS}, "doc": "the appointment's clinic is the doctor's clinic"},

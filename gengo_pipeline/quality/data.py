@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..engine.runtime import decimal_of
 from ..engine.spec import Model, Table
+from ..formats.schema import sql_type
 from ..errors import InputError
 from ..store.dataset import Manifest, read_current
 from ..store.status import locate
@@ -28,18 +29,18 @@ def sql_list(items) -> str:
 
 
 def duck_type(type_name: str) -> str:
-    dec = decimal_of(type_name)
-    if dec:
-        return f"DECIMAL({dec[0]},{dec[1]})"
-    return {"int64": "BIGINT", "int32": "INTEGER", "float64": "DOUBLE", "string": "VARCHAR", "date": "DATE",
-            "timestamp": "TIMESTAMP", "bool": "BOOLEAN"}[type_name]
+    return sql_type(type_name, "duckdb")
 
 
-def text_is_bad(col: str, type_name: str) -> str:
-    """SQL: the text value of `col` is present but not a valid value of the declared type."""
+def text_is_bad(col: str, type_name: str, fmt: str = "csv") -> str:
+    """SQL: the text value of `col` is present but not a valid value of the declared type. In JSON Lines a
+    decimal is a number literal (read as DuckDB's JSON type: a number that its scale holds exactly)."""
     c = q(col)
     dec = decimal_of(type_name)
-    if dec:
+    if dec and fmt == "jsonl":
+        ok = (f"json_type({c}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND TRY_CAST({c} AS DECIMAL({dec[0]},{dec[1]})) IS NOT NULL "
+              f"AND round(TRY_CAST({c} AS DOUBLE), {dec[1]}) = TRY_CAST({c} AS DOUBLE)")
+    elif dec:
         ok = f"regexp_full_match({c}, '-?[0-9]+\\.[0-9]{{{dec[1]}}}') AND TRY_CAST({c} AS DECIMAL({dec[0]},{dec[1]})) IS NOT NULL"
     elif type_name in ("int64", "int32"):
         ok = f"regexp_full_match({c}, '-?[0-9]+') AND TRY_CAST({c} AS {duck_type(type_name)}) IS NOT NULL"
@@ -126,7 +127,7 @@ def raw_reader(files: list[Path], fmt: str, table: Table) -> str:
         types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
         return (f"read_csv({sql_list(files)}, header=true, columns={types}, filename='__file', hive_partitioning=false, "
                 f"auto_detect=false, delim=',', quote='\"', escape='\"', null_padding=false, strict_mode=true)")
-    types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
+    types = "{" + ", ".join(f"'{c.name}': '{'JSON' if decimal_of(c.type) else 'VARCHAR'}'" for c in table.output_columns) + "}"
     return f"read_json({sql_list(files)}, format='newline_delimited', columns={types}, filename='__file', hive_partitioning=false)"
 
 
@@ -143,7 +144,7 @@ def typed_select(fmt: str, table: Table, cast: bool = True) -> str:
         if fmt == "parquet" or not cast or c.type == "string":
             parts.append(q(c.name))
         elif c.type in ("int64", "int32") or decimal_of(c.type) or c.type == "date":
-            parts.append(f"CASE WHEN {text_is_bad(c.name, c.type)} THEN NULL ELSE TRY_CAST({q(c.name)} AS {duck_type(c.type)}) END AS {q(c.name)}")
+            parts.append(f"CASE WHEN {text_is_bad(c.name, c.type, fmt)} THEN NULL ELSE TRY_CAST({q(c.name)} AS {duck_type(c.type)}) END AS {q(c.name)}")
         else:
             parts.append(f"TRY_CAST({q(c.name)} AS {duck_type(c.type)}) AS {q(c.name)}")
     parts.append(f"{date_of_file_sql()} AS __date")

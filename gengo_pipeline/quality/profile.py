@@ -216,7 +216,7 @@ def profile(input: str, memory_limit: str = "1GB", model=None) -> Profile:
             except duckdb.Error as e:
                 raise InputError(f"cannot read table {name} ({str(e).strip().splitlines()[0][:200]})",
                                  "check that its files are complete (`gengo validate` names broken ones)") from None
-            rows_list = summary.to_dict("records")
+            rows_list = _in_column_types(summary.to_dict("records"))
             n = int(rows_list[0]["count"]) if rows_list else 0
             tp = TableProfile(name, fmt, len(files), sum(_size(p) for p in files), n, rows_list)
             tp.charts = _charts(con, name, src, rows_list, n)
@@ -363,6 +363,20 @@ def _charts(con, table: str, src: str, summary: list[dict], n: int) -> list[Char
 
 
 # ---------------------------------------------------------------- HTML with inline SVG
+
+
+def _in_column_types(summary: list[dict]) -> list[dict]:
+    """SUMMARIZE gives a DATE column's mean as a timestamp ('2024-01-05 12:00:00') and a TIMESTAMP's with
+    fractions of a second: show each in its column's own type (the day the mean falls on; whole seconds)."""
+    for s in summary:
+        kind = str(s.get("column_type", ""))
+        for k in ("avg", "q25", "q50", "q75"):
+            v = s.get(k)
+            if isinstance(v, str) and kind == "DATE":
+                s[k] = v[:10]
+            elif isinstance(v, str) and kind.startswith("TIMESTAMP") and "." in v:
+                s[k] = v.split(".")[0]
+    return summary
 
 
 def _short(v) -> str:

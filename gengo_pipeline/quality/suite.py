@@ -30,13 +30,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..engine.deps import dependency_order
+from ..engine.generators import GENERATORS
 from ..engine.runtime import decimal_of
 from ..errors import InputError
 from ..engine.spec import Column, Model, Table
 from . import distributions as dist
 from ..store.dataset import verify_file
 from ..store.layout import parse_part_key
-from .data import (date_of_file_sql, find_dataset, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
+from .data import (date_of_file_sql, duck_type, find_dataset, list_files, parquet_type, q, raw_reader, same_type, sql_list, text_is_bad,
                    typed_select)
 from .gx import expect_zero
 
@@ -61,9 +63,14 @@ class CheckResult:
     def status(self) -> str:
         return "n/a" if self.passed is None else "pass" if self.passed else ("FAIL" if self.severity == "error" else "WARN")
 
-    def line(self) -> str:
+    @property
+    def detail(self) -> str:
+        """The message and the partitions it is about."""
         where = f" in {len(self.partitions)} partition(s) ({', '.join(self.partitions[:3])}{', ...' if len(self.partitions) > 3 else ''})" if self.partitions else ""
-        return f"{self.table}.{self.column or '*'}: {self.check}: {self.message}{where}"
+        return f"{self.message}{where}"
+
+    def line(self) -> str:
+        return f"{self.table}.{self.column or '*'}: {self.check}: {self.detail}"
 
 
 @dataclass
@@ -98,49 +105,60 @@ def _gen(col: Column) -> dict:
     return col.gen or {}
 
 
+def _kind(col: Column):
+    """The column's generator class: it describes what the column holds (engine/generators.py)."""
+    return GENERATORS.get(_gen(col).get("kind"))
+
+
+def _source(table: Table, col: Column):
+    """The generator class behind a column, through copies (`same`: a renamed column is its source's)."""
+    cls = _kind(col)
+    seen = {col.name}
+    while cls is not None and (src := cls.same_as(_gen(col))) is not None and src not in seen:
+        seen.add(src)
+        col = table.column(src)
+        cls = _kind(col)
+    return cls if cls is not None else GENERATORS["const"]
+
+
 def foreign_keys(model: Model, table: Table) -> list[tuple[str, str, int]]:
-    """(column, parent table, day offset) for every output column that references a keyed table."""
+    """(column, parent table, day offset) for every output column whose generator says it holds a keyed table's keys."""
     out = []
     for c in table.output_columns:
-        g = _gen(c)
-        kind = g.get("kind")
-        parent = None
-        if kind in ("ref", "child_ref", "ref_in_group", "ref_cohort"):
-            parent = g.get("table")
-        elif kind == "parent_key":
-            parent = getattr(table.volume, "parent", None)
-        if parent and any(t.name == parent and t.key for t in model.tables):
-            out.append((c.name, parent, int(g.get("day_offset", 0) or 0)))
-    # the column an attr reads through (via) is a foreign key too, even if generated another way
+        cls = _kind(c)
+        fk = cls.foreign_key(_gen(c), table) if cls is not None else None
+        if fk and any(t.name == fk[0] and t.key for t in model.tables):
+            out.append((c.name, fk[0], fk[1]))
     return out
 
 
 def composite_refs(model: Model, table: Table) -> list[dict]:
-    """Anti-join specs derived from child_ref and attr generators."""
+    """Anti-join specs from the generators that say their value agrees with another table's row (Match)."""
     out = []
     cols = {c.name: c for c in table.columns}
     for c in table.output_columns:
-        g = _gen(c)
-        if g.get("kind") == "child_ref":
-            child = model.table(g["table"])
-            parent_col = next((x.name for x in child.columns if _gen(x).get("kind") == "parent_key"), None)
-            via = g.get("via")
-            if parent_col is None or via not in cols or cols[via].hidden or not child.key:
+        cls = _kind(c)
+        m = cls.matches(_gen(c)) if cls is not None else None
+        if m is None or m.via not in cols or cols[m.via].hidden:
+            continue
+        if m.kind == "child":
+            child = model.table(m.table)
+            parent_col = next((x.name for x in child.columns if (k := _kind(x)) is not None and k.holds_parent_key), None)
+            if parent_col is None or not child.key:
                 continue
-            conds = [f"t.{q(child.key)} = s.{q(c.name)}", f"t.{q(parent_col)} = s.{q(via)}"]
-            for wc, allowed in (g.get("where") or {}).items():
+            conds = [f"t.{q(child.key)} = s.{q(c.name)}", f"t.{q(parent_col)} = s.{q(m.via)}"]
+            for wc, allowed in m.where.items():
                 conds.append(f"CAST(t.{q(wc)} AS VARCHAR) IN ({', '.join(dist.lit(str(a)) for a in allowed)})")
-            desc = f"{child.name} row {child.key} = {c.name} with {parent_col} = {via}" + \
-                   "".join(f" and {wc} in {list(a)}" for wc, a in (g.get("where") or {}).items())
+            desc = f"{child.name} row {child.key} = {c.name} with {parent_col} = {m.via}" + \
+                   "".join(f" and {wc} in {list(a)}" for wc, a in m.where.items())
             out.append({"column": c.name, "table": child.name, "on": conds, "desc": desc, "skey": c.name, "tkey": child.key})
-        elif g.get("kind") == "attr":
-            parent = model.table(g["table"])
-            via = g.get("via")
-            if via not in cols or cols[via].hidden or not parent.key or parent.column(g["column"]).hidden:
+        elif m.kind == "attr":
+            parent = model.table(m.table)
+            if not parent.key or parent.column(m.column).hidden:
                 continue
-            conds = [f"t.{q(parent.key)} = s.{q(via)}", f"t.{q(g['column'])} = s.{q(c.name)}"]
-            out.append({"column": c.name, "table": parent.name, "on": conds, "skey": via, "tkey": parent.key,
-                        "desc": f"{c.name} equals {parent.name}.{g['column']} of its {via}"})
+            conds = [f"t.{q(parent.key)} = s.{q(m.via)}", f"t.{q(m.column)} = s.{q(c.name)}"]
+            out.append({"column": c.name, "table": parent.name, "on": conds, "skey": m.via, "tkey": parent.key,
+                        "desc": f"{c.name} equals {parent.name}.{m.column} of its {m.via}"})
     return out
 
 
@@ -150,94 +168,66 @@ def _num(value, params: dict) -> float:
     return float(value)
 
 
-def _values(items: list) -> list:
-    return [i[0] if isinstance(i, (list, tuple)) else i for i in items]
-
-
 def allowed_rule(col: Column, table: Table, params: dict, by: str = "day") -> tuple[str, str] | None:
-    """(SQL condition every non-null value meets, description) from the column's generator, or None."""
+    """(SQL condition every non-null value meets, description) from what the column's generator allows, or None."""
+    cls = _kind(col)
+    if cls is None:
+        return None
     g = _gen(col)
-    kind = g.get("kind")
     c = q(col.name)
-
     dec = decimal_of(col.type)
     unit = 10 ** dec[1] if dec else 1  # generators make decimals as scaled integers (cents)
-
-    def in_set(vals: list) -> tuple[str, str]:
-        vals = list(dict.fromkeys(vals))
+    try:
+        source = cls.same_as(g)
+        if source is not None:  # a copy of another column (a rename): that column's rule, under this name
+            return allowed_rule(col.model_copy(update={"gen": table.column(source).gen}), table, params, by)
+        a = cls.allowed(g, lambda v: _num(v, params))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if a is None:
+        return None
+    if a.on_day:
+        if not table.partitioned:
+            return None
+        if by == "month":
+            return f"date_trunc('month', CAST({c} AS DATE)) = __date", "in its partition's month"
+        if by == "day":
+            return (f"{c} = __date", "equal to its partition's date") if a.on_day == "date" and col.type == "date" else \
+                (f"CAST({c} AS DATE) = __date", "on its partition's day")
+        return None
+    if a.values is not None:
+        vals = list(dict.fromkeys(a.values))
         if col.type == "string":
             return f"{c} IN ({', '.join(dist.lit(str(v)) for v in vals)})", f"one of {vals[:12]}{' ...' if len(vals) > 12 else ''}"
         if dec:
             vals = [v / unit for v in vals]
         return f"{c} IN ({', '.join(repr(float(v)) if col.type == 'float64' or dec else str(v) for v in vals)})", f"one of {vals[:12]}"
-
-    try:
-        if kind in ("choice", "cycle", "layout"):
-            return in_set(_values(g["values"]))
-        if kind == "choice_factors":
-            return in_set(_values(g["values"]) + ([g.get("otherwise", 0.0)] if g.get("where") else []))
-        if kind == "choice_by":
-            vals = [v for opts in g["options"].values() for v in _values(opts)] + _values(g.get("default") or [])
-            return in_set(vals)
-        if kind == "by_slot":
-            return in_set([v for variants in g["patterns"].values() for _, row in variants for v in row])
-        if kind == "status_by_age":
-            return in_set([v for _, opts in g["buckets"] for v in _values(opts)])
-        if kind == "const" and not isinstance(g.get("value"), bool):
-            return in_set([g["value"]])
-        if kind in ("uniform_int", "uniform"):
-            lo, hi = _num(g.get("low", 0.0), params) / unit, _num(g.get("high", 1.0), params) / unit
-            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind == "normal" and (g.get("min") is not None or g.get("max") is not None):
-            conds = []
-            if g.get("min") is not None:
-                conds.append(f"{c} >= {_num(g['min'], params) / unit!r}")
-            if g.get("max") is not None:
-                conds.append(f"{c} <= {_num(g['max'], params) / unit!r}")
-            return " AND ".join(conds), f"in [{g.get('min')}, {g.get('max')}]"
-        if kind == "binned":  # a learned histogram: values inside its outer edges
-            lo, hi = float(g["edges"][0]), float(g["edges"][-1])
-            if col.type == "date":  # edges in epoch days
-                lo_d, hi_d = (dt.date(1970, 1, 1) + dt.timedelta(days=int(x)) for x in (lo, hi))
-                return f"{c} BETWEEN DATE '{lo_d}' AND DATE '{hi_d}'", f"in [{lo_d}, {hi_d}]"
-            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind == "lognormal_money":
-            lo, hi = _num(g.get("min", 0.5), params), _num(g.get("max", 100_000.0), params)
-            return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
-        if kind in ("day_date", "timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "month":
-            return f"date_trunc('month', CAST({c} AS DATE)) = __date", "in its partition's month"
-        if kind == "day_date" and table.partitioned and by == "day":
-            return f"{c} = __date", "equal to its partition's date"
-        if kind in ("timestamp_intraday", "timestamp_zoned") and table.partitioned and by == "day":
-            return f"CAST({c} AS DATE) = __date", "on its partition's day"
-    except (KeyError, TypeError, ValueError):
-        return None
-    return None
-
-
-def dependency_order(model: Model) -> list[Table]:
-    deps: dict[str, set[str]] = {}
-    for t in model.tables:
-        d = {p for _, p, _ in foreign_keys(model, t)} | {r["table"] for r in composite_refs(model, t)}
-        parent = getattr(t.volume, "parent", None)
-        if parent:
-            d.add(parent)
-        deps[t.name] = d - {t.name}
-    order, done = [], set()
-    while len(order) < len(model.tables):
-        progress = False
-        for t in model.tables:
-            if t.name not in done and deps[t.name] <= done:
-                order.append(t)
-                done.add(t.name)
-                progress = True
-        if not progress:  # a cycle: keep declaration order for the rest
-            order += [t for t in model.tables if t.name not in done]
-            break
-    return order
+    lo, hi = a.low, a.high
+    if a.scaled:
+        lo, hi = (None if lo is None else lo / unit), (None if hi is None else hi / unit)
+    if col.type == "date":  # numbers of a date column are epoch days
+        lo_d, hi_d = (None if x is None else dt.date(1970, 1, 1) + dt.timedelta(days=int(x)) for x in (lo, hi))
+        conds = ([f"{c} >= DATE '{lo_d}'"] if lo_d else []) + ([f"{c} <= DATE '{hi_d}'"] if hi_d else [])
+        return " AND ".join(conds), f"in [{lo_d}, {hi_d}]"
+    if lo is not None and hi is not None:
+        return f"{c} BETWEEN {lo!r} AND {hi!r}", f"in [{lo:g}, {hi:g}]"
+    conds = ([f"{c} >= {lo!r}"] if lo is not None else []) + ([f"{c} <= {hi!r}"] if hi is not None else [])
+    return " AND ".join(conds), f"in [{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
 
 
 # ---------------------------------------------------------------- the run
+
+
+def engine_of(model: Model, identity: dict):
+    """The engine that wrote a dataset, from its manifest's identity (None for another model or an old layout):
+    each partition's key range and each parent's N_D exactly, so a defect is counted where it is."""
+    if identity.get("model") != model.name or identity.get("schema_version") != model.schema_version or "seed" not in identity:
+        return None
+    from ..engine.runtime import Engine
+
+    params = {k: v for k, v in (identity.get("params") or {}).items() if k in model.params}
+    snapshot = dt.date.fromisoformat(identity["snapshot"]) if identity.get("snapshot") else None
+    return Engine(model, identity["seed"], identity["scale"], params, dt.date.fromisoformat(identity["origin"]), snapshot)
 
 
 class Suite:
@@ -245,8 +235,13 @@ class Suite:
 
     def __init__(self, root: Path, model: Model, fmt: str | None = None, dates: tuple[dt.date, dt.date] | None = None,
                  params: dict | None = None, origin: dt.date | None = None, memory_limit: str = "512MB",
-                 tables: list[str] | None = None, distributions: bool = True, engine=None, integrity: bool = True) -> None:
+                 tables: list[str] | None = None, distributions: bool = True, engine=None, integrity: bool = True,
+                 table_at=None, since: dt.date | None = None) -> None:
         self.model = model
+        # an evolving dataset: (table, partition date) -> the table as that partition's schema version wrote it,
+        # so files of other versions (a parent's, a joined table's) are read and probed with their own columns
+        self.table_at = table_at
+        self.since = since  # claims read no partition before it (an evolving dataset: the version's first date)
         self.storage, self.manifest = find_dataset(root, model)
         self.root = self.storage.url
         self.fmt, self.files = list_files(self.storage, self.manifest, model, fmt)
@@ -255,8 +250,9 @@ class Suite:
         self.only = set(tables) if tables else None
         self.run_distributions = distributions
         self.run_integrity = integrity  # False: only the distribution claims (on the readable files)
-        self.engine = engine  # a core Engine with the run's settings: exact per-day key ranges (Dagster partitions)
         ident = self.manifest.identity
+        # a core Engine with the run's settings (Dagster's, else the manifest's identity): exact per-day key ranges
+        self.engine = engine if engine is not None else engine_of(model, ident)
         self.params = {**model.params, **(ident.get("params") or {}), **(params or {})}
         self.origin = origin or (dt.date.fromisoformat(ident["origin"]) if ident.get("origin") else DEFAULT_ORIGIN)
         self.manifest_rows = {self.storage.reader_path(k): f.get("rows") for k, f in self.manifest.files.items()}
@@ -339,14 +335,13 @@ class Suite:
                                                  f"FROM parquet_schema({sql_list([p])})").fetchall()
                     except duckdb.Error as e:
                         bad[str(p)] = (_first_line(e), self.manifest_rows.get(str(p)) or 0)
-            declared = {c.name: c.type for c in table.output_columns}
             seen: dict[str, dict[str, str]] = {}
             for fname, name, ptype, conv, scale, prec, logical in rows:
-                if name in declared:
-                    seen.setdefault(fname, {})[name] = parquet_type(ptype, conv, scale, prec, logical)
-            for p in paths:
+                seen.setdefault(fname, {})[name] = parquet_type(ptype, conv, scale, prec, logical)
+            for d, p in files:
                 if str(p) in bad:
                     continue
+                declared = {c.name: c.type for c in self._table_at(table, d).output_columns}
                 cols = seen.get(str(p), {})
                 wrong = [(c, t, cols.get(c, "missing")) for c, t in declared.items() if not same_type(t, cols.get(c, "missing"))]
                 if wrong:
@@ -376,7 +371,7 @@ class Suite:
             if str(p) in bad:
                 continue
             try:  # hash(t) of whole rows: every column of every row is decoded
-                self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {raw_reader([p], self.fmt, table)} t").fetchall()
+                self.con.execute(f"SELECT count(*) FILTER (WHERE hash(t) IS NOT NULL) FROM {self._reader([(d, p)], table)} t").fetchall()
             except duckdb.Error as e:
                 rows = self._file_rows(str(p)) if self.fmt == "parquet" else self._data_lines(p)
                 bad[str(p)] = (_first_line(e), rows)
@@ -385,6 +380,35 @@ class Suite:
         return found
 
     # ---------------------------------------------------------------- views
+
+    def _table_at(self, table: Table, d: dt.date | None) -> Table:
+        return self.table_at(table.name, d) if self.table_at is not None else table
+
+    def _reader(self, files, table: Table) -> str:
+        """The files' raw rows (data.raw_reader); in an evolving dataset, files of each schema version read with
+        that version's columns and stacked by name, the columns this version has and theirs lacks as NULL."""
+        paths = [p for _, p in files]
+        if self.table_at is None or not paths:
+            return raw_reader(paths, self.fmt, table)
+        if self.fmt == "parquet":  # Parquet files carry their schema (union_by_name): add what none of them has
+            try:
+                have = {r[0] for r in self.con.execute(f"SELECT DISTINCT name FROM parquet_schema({sql_list(paths)})").fetchall()}
+            except duckdb.Error:  # an unreadable file: the caller's error path finds it
+                return raw_reader(paths, self.fmt, table)
+            missing = "".join(f", NULL::{duck_type(c.type)} AS {q(c.name)}" for c in table.output_columns if c.name not in have)
+            return f"(SELECT *{missing} FROM {raw_reader(paths, self.fmt, table)})" if missing else raw_reader(paths, self.fmt, table)
+        groups: dict[tuple, tuple[Table, list]] = {}
+        for d, p in files:
+            t = self._table_at(table, d)
+            groups.setdefault(tuple(c.name for c in t.output_columns), (t, []))[1].append(p)
+        mine = tuple(c.name for c in table.output_columns)
+        if list(groups) == [mine]:
+            return raw_reader(paths, self.fmt, table)
+        parts = []
+        for names, (t, ps) in groups.items():
+            missing = "".join(f", NULL::VARCHAR AS {q(c.name)}" for c in table.output_columns if c.name not in names)
+            parts.append(f"SELECT *{missing} FROM {raw_reader(ps, self.fmt, t)}")
+        return "(" + " UNION ALL BY NAME ".join(parts) + ")"
 
     def _data_lines(self, p) -> int:
         with self.storage.open(self.key_of[str(p)]) as fh:
@@ -402,7 +426,7 @@ class Suite:
             return None
         name = name or f"v_{_ident(table.name)}"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {q(name)} AS SELECT {typed_select(self.fmt, table)} "
-                         f"FROM {raw_reader([p for _, p in files], self.fmt, table)}")
+                         f"FROM {self._reader(files, table)}")
         return name
 
     # ---------------------------------------------------------------- key statistics and foreign-key bounds
@@ -425,7 +449,7 @@ class Suite:
         if not files:
             return pd.DataFrame(columns=["date", "n", "kmin", "kmax"])
         sql = (f"SELECT {date_of_file_sql()} AS date, count(*) AS n, min(k) AS kmin, max(k) AS kmax FROM "
-               f"(SELECT TRY_CAST({q(parent.key)} AS BIGINT) AS k, __file FROM {raw_reader([p for _, p in files], self.fmt, parent)}) "
+               f"(SELECT TRY_CAST({q(parent.key)} AS BIGINT) AS k, __file FROM {self._reader(files, parent)}) "
                f"GROUP BY 1 ORDER BY 1")
         try:
             return self.con.execute(sql).df()
@@ -443,6 +467,13 @@ class Suite:
             if not parent.partitioned:
                 n = vol.cum(1)
                 return pd.DataFrame({"d": pd.Series(real, dtype="object"), "n": n}), n
+            if not real and None in dates:  # --partition-by none: one file set, parents alive by the window's end
+                window = self._window()
+                if window is None:
+                    return pd.DataFrame({"d": pd.Series([], dtype="object"), "n": []}), None
+                last = (window[0] - self.origin).days + window[1] - 1 + offset
+                n = int(vol.live(np.asarray([max(last, 0)], dtype=np.int64))[0])
+                return pd.DataFrame({"d": pd.Series([], dtype="object"), "n": pd.Series([], dtype="int64")}), n
             # a month's rows reference parents alive by the month's last day
             ends = [_month_end(d) if self.by == "month" else d for d in real]
             days = np.asarray([(d - self.origin).days + offset for d in ends], dtype=np.int64)
@@ -507,10 +538,22 @@ class Suite:
             for c in table.output_columns:
                 if c.type != "string":
                     m = f"type__{_ident(c.name)}"
-                    selects.append(f"count(*) FILTER (WHERE {text_is_bad(c.name + '__raw', c.type)}) AS {m}")
+                    selects.append(f"count(*) FILTER (WHERE {text_is_bad(c.name + '__raw', c.type, self.fmt)}) AS {m}")
                     self.rules[m] = ("type", c.name, f"values that are not {c.type}")
         joins = []
         dates = sorted({d for d, _ in files}, key=lambda d: d or dt.date.min)
+        ranges = self.key_ranges(table, dates) if key else None
+        if ranges is not None:  # rows whose key is one of their partition's own keys (counted once)
+            kname = f"k_{_ident(table.name)}"
+            if table.partitioned and None not in ranges:
+                self.con.register(kname, pd.DataFrame({"d": pd.Series(list(ranges), dtype="object"),
+                                                       "klo": [r[0] for r in ranges.values()], "khi": [r[1] for r in ranges.values()]}))
+                joins.append(f"LEFT JOIN {kname} ON {kname}.d = s.__date")
+                inside = f"{q(key)} BETWEEN {kname}.klo AND {kname}.khi"
+            else:
+                inside = f"{q(key)} BETWEEN {ranges[None][0]} AND {ranges[None][1]}"
+            selects.append(f"count(DISTINCT {q(key)}) FILTER (WHERE {inside}) AS pk_in_range")
+        existence = []
         for i, (col, parent, offset) in enumerate(foreign_keys(self.model, table)):
             frame, overall = self.fk_bounds(self.model.table(parent), dates, offset)
             bname = f"b{i}_{_ident(table.name)}"
@@ -519,7 +562,9 @@ class Suite:
             m = f"fk__{_ident(col)}"
             bound = f"coalesce({bname}.n, {overall or 0})"
             selects.append(f"count(*) FILTER (WHERE {q(col)} IS NULL OR {q(col)} < 1 OR {q(col)} > {bound}) AS {m}")
-            self.rules[m] = ("fk", col, f"values not a {parent} key as of their day (outside 1..N_D, N_D = {parent}'s last key that day)")
+            self.rules[m] = ("fk", col, f"values not a {parent} key as of their day (absent from its files, or outside 1..N_D, "
+                                        f"N_D = {parent}'s last key that day)")
+            existence.append((m, col, self.model.table(parent), bname, overall))
         for c in table.output_columns:
             rule = allowed_rule(c, table, self.params, self.by)
             if rule:
@@ -530,7 +575,7 @@ class Suite:
         if not good:
             return pd.DataFrame(), set()
         raw_cols = ", ".join(f"{q(c.name)} AS {q(c.name + '__raw')}" for c in table.output_columns if text and c.type != "string")
-        inner = f"SELECT {typed_select(self.fmt, table)}{', ' + raw_cols if raw_cols else ''} FROM {raw_reader([p for _, p in good], self.fmt, table)}"
+        inner = f"SELECT {typed_select(self.fmt, table)}{', ' + raw_cols if raw_cols else ''} FROM {self._reader(good, table)}"
         sql = f"SELECT s.__date AS date, {', '.join(selects)} FROM ({inner}) s {' '.join(joins)} GROUP BY s.__date ORDER BY s.__date NULLS FIRST"
         try:
             frame = self.con.execute(sql).df()
@@ -538,6 +583,8 @@ class Suite:
             if self._unreadable(table, good):
                 return self._metrics(table, files, prev)
             raise InputError(f"cannot read table {table.name} ({_first_line(e)})", "regenerate it with `gengo gen`") from None
+        for m, col, parent, bname, overall in existence:
+            frame = self._fk_existence(table, files, frame, m, col, parent, bname, overall)
         # composite references, per partition
         for j, ref in enumerate(composite_refs(self.model, table)):
             target = self.model.table(ref["table"])
@@ -564,6 +611,67 @@ class Suite:
             frame[m] = frame[m].fillna(0).astype("int64")
         partial = set(self.quarantined.get(table.name, set()))
         return frame, partial
+
+    def _window(self) -> tuple[dt.date, int] | None:
+        """The first day and number of days of the last run that wrote this dataset (from its manifest)."""
+        run = next((r for r in reversed(self.manifest.runs) if r.get("start") and r.get("days")), None)
+        return (dt.date.fromisoformat(run["start"]), int(run["days"])) if run else None
+
+    def key_ranges(self, table: Table, dates: list[dt.date | None]) -> dict[dt.date | None, tuple[int, int]] | None:
+        """Each partition's own keys [first, last] from the engine (None without one, or for keys that are not 1..N)."""
+        if self.engine is None or not _source(table, table.column(table.key)).dense_keys:
+            return None
+        vol = self.engine.table(table.name).volume
+        if not table.partitioned:
+            return {None: (1, vol.cum(1))}
+        out = {}
+        for d in dates:
+            if d is None:  # --partition-by none: one file set holds the run's whole window
+                window = self._window()
+                if window is None:
+                    return None
+                i = (window[0] - self.origin).days
+                out[d] = (vol.cum(i) + 1, vol.cum(i + window[1]))
+                continue
+            i = (d - self.origin).days
+            j = (_month_end(d) - self.origin).days + 1 if self.by == "month" else i + 1  # a month: its days' keys
+            out[d] = (vol.cum(i) + 1, vol.cum(j))
+        return out
+
+    def _fk_existence(self, table: Table, files, frame: pd.DataFrame, m: str, col: str, parent: Table, bname: str, overall) -> pd.DataFrame:
+        """Add to the fk count the values in 1..N_D that are no key of the parent's files (a DuckDB anti-join,
+        spilling within the memory limit; the whole dataset only: a partition alone has no parent files)."""
+        if self.dates or self.engine is None or not any(c.name == parent.key for c in parent.output_columns):
+            return frame
+        # keys of the parent's unreadable partitions cannot be told absent: left out (its readable check fails)
+        unreadable = sorted(self.quarantined.get(parent.name, set()), key=lambda d: d or dt.date.min)
+        ranges = self.key_ranges(parent, unreadable) if unreadable else {}
+        if ranges is None:
+            return frame
+        c = q(col)
+        skip = "".join(f" AND s.{c} NOT BETWEEN {a} AND {b}" for a, b in ranges.values())
+        pview = self.view(parent, None, None, name=f"p_{_ident(parent.name)}")
+        sview = self.view_files(table, [(d, p) for d, p in files if self._good(table.name, p)], f"s_{_ident(table.name)}")
+        if pview is None or sview is None:
+            return frame
+        counts = self.con.execute(
+            f"SELECT s.__date AS date, count(*) AS absent FROM {q(sview)} s LEFT JOIN {bname} ON {bname}.d = s.__date "
+            f"WHERE s.{c} BETWEEN 1 AND coalesce({bname}.n, {overall or 0}){skip} "
+            f"AND NOT EXISTS (SELECT 1 FROM {q(pview)} p WHERE p.{q(parent.key)} = s.{c}) GROUP BY 1").df()
+        if not len(counts):
+            return frame
+        frame = frame.merge(counts, on="date", how="left")
+        frame[m] = frame[m] + frame.pop("absent").fillna(0).astype("int64")
+        return frame
+
+    def _absent_partitions(self, table: Table, present: set, lo: dt.date | None, hi: dt.date | None) -> list[dt.date]:
+        """Partitions a run wrote in this format (the manifest's expected ones) of which no file is on disk."""
+        out = []
+        for d, want in self.manifest.expected.get(table.name, {}).items():
+            day = dt.date.fromisoformat(d) if d else None
+            if day is not None and day not in present and want.get("parts") and self.fmt in want.get("formats", []) and self._in(day, lo, hi):
+                out.append(day)
+        return sorted(out)
 
     def _integrity(self, table: Table, files, frame: pd.DataFrame, partial: set, lo: dt.date | None) -> None:
         name = table.name
@@ -595,14 +703,35 @@ class Suite:
             return
         frame = frame.copy()
         frame["date"] = [_as_date(d) for d in frame["date"]]
-        in_scope = frame["date"].map(lambda d: d in checked_dates)
         key = table.key if table.key and "pk_min" in frame.columns else None
-        dense = bool(key) and table.column(key).gen.get("kind") == "key"  # 1..N; others (Julian dates) just unique
+        dense = bool(key) and _source(table, table.column(key)).dense_keys  # 1..N; others (Julian dates) just unique
+        exact = dense and "pk_in_range" in frame.columns
+        if exact:  # a partition without its file is missing its keys there, not on the next day
+            hi = self.dates[1] if self.dates and table.partitioned else None
+            absent = [d for d in self._absent_partitions(table, checked_dates, lo, hi) if d not in partial]
+            if absent:
+                extra = pd.DataFrame({c: ([pd.NA] * len(absent) if c in ("pk_min", "pk_max") else [0] * len(absent))
+                                      for c in frame.columns if c != "date"})
+                extra.insert(0, "date", absent)
+                frame = pd.concat([frame, extra], ignore_index=True).sort_values("date", key=lambda c: c.map(lambda d: d or dt.date.min),
+                                                                               ignore_index=True)
+                checked_dates = checked_dates | set(absent)
+        in_scope = frame["date"].map(lambda d: d in checked_dates)
         if key and not dense:
             frame["pk_dup"] = frame["pk_nn"] - frame["pk_distinct"]
             self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")
             self.rules["pk_dup"] = ("pk_unique", key, "duplicate primary keys")
-        if dense:
+        if exact:
+            ranges = self.key_ranges(table, list(frame["date"]))
+            frame["pk_dup"] = frame["pk_nn"] - frame["pk_in_range"]  # repeated keys and keys of other partitions
+            size = frame["date"].map(lambda d: ranges[d][1] - ranges[d][0] + 1)
+            # null keys are pk_not_null's to report: they may hold the missing values
+            frame["pk_missing"] = [0 if d in partial else max(0, int(n - k - z))
+                                   for d, n, k, z in zip(frame["date"], size, frame["pk_in_range"], frame["pk_null"])]
+            self.rules["pk_null"] = ("pk_not_null", key, "null primary keys")
+            self.rules["pk_dup"] = ("pk_unique", key, "duplicate primary keys or keys of another partition")
+            self.rules["pk_missing"] = ("pk_dense", key, "keys missing from the dense range 1..N")
+        elif dense:
             dup, missing = [], []
             prev_max, prev_date = None, None
             for _, r in frame.iterrows():
@@ -664,6 +793,8 @@ class Suite:
         if not claims:
             return
         wlo = (hi - dt.timedelta(days=DIST_WINDOW_DAYS - 1)) if (hi and table.partitioned) else None
+        if self.since is not None and table.partitioned and (wlo is None or wlo < self.since):
+            wlo = self.since
         rel = self.view(table, wlo, hi, name=f"d_{_ident(table.name)}")
         for claim in claims:
             views = {}
@@ -695,9 +826,20 @@ class Suite:
 
     # ---------------------------------------------------------------- all tables
 
+    def schema_check(self) -> None:
+        """The dataset's _schema.json in place with the size and checksum its manifest lists."""
+        entry = self.manifest.schema
+        if entry is None or self.dates or self.only:
+            return
+        why = verify_file(self.storage, entry)
+        self._result(CheckResult(entry["path"], "manifest", "*", "error", why is None,
+                                 message=f"{entry['path']}: {why}; regenerate it with the same `gengo gen` command" if why
+                                 else "in place with its size and checksum"))
+
     def run(self) -> Report:
         t0 = time.perf_counter()
         try:
+            self.schema_check()
             for table in dependency_order(self.model):
                 if self.only and table.name not in self.only:
                     continue
@@ -710,7 +852,52 @@ class Suite:
 
 def validate(input: Path, model: Model, fmt: str | None = None, dates: tuple[dt.date, dt.date] | None = None,
              tables: list[str] | None = None, **kw) -> Report:
-    return Suite(input, model, fmt=fmt, dates=dates, tables=tables, **kw).run()
+    """The dataset's checks, each partition against the schema version it was written at (its manifest says)."""
+    _, manifest = find_dataset(input, model)
+    ident = manifest.identity
+    start = ident.get("schema_version")
+    if start in model.version_numbers and start != model.schema_version:  # written with --schema-version
+        model = model.at_version(start)
+    if not ident.get("evolve"):
+        return Suite(input, model, fmt=fmt, dates=dates, tables=tables, **kw).run()
+    return _validate_versions(input, model, manifest, fmt, dates, tables, **kw)
+
+
+def _validate_versions(input, model: Model, manifest, fmt, dates, tables, **kw) -> Report:
+    """An evolving dataset (--evolve): one suite per schema version over its partitions' dates, with that
+    version's model; static tables (written once, at the last version) with the last one."""
+    switches = sorted((dt.date.fromisoformat(d), int(v)) for v, d in manifest.identity["evolve"].items())
+    last = switches[-1][1]
+    known = sorted(dt.date.fromisoformat(d) for parts in manifest.expected.values() for d in parts if d)
+    if not known:
+        return Suite(input, model.at_version(last), fmt=fmt, dates=dates, tables=tables, **kw).run()
+    lo, hi = dates or (known[0], known[-1])
+    spans = [(model.schema_version, lo, switches[0][0] - dt.timedelta(days=1))]
+    spans += [(v, d, (switches[i + 1][0] - dt.timedelta(days=1)) if i + 1 < len(switches) else hi) for i, (d, v) in enumerate(switches)]
+    spans = [(v, max(a, lo), min(b, hi)) for v, a, b in spans if max(a, lo) <= min(b, hi)]
+    wanted = set(tables) if tables else {t.name for t in model.tables}
+    results, rows, seconds, report = [], {}, 0.0, None
+    from ..engine.evolve import version_on
+
+    versions = {v: model.at_version(v, static_version=last) for v in [model.schema_version] + [v for _, v in switches]}
+
+    def table_at(name: str, d: dt.date | None) -> Table:
+        return versions[version_on(model, switches, d)].table(name)
+
+    for i, (version, a, b) in enumerate(spans):
+        m = versions[version]
+        only = [t.name for t in m.tables if t.name in wanted and (t.partitioned or i == len(spans) - 1)]
+        if not only:
+            continue
+        report = Suite(input, m, fmt=fmt, dates=(a, b), tables=only, table_at=table_at, since=a, **kw).run()
+        for r in report.results:
+            r.message = f"[schema version {version}, {a} .. {b}] {r.message}"
+        results += report.results
+        seconds += report.seconds
+        for t, n in report.rows.items():
+            rows[t] = rows.get(t, 0) + n
+    return Report(model.name, report.root if report else Path(str(input)), report.fmt if report else fmt or "parquet",
+                  results, seconds, rows)
 
 
 # ---------------------------------------------------------------- helpers

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import Interrupted
+from ..formats.schema import schema_bytes
 from ..store.dataset import CommittedFile, DatasetWriter
 from ..store.layout import part_key
 from ..store.storage import Staged, join, open_storage
@@ -69,7 +70,9 @@ def identity_of(plan: Plan) -> dict:
             "seed": s.seed, "scale": plan.scale, "origin": plan.origin.isoformat(), "snapshot": plan.snapshot.isoformat(),
             "params": {k: float(v) for k, v in sorted({**plan.model.params, **s.model_params(plan.model.name)}.items())},
             "compression": s.compression, "rows_per_file": s.rows_per_file, "row_group_rows": s.row_group_rows,
-            "partition_by": plan.partition_by}
+            "partition_by": plan.partition_by,
+            # an evolving dataset (--evolve): the version each switch date starts (absent otherwise: same fingerprints)
+            **({"evolve": {str(v): d.isoformat() for d, v in plan.switches}} if plan.switches else {})}
 
 
 def writer_for(plan: Plan, mode: str = "update", run_id: str | None = None, warn: Warn | None = None,
@@ -127,12 +130,14 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, events: EventBus
     fmts = tuple(settings.format_list)
     engine = plan.engine()
     release_memory()  # the planner's sample frames
-    units = [Unit(u.table, u.day, u.part, u.lo, u.hi, fmts) for u in plan.units(tables)]
+    units = [Unit(u.table, u.day, u.part, u.lo, u.hi, fmts, u.version) for u in plan.units(tables)]
     dates = {d: engine.date_of_day(d) for d in {u.day for u in units if u.day is not None}} | {None: None}
     expected: dict[str, dict[str, dict]] = {}  # table -> date -> parts and formats: what this run writes
     for table, day, _, _ in plan.partitions(engine, tables):  # empty days too: complete with no part
         d = engine.date_of_day(day) if day is not None else None
         expected.setdefault(table, {})[d.isoformat() if d else ""] = {"parts": 0, "formats": list(fmts)}
+        if plan.switches:  # an evolving dataset: the manifest records each partition's schema version
+            expected[table][d.isoformat() if d else ""]["schema_version"] = plan.version_of(d)
     for u in units:
         slot = expected[u.table][dates[u.day].isoformat() if dates[u.day] else ""]
         slot["parts"] = max(slot["parts"], u.part + 1)
@@ -147,10 +152,10 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, events: EventBus
             missing = tuple(f for f, k in zip(fmts, keys[u]) if k not in complete)
             skipped += len(fmts) - len(missing)
             if missing:
-                todo.append(Unit(u.table, u.day, u.part, u.lo, u.hi, missing))
+                todo.append(Unit(u.table, u.day, u.part, u.lo, u.hi, missing, u.version))
         units = todo
     writer.begin(expected, {"start": plan.start.isoformat(), "days": plan.days, "formats": list(fmts),
-                            "tables": tables or [t.name for t in plan.model.tables]})
+                            "tables": tables or [t.name for t in plan.model.tables]}, schema_bytes(plan.model))
     units.sort(key=lambda u: -u.rows)  # biggest first balances the workers
     started = time.perf_counter()
     results: list[UnitFinished] = []

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine.runtime import Engine
 from ..errors import UsageError
+from . import limits
 from .settings import GengoSettings, parse_size, rows_for_width
 from ..engine.spec import Model
 from ..formats import ByteCounter, EncodeOptions, encoder
@@ -37,6 +38,7 @@ class Unit:
     lo: int
     hi: int
     formats: tuple[str, ...] = ()
+    version: int | None = None  # the schema version it is written at (None: the plan's model's)
 
     @property
     def rows(self) -> int:
@@ -66,6 +68,24 @@ class Plan:
     @property
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=self.days - 1)
+
+    @property
+    def switches(self) -> list[tuple[dt.date, int]]:
+        """--evolve: (first date, version) of each schema switch in the window's dataset, in date order."""
+        from ..engine.evolve import check_evolve, parse_evolve
+
+        return check_evolve(self.model, parse_evolve(self.settings.evolve), self.partition_by)
+
+    def version_of(self, date: dt.date | None) -> int:
+        """The schema version of the partition starting on `date` (None: a static table, written at the last)."""
+        from ..engine.evolve import version_on
+
+        return version_on(self.model, self.switches, date)
+
+    def model_for(self, version: int) -> Model:
+        """The model a partition of `version` is written with: its static tables at the dataset's last version."""
+        switches = self.switches
+        return self.model.at_version(version, static_version=switches[-1][1]) if switches else self.model
 
     def engine(self) -> Engine:
         return make_engine(self.model, self.settings, self.scale, self.snapshot)
@@ -98,10 +118,13 @@ class Plan:
         has its file, so its schema is on disk even without rows."""
         per_file = self.settings.rows_per_file
         out = []
+        switches = self.switches
+        origin = self.origin
         for table, day, lo, hi in self.partitions(tables=tables):
             parts = math.ceil((hi - lo) / per_file) if day is not None else max(1, math.ceil((hi - lo) / per_file))
+            version = self.version_of(None if day is None else origin + dt.timedelta(days=day)) if switches else None
             for p in range(parts):
-                out.append(Unit(table, day, p, lo + p * per_file, min(hi, lo + (p + 1) * per_file)))
+                out.append(Unit(table, day, p, lo + p * per_file, min(hi, lo + (p + 1) * per_file), version=version))
         return out
 
     def describe(self) -> dict:
@@ -110,6 +133,7 @@ class Plan:
             "scale": self.scale, "origin": self.origin.isoformat(), "start": self.start.isoformat(), "days": self.days,
             "snapshot": self.snapshot.isoformat(), "formats": self.settings.format_list,
             "partition_by": self.partition_by,
+            **({"evolve": {str(v): d.isoformat() for d, v in self.switches}} if self.switches else {}),
             "params": {**self.model.params, **self.settings.model_params(self.model.name)},
             "target_bytes": self.target_bytes,
         }
@@ -301,11 +325,23 @@ def with_model_window(model: Model, settings: GengoSettings) -> GengoSettings:
     return settings.model_copy(update=update) if update else settings
 
 
+def human_bytes(n: float, up: bool = False) -> str:
+    """1234 -> '1.2KB', 5.6e6 -> '5.6MB' (decimal units, as --size reads them); `up` rounds up."""
+    for unit, base in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= base:
+            v = n / base
+            return f"{math.ceil(v * 10) / 10 if up else v:.1f}{unit}"
+    return f"{math.ceil(n) if up else n:.0f}B"
+
+
 def _window_days(model: Model, settings: GengoSettings, start_day: int, default: int) -> int:
-    """--days, else the model's window, else `default`; whole months when partitioned by month."""
+    """--days, else the model's window, else `default`; whole months when partitioned by month; the window's
+    last day within the dates gengo handles."""
     days = settings.days or model.days or default
+    limits.check_window(settings.origin, start_day, days)
     if settings.partition_by == "month":
-        return whole_months(settings.origin, start_day, days, fill=settings.days is None)
+        days = whole_months(settings.origin, start_day, days, fill=settings.days is None)
+        limits.check_window(settings.origin, start_day, days)
     return days
 
 
@@ -315,20 +351,34 @@ def _check_reachable(model: Model, settings: GengoSettings, curves: dict, spans:
     engine = make_engine(model, settings, 1e-9, snapshot)
     floor = sum(estimate(model, _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by), curves).values())
     if floor > target * 1.1:
-        need = math.ceil(floor * 1.2 / 1e6)
-        raise UsageError(f"--size {target / 1e6:g}MB is below the {floor / 1e6:.0f}MB that {model.name}'s fixed tables take in {fmt}",
-                         f"ask for at least {need}MB")
+        raise UsageError(f"--size {human_bytes(target)} is below the {human_bytes(floor)} that {model.name}'s fixed tables take in {fmt}",
+                         f"ask for at least {human_bytes(floor * 1.2, up=True)}")
+
+
+def _checked(plan: Plan, engine: Engine | None = None) -> Plan:
+    """Row counts within their ranges and every reference resolvable on every day of the window, before a run."""
+    limits.check_rows(plan.model, plan.rows)
+    limits.check_references(engine or plan.engine(), plan.model, plan.start_day, plan.days)
+    return plan
 
 
 def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = None) -> Plan:
     """`helper`: worker processes started for the run, which measure half of the size samples."""
     settings = with_model_window(model, settings)
+    if settings.schema_version is not None:  # the model at that version (its later versions stay, for --evolve)
+        model = model.at_version(settings.schema_version)
+    if settings.evolve:  # refused before anything is written: unknown or falling versions, dates off partitions
+        from ..engine.evolve import check_evolve, parse_evolve
+
+        check_evolve(model, parse_evolve(settings.evolve), settings.partition_by or model.partition_by)
     start_day = (settings.start - settings.origin).days if settings.start else 0
     if start_day < 0:
         raise UsageError(f"--start {settings.start} is before the model origin {settings.origin}",
                          "start on or after the origin, or move the origin with --origin")
+    for name in ("origin", "start", "snapshot"):
+        limits.check_date(name, getattr(settings, name))
     if settings.scale_factor is not None:
-        return _scale_factor_plan(model, settings, start_day)
+        return _checked(_scale_factor_plan(model, settings, start_day))
     size = settings.size
     if size is None and settings.scale is None and settings.days is None:
         size = DEFAULT_SIZE
@@ -337,7 +387,7 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
         plan = Plan(model, settings, settings.scale or 1.0, start_day, days, default_snapshot(settings))
         engine = plan.engine()
         plan.rows = _window_rows(engine, model, start_day, days)
-        return plan
+        return _checked(plan, engine)
 
     target = parse_size(size)
     days = _window_days(model, settings, start_day, min(MAX_DAYS, max(MIN_DAYS, math.ceil(target / settings.bytes_per_day))))
@@ -357,10 +407,14 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
             scale *= target / total
             if abs(total - target) < 0.002 * target:
                 break
+            if scale > limits.MAX_SCALE:  # the size cannot be reached within the scale's range
+                raise UsageError(f"--size {size} needs a daily scale above {limits.MAX_SCALE:g} over {days:,} days",
+                                 "give a smaller --size, or more --days")
     _check_reachable(model, settings, curves, spans, snapshot, target, primary)
     plan = Plan(model, settings, float(f"{scale:.6g}"), start_day, days, snapshot, target_bytes=target)
     engine = plan.engine()
     plan.rows = _window_rows(engine, model, start_day, days)
+    _checked(plan, engine)
     files = _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by)
     for fmt in settings.format_list:
         measured = curves if fmt == primary else measure_file_sizes(engine, model, fmt, settings, start_day, days,

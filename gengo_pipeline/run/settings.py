@@ -31,10 +31,10 @@ def parse_size(text: str | float | int) -> int:
     base = _UNITS[unit[0]]
     if "i" in unit:
         base = {1000: 1, 10**3: 2**10, 10**6: 2**20, 10**9: 2**30, 10**12: 2**40}[base]
-    size = int(value * base)
-    if size <= 0:
-        raise UsageError(f"size must be greater than zero, got {text!r}", "give a positive size such as 1GB")
-    return size
+    from .limits import check_size
+
+    check_size(value * base, text)
+    return int(value * base)
 
 
 REFERENCE_COLUMNS = 12
@@ -73,7 +73,7 @@ class GengoSettings(BaseSettings):
     out: Path | str = Field(Path("data"), description="output root: a folder, or s3://BUCKET/PREFIX")
     s3_endpoint: str | None = Field(None, description="endpoint of an S3-compatible server, e.g. http://127.0.0.1:8333 "
                                     "(default: AWS_ENDPOINT_URL, else AWS)")
-    workers: int = Field(0, ge=0, description="worker processes; 0 = one per core")
+    workers: int = Field(0, ge=0, le=512, description="worker processes; 0 = one per core")
     pin_workers: bool = Field(True, description="with one worker per usable core, keep each on its own core (Linux)")
     formats: str = "parquet"
     compression: Literal["snappy", "zstd", "none"] = "snappy"
@@ -81,11 +81,15 @@ class GengoSettings(BaseSettings):
     start: dt.date | None = None
     days: int | None = Field(None, ge=1, le=36600)
     size: str | None = None
-    scale: float | None = Field(None, gt=0)
-    scale_factor: float | None = Field(None, gt=0, description="TPC-DS scale factor (models whose scale is one: ecommerce-ds)")
+    scale: float | None = Field(None, gt=0, le=1e6, allow_inf_nan=False)
+    scale_factor: float | None = Field(None, gt=0, le=1e6, allow_inf_nan=False, description="TPC-DS scale factor (models whose scale is one: ecommerce-ds)")
     snapshot: dt.date | None = None
     partition_by: Literal["day", "month", "none"] | None = Field(
         None, description="folders of partitioned tables: date=YYYY-MM-DD, month=YYYY-MM or none (default: the model's)")
+    schema_version: int | None = Field(None, description="write the model at this schema version (default: the model's first)")
+    evolve: str | None = Field(None, description="switch schema version on a day: 'VERSION=YYYY-MM-DD' (comma-separated for several)")
+    model_files: str | None = Field(None, description="Dagster: model files (YAML, TOML, JSON) to build assets for besides the "
+                                    "installed models, comma-separated")
     horizon: dt.date | None = Field(None, description="Dagster: the last day partition (default origin + 3 months - 1 day)")
     chunk_rows: int = Field(131_072, ge=1_000)
     rows_per_file: int = Field(2_000_000, ge=1_000)

@@ -50,7 +50,8 @@ def _model_text(model: Model) -> str:
 def _engine(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date) -> Engine:
     key = (_model_text(model), settings.seed, scale, snapshot, tuple(sorted(settings.model_params(model.name).items())), settings.origin)
     if key not in _ENGINES:
-        _ENGINES.clear()
+        if len(_ENGINES) >= 4:  # an evolving dataset alternates between its versions' engines
+            _ENGINES.pop(next(iter(_ENGINES)))
         _ENGINES[key] = make_engine(model, settings, scale, snapshot)
     return _ENGINES[key]
 
@@ -167,6 +168,10 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
     thread (when the run leaves a core spare)."""
     started = time.perf_counter()
     cancel = cancel or process_pool.cancel_event
+    if unit.version is not None:  # --evolve: the partition's version, static tables at the dataset's last
+        from ..engine.evolve import parse_evolve
+
+        model = model.at_version(unit.version, static_version=max(parse_evolve(settings.evolve)))
     report = report or (process_pool.progress_queue.put if process_pool.progress_queue is not None else None)
     engine = _engine(model, settings, scale, snapshot)
     rt = engine.table(unit.table)
@@ -205,7 +210,8 @@ def run_unit(model: Model, settings: GengoSettings, scale: float, snapshot: dt.d
               extra={"event": "unit_staged", "fields": {**where, "rows": unit.rows, "seconds": round(seconds, 6),
                                                         "bytes": sum(f["bytes"] for f in staged)}})
     return {"table": unit.table, "day": unit.day, "date": when, "part": unit.part,
-            "rows": unit.rows, "files": staged, "seconds": seconds, "pid": os.getpid()}
+            "rows": unit.rows, "files": staged, "schema_version": model.schema_version, "seconds": seconds,
+            "pid": os.getpid()}
 
 
 def run_units(model: Model, settings: GengoSettings, scale: float, snapshot: dt.date, url: str, stage: str,

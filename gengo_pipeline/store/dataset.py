@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..errors import InputError, OutputError
-from .layout import JOURNAL, LOCK, MANIFEST, PARTS, REPORTS, STAGING, SWAP, is_control, part_lock
+from .layout import JOURNAL, LOCK, MANIFEST, PARTS, REPORTS, SCHEMA, STAGING, SWAP, is_control, part_lock
 from .storage import CHECKSUMS, LockHeld, Staged, Storage
 
 LAYOUT = "gengo-dataset/2"
@@ -50,7 +50,7 @@ SHORT_LOCK_WAIT_S = 120.0  # a part waits this long for the dataset lock, which 
 # the same partition. Formats, workers, chunking and the window are not part of it: another format or
 # other days add files to the same dataset.
 IDENTITY_FIELDS = ("model", "schema_version", "output_version", "seed", "scale", "origin", "snapshot", "params",
-                   "compression", "rows_per_file", "row_group_rows", "partition_by")
+                   "compression", "rows_per_file", "row_group_rows", "partition_by", "evolve")
 Warn = Callable[[str], None]
 
 
@@ -100,8 +100,10 @@ class Manifest:
     files: dict[str, dict] = field(default_factory=dict)
     runs: list[dict] = field(default_factory=list)
     # table -> partition date ("" for a static table) -> {"parts": n, "formats": [...]}: what runs asked for
+    # (and, in an evolving dataset, "schema_version": the version it is written at)
     expected: dict[str, dict[str, dict]] = field(default_factory=dict)
     legacy_files: list[str] = field(default_factory=list)  # files an older layout's manifest listed
+    schema: dict | None = None  # the _schema.json entry: path, bytes, checksum
 
     @property
     def fingerprint(self) -> str:
@@ -125,14 +127,15 @@ class Manifest:
             t["files"] += 1
         return {"layout": LAYOUT, "model": self.model, "fingerprint": self.fingerprint, "identity": self.identity,
                 "version": self.version, "updated": _now(), "runs": self.runs[-50:], "expected": self.expected,
-                "tables": tables, "files": [self.files[k] for k in sorted(self.files)]}
+                "tables": tables, "files": [self.files[k] for k in sorted(self.files)],
+                **({"schema": self.schema} if self.schema else {})}
 
     @classmethod
     def from_doc(cls, doc: dict) -> "Manifest":
         if doc.get("layout") != LAYOUT:  # written by an older gengo: its files are listed relative to the root
             return cls(doc.get("model", "?"), {}, legacy_files=[f["path"] for f in doc.get("files", []) if "path" in f])
         return cls(doc["model"], doc["identity"], doc.get("version", 0), {f["path"]: f for f in doc.get("files", [])},
-                   doc.get("runs", []), doc.get("expected", {}))
+                   doc.get("runs", []), doc.get("expected", {}), schema=doc.get("schema"))
 
     def add_expected(self, expected: dict[str, dict[str, dict]]) -> None:
         for table, parts in expected.items():
@@ -140,6 +143,8 @@ class Manifest:
             for date, want in parts.items():
                 old = mine.get(date, {"parts": want["parts"], "formats": []})
                 mine[date] = {"parts": want["parts"], "formats": sorted(set(old["formats"]) | set(want["formats"]))}
+                if "schema_version" in want:
+                    mine[date]["schema_version"] = want["schema_version"]
 
     def expected_keys(self) -> set[str]:
         from .layout import part_key
@@ -303,6 +308,10 @@ def another_part_live(storage: Storage, own: str) -> bool:
     return False
 
 
+def _schema_entry(data: bytes) -> dict:
+    return {"path": SCHEMA, "bytes": len(data), "xxh3_128": CHECKSUMS["xxh3_128"](data).hexdigest()}
+
+
 def recover(storage: Storage, own: str | None = None) -> Manifest | None:
     """Under the lock: finish an interrupted swap, replay the journals of ended or dead runs (and of `own`,
     the caller's part run, which has ended) into the manifest, remove their staging areas, leaving live
@@ -310,6 +319,10 @@ def recover(storage: Storage, own: str | None = None) -> Manifest | None:
     _apply_swap(storage)
     live = frozenset(live_parts(storage)) - {own}
     manifest, applied = _replay(storage, load(storage), publish=True, live=live)
+    if manifest is not None and manifest.schema is None and applied:  # parts: the _schema.json they wrote
+        data = storage.read(SCHEMA)
+        if data is not None:
+            manifest.schema = _schema_entry(data)
     if applied:
         if manifest is not None:
             storage.put(MANIFEST, _dumps(manifest.to_doc()))
@@ -442,6 +455,7 @@ class DatasetWriter:
         self._began = False
         self._fresh = False
         self._wrote = False  # a run began: its journal, manifest or files exist
+        self.schema: bytes | None = None
         self._unpublished = False  # a commit's files are being published (still, if that failed)
 
     @property
@@ -537,14 +551,16 @@ class DatasetWriter:
                 out.add(key)
         return out
 
-    def begin(self, expected: dict[str, dict[str, dict]], window: dict) -> None:
-        """Record the run (its window, formats, and the partitions it will write) before its first commit."""
+    def begin(self, expected: dict[str, dict[str, dict]], window: dict, schema: bytes | None = None) -> None:
+        """Record the run (its window, formats, and the partitions it will write) before its first commit;
+        `schema` (the _schema.json bytes) is written with the manifest at the end."""
+        self.schema = schema
         run = {"run_id": self.run_id, "host": socket.gethostname(), "pid": os.getpid(), "started": _now(),
                "mode": self.mode, **window, **({"part": f"{self.part[0]}/{self.part[1]}"} if self.part else {})}
         base = self.manifest if (self.mode == "update" and self.manifest is not None) else None
         self.next = Manifest(self.identity["model"], self.identity, base.version if base else 0,
                              dict(base.files) if base else {}, list(base.runs) if base else [],
-                             json.loads(json.dumps(base.expected)) if base else {})
+                             json.loads(json.dumps(base.expected)) if base else {}, schema=base.schema if base else None)
         if self.mode == "overwrite" and self.manifest is not None and not self.manifest.legacy:
             self.next.version = self.manifest.version
         self.next.add_expected(expected)
@@ -591,6 +607,10 @@ class DatasetWriter:
         run.update(status=status, finished=_now())
         self.storage.append(_journal_key(self.run_id), _dumps({"op": "end", "status": status, "time": _now(),
                                                                "published": self.mode == "update" and not self._unpublished}) + b"\n")
+        if self.schema is not None and (self.mode == "update" or status == "ok"):
+            # the same bytes from every run of one identity (parts too): written whole, then listed
+            self.storage.put(SCHEMA, self.schema)
+            self.next.schema = _schema_entry(self.schema)
         if self.part:
             self._merge()
         elif self.mode == "update":

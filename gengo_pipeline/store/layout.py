@@ -2,6 +2,7 @@
 
     <out>/<model>/                      the dataset (one model, one identity)
         _manifest.json                  what gengo owns: identity, version, every file with size and checksum
+        _schema.json                    every table's columns, declared types and their SQL types
         _gengo/                         gengo's own: lock, journal of commits, staging of unfinished files,
                                         parts/K-of-N.lock: the lock of each part running now
         parquet|csv|json/<table>/[date=YYYY-MM-DD/ | month=YYYY-MM/]part-NNNNN.<parquet|csv|jsonl>
@@ -20,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 MANIFEST = "_manifest.json"
+SCHEMA = "_schema.json"  # each table's columns and types, for readers (formats/schema.py); the manifest lists it
 CONTROL = "_gengo"
 LOCK = f"{CONTROL}/lock"
 JOURNAL = f"{CONTROL}/journal"
@@ -100,4 +102,4 @@ def part_lock(part: int, parts: int) -> str:
 
 def is_control(key: str) -> bool:
     """gengo's own bookkeeping, never data and never a user's."""
-    return key == MANIFEST or key.startswith(CONTROL + "/")
+    return key in (MANIFEST, SCHEMA) or key.startswith(CONTROL + "/")

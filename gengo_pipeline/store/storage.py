@@ -237,24 +237,26 @@ class LocalStorage(Storage):
         self.root = Path(os.path.abspath(root))
         self.url = str(self.root)
         self._inside: set[str] = set()  # folders proven to lie inside the root
+        self._real_root: str | None = None
 
     # ---------------------------------------------------------------- paths
 
     def _path(self, key: str) -> Path:
         path = self.root / check_key(key)
-        # symlinks must not lead out of the root either: check the deepest folder that exists (once per folder)
+        # symlinks must not lead out of the root either: check the deepest folder that exists (once per folder:
+        # a new day folder under a table folder already checked costs no realpath, which lstats every component)
         existing = path.parent
+        while str(existing) not in self._inside and not existing.exists() and existing != self.root and existing != existing.parent:
+            existing = existing.parent
         if str(existing) in self._inside:
             return path
-        while not existing.exists() and existing != self.root and existing != existing.parent:
-            existing = existing.parent
-        real_root = os.path.realpath(self.root)
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
         real = os.path.realpath(existing)
-        if real != real_root and not real.startswith(real_root + os.sep):
+        if real != self._real_root and not real.startswith(self._real_root + os.sep):
             raise OutputError(f"refusing to write {key!r}: {existing} leads outside the dataset at {self.root}",
                               "remove the symbolic link, or write to another --out")
-        if existing == path.parent:
-            self._inside.add(str(existing))
+        self._inside.add(str(existing))
         return path
 
     def local_path(self, key: str) -> Path:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..defs.graph import dependency_graph
+from ..engine.deps import dependency_graph
 from ..engine.runtime import Engine
 
 MICROS_PER_DAY = 86_400_000_000
