@@ -3,6 +3,7 @@
 
     python bench/store_ab.py                 # ecommerce 1 GB CSV and Parquet, 2 workers, 5 rounds
     python bench/store_ab.py --rounds 3 --size 0.5GB
+    python bench/store_ab.py --new 9b6b245   # the store's own commit against its parent's code: the store alone
 """
 from __future__ import annotations
 
@@ -29,20 +30,23 @@ def checkout(rev: str, where: Path) -> Path:
     return where
 
 
-def gen(tree: Path, out: Path, fmt: str, size: str, workers: int) -> float:
-    """Wall seconds of one `gengo gen` run from `tree` (python -m from that folder imports its code)."""
+def gen(tree: Path, out: Path, fmt: str, size: str, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds (user + sys, workers included) of one `gengo gen` run from `tree` (python -m from
+    that folder imports its code). On a shared machine the CPU seconds are the steadier figure."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "", "PYTHONPATH": str(tree)}
     cmd = [sys.executable, "-m", "gengo_pipeline.cli.main", "gen", "--model", "ecommerce", "--size", size,
            "--format", fmt, "--workers", str(workers), "--out", str(out), "--no-progress"]
     m = measure(cmd, env=env, cwd=str(tree))
     if m.returncode != 0:
         raise SystemExit(f"{tree}: gengo gen failed: {m.stderr_tail}")
-    return m.wall_s
+    return m.wall_s, m.user_s + m.sys_s
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rev", default="3255e5b", help="the revision to compare with (before the dataset store)")
+    p.add_argument("--new", default=None,
+                   help="a revision to measure instead of this tree (later work changes generation's own cost)")
     p.add_argument("--size", default="1GB")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--workers", type=int, default=2)
@@ -53,29 +57,38 @@ def main(argv: list[str] | None = None) -> int:
     load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(dir=args.scratch) as tmp:
         old = checkout(args.rev, Path(tmp) / "old")
-        for tree in (old, REPO):
+        new = checkout(args.new, Path(tmp) / "new") if args.new else REPO
+        for tree in (old, new):
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "gengo_pipeline")], check=False)
         times: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
         try:
             for r in range(args.rounds):
                 for fmt in ("csv", "parquet"):
-                    order = [("before", old), ("store", REPO)] if r % 2 == 0 else [("store", REPO), ("before", old)]
+                    order = [("before", old), ("store", new)] if r % 2 == 0 else [("store", new), ("before", old)]
                     for name, tree in order:
                         out = Path(tmp) / f"{name}-{fmt}"
-                        times.setdefault((name, fmt), []).append(gen(tree, out, fmt, args.size, args.workers))
+                        wall, cpu_s = gen(tree, out, fmt, args.size, args.workers)
+                        times.setdefault((name, fmt), []).append(wall)
+                        cpu.setdefault((name, fmt), []).append(cpu_s)
                         shutil.rmtree(out)
         finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False,
-                           capture_output=True)
-    rows = ["| format | before the store (s) | with the store (s) | ratio (store / before) | all rounds, before | all rounds, store |",
-            "|---|---|---|---|---|---|"]
+            for tree in {old, new} - {REPO}:
+                subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False,
+                               capture_output=True)
+    rows = ["| format | before the store (s) | with the store (s) | ratio (store / before) | CPU s, before | CPU s, store "
+            "| CPU ratio | all rounds (wall), before | all rounds (wall), store |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for fmt in ("csv", "parquet"):
         b, s = statistics.median(times[("before", fmt)]), statistics.median(times[("store", fmt)])
-        rows.append(f"| {fmt} | {b:.2f} | {s:.2f} | {s / b:.3f} | {', '.join(f'{x:.2f}' for x in times[('before', fmt)])} "
+        cb, cs = statistics.median(cpu[("before", fmt)]), statistics.median(cpu[("store", fmt)])
+        rows.append(f"| {fmt} | {b:.2f} | {s:.2f} | {s / b:.3f} | {cb:.2f} | {cs:.2f} | {cs / cb:.3f} "
+                    f"| {', '.join(f'{x:.2f}' for x in times[('before', fmt)])} "
                     f"| {', '.join(f'{x:.2f}' for x in times[('store', fmt)])} |")
     body = (f"`python bench/store_ab.py` ({started:%Y-%m-%d %H:%M} UTC): ecommerce {args.size}, `--workers {args.workers}`, "
             f"{args.rounds} alternating rounds (odd rounds run the store first), wall time including start-up, medians. "
-            f"Before = revision {args.rev} (files renamed in place, one manifest written at the end); store = this tree "
+            f"Before = revision {args.rev} (files renamed in place, one manifest written at the end); store = "
+            f"{'revision ' + args.new if args.new else 'this tree'} "
             f"(staged files, a journal record per unit, the lock, hash-on-write checksums). Machine: {os.cpu_count()} cores, "
             f"load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end.\n\n" + "\n".join(rows))
     write_section("Dataset store overhead (A/B against the revision before it)", body)

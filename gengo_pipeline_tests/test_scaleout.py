@@ -25,7 +25,7 @@ from gengo_pipeline.run.events import EventBus, RowsGenerated, RunStarted
 from gengo_pipeline.run.executor import execute
 from gengo_pipeline.run.plan import make_plan
 from gengo_pipeline.run.settings import load_settings
-from gengo_pipeline.store.dataset import DatasetWriter
+from gengo_pipeline.store.dataset import CommittedFile, DatasetWriter
 from gengo_pipeline.store.storage import open_storage
 
 from .conftest import REPO, file_hashes, gengo
@@ -137,6 +137,34 @@ def test_parts_refuse_what_does_not_fit(tmp_path, capsys):
         err = capsys.readouterr().err
         assert "being written by another gengo run" in err and part.run_id in err
     assert main([*base, "--days", "1"]) == 0  # and goes ahead once it ended
+
+
+def test_recovery_removes_a_dead_parts_staging_folder_that_its_replay_emptied(tmp_path):
+    """A part killed after it journaled a commit but before it published the commit's files (the moment the
+    test above often kills at): the merge publishes them, which leaves the part's staging folder empty, and
+    removes that folder too; so is an empty one of a run killed before it opened its first file."""
+    from gengo_pipeline.store.dataset import merge, new_run_id
+
+    root = tmp_path / "ds"
+    storage = open_storage(root)
+    writer = DatasetWriter(storage, {"model": "m", "seed": 1}, part=(1, 2)).open()
+    writer.begin({"t": {"": {"parts": 1, "formats": ["csv"]}}}, {})
+    upload = storage.create("csv/t/part-00000.csv", writer.stage)
+    upload.write(b"id\n1\n")
+    staged = upload.finish()
+    publish = storage.publish
+    storage.publish = lambda s: (_ for _ in ()).throw(KeyboardInterrupt())  # the SIGKILL, right after the journal
+    with pytest.raises(KeyboardInterrupt):
+        writer.commit([(CommittedFile("csv/t/part-00000.csv", "t", "csv", None, 0, 1, staged.size, staged.checksums), staged)])
+    storage.publish = publish
+    writer._lock.release()  # what the kernel does for a killed holder: no close(), its staging area stays
+    other = root / "_gengo" / "staging" / new_run_id()
+    other.mkdir()  # a run killed between making its staging folder and opening a file in it
+    assert sorted(p.name for p in (root / "_gengo" / "staging").iterdir()) == sorted([writer.run_id, other.name])
+    manifest, live = merge(open_storage(root))
+    assert not live and list(manifest.files) == ["csv/t/part-00000.csv"]
+    assert (root / "csv/t/part-00000.csv").read_bytes() == b"id\n1\n"  # published by the merge
+    assert not (root / "_gengo" / "staging").exists() and not list((root / "_gengo").glob("journal/*"))
 
 
 def test_a_part_ending_looks_for_one_live_part_and_removes_dead_ones_on_the_way(tmp_path):

@@ -328,7 +328,9 @@ def recover(storage: Storage, own: str | None = None) -> Manifest | None:
             storage.put(MANIFEST, _dumps(manifest.to_doc()))
         for key in applied:
             storage.remove(key)
-    for run in {e.key.split("/")[2] for e in storage.list(STAGING)} - live:
+    # by folder, not by file: a dead run's staging area can be empty (the replay above published its last
+    # commit's files, or it died between making the folder and opening a file), and must go all the same
+    for run in storage.children(STAGING) - live:
         if RUN_ID.match(run):  # its run is not alive (the caller holds the lock, no live part): garbage
             storage.remove_prefix(_staging(run))
     return manifest

@@ -222,6 +222,12 @@ class Storage(ABC):
     def exists(self) -> bool:
         return any(True for _ in self.list())
 
+    def children(self, prefix: str) -> set[str]:
+        """The names directly below `prefix` (its first key segments below it): those holding objects here;
+        on a disk every entry, an empty folder too (what a run's staging area is once its files were published)."""
+        n = len(prefix) + 1
+        return {e.key[n:].split("/")[0] for e in self.list(prefix)}
+
 
 class LocalStorage(Storage):
     """A folder on a local (POSIX) file system. Staged files are written under `<root>/<stage>/` and renamed
@@ -348,6 +354,12 @@ class LocalStorage(Storage):
             except OSError:
                 break
             folder = folder.parent
+
+    def children(self, prefix: str) -> set[str]:
+        try:
+            return {e.name for e in os.scandir(self._path(prefix))}
+        except (FileNotFoundError, NotADirectoryError):
+            return set()
 
     def remove_prefix(self, prefix: str) -> None:
         path = self._path(prefix)
