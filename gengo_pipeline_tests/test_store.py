@@ -354,6 +354,7 @@ def test_each_format_root_opens_as_a_hive_dataset_in_polars_pyarrow_and_duckdb(e
 def test_validate_fails_when_a_listed_file_is_missing_or_altered(ecommerce_small, tmp_path: Path, which, damage):
     dataset = tmp_path / "ecommerce"
     shutil.copytree(ecommerce_small / "ecommerce" / "parquet", dataset / "parquet")
+    shutil.copy(ecommerce_small / "ecommerce" / "_schema.json", dataset / "_schema.json")  # gengo's own file, listed too
     manifest = json.loads((ecommerce_small / "ecommerce" / "_manifest.json").read_text())
     manifest["files"] = [f for f in manifest["files"] if f["format"] == "parquet"]
     (dataset / "_manifest.json").write_text(json.dumps(manifest))

@@ -567,3 +567,20 @@ def test_sigint_while_postgres_is_away_stops_at_the_offset_it_holds(tmp_path: Pa
             assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
     finally:
         server.close()
+
+
+def test_an_events_data_is_the_json_lines_files_row():
+    """The stream writes a row's data as the batch's JSON Lines do: decimals as numbers with their scale, dates as
+    text, text holding the decimal marker kept exact."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import polars as pl
+
+    from gengo_pipeline.formats.jsonl import ndjson_bytes, row_objects
+
+    df = pl.DataFrame({"id": [1, 2, 3], "price": [Decimal("9.40"), None, Decimal("-0.05")], "name": ["a\x1fb", 'q"x', None],
+                       "d": [dt.date(2024, 1, 2)] * 3}, schema_overrides={"price": pl.Decimal(18, 2)})
+    for frame in (df, df.with_columns(name=pl.lit("plain"))):
+        assert "".join(x + "\n" for x in row_objects(frame)) == ndjson_bytes(frame).decode()
+    assert json.loads(row_objects(df)[0])["price"] == 9.4 and '"price":9.40' in row_objects(df)[0]

@@ -49,6 +49,22 @@ def ndjson_bytes(df: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def row_objects(df: pl.DataFrame) -> pl.Series:
+    """Each row as the JSON object a JSON Lines file holds for it (the stream's event data), without the newline."""
+    decimals = decimal_columns(df.schema)
+    df = text_ready(df)
+    if decimals and _holds_mark(df):
+        fragments = pl.concat_str([_fragment(c, t) for c, t in df.schema.items()], separator=",")
+        return df.select(pl.concat_str([pl.lit("{"), fragments, pl.lit("}")])).to_series()
+    if decimals:
+        df = df.with_columns(pl.concat_str([pl.lit(_MARK), pl.col(c).cast(pl.Utf8), pl.lit(_MARK)]).alias(c) for c in decimals)
+    encoded = df.select(pl.struct(pl.all()).struct.json_encode()).to_series()
+    if decimals:
+        for quoted in _QUOTED_MARK:
+            encoded = encoded.str.replace_all(quoted.decode(), "", literal=True)
+    return encoded
+
+
 class JsonlEncoder(Encoder):
     def write(self, df: pl.DataFrame) -> None:
         if df.height:

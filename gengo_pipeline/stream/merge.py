@@ -17,7 +17,8 @@ import polars as pl
 
 from ..engine.runtime import Engine
 from ..errors import UsageError
-from ..formats.text import text_ready, timestamp_text
+from ..formats.jsonl import row_objects
+from ..formats.text import timestamp_text
 from .clock import EventClock, table_ranks
 from .offset import Offset, stream_fingerprint
 
@@ -66,7 +67,7 @@ class Block:
         files write the row."""
         encoded = []
         for part in self.parts:
-            data = text_ready(part.frame).select(pl.struct(pl.all()).struct.json_encode()).to_series()
+            data = row_objects(part.frame)
             ts = timestamp_text(pl.Series("ts", part.times).cast(pl.Datetime("us")))
             encoded.append(pl.select(pl.concat_str([pl.lit(f'{{"table":"{self.names[part.table]}","op":"insert","ts":"'), ts,
                                                    pl.lit('","data":'), data, pl.lit("}")])).to_series())
