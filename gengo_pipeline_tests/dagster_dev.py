@@ -72,6 +72,18 @@ def _stop(proc: subprocess.Popen, sig: int, what: str, seconds: float = 60) -> N
         raise AssertionError(f"{what} did not stop on signal {sig}") from None
 
 
+def _end_session(pgid: int, seconds: float = 10) -> None:
+    """Wait until no process of the session `pgid` leads is left; SIGKILL what remains after `seconds` (then give
+    up 5 s later: an unreaped zombie still counts as a member of its group)."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds + 5:
+        try:
+            os.killpg(pgid, signal.SIGKILL if time.monotonic() - start > seconds else 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
 class DagsterDev:
     """`dg dev -h 127.0.0.1 -p PORT` from the project root, as the README says, with `env`'s DAGSTER_HOME."""
 
@@ -130,5 +142,6 @@ class HeadlessChromium:
         try:
             _stop(self.proc, signal.SIGTERM, "chromium", seconds=20)
         finally:
+            _end_session(self.proc.pid)  # its helper processes can outlive it a moment, writing to the profile
             self._log.close()
             self._profile.cleanup()
