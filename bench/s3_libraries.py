@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sections import write_section  # noqa: E402
+from sections import machine, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -169,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     body = (f"`python bench/s3_libraries.py --mib {args.mib} --rounds {args.rounds}` ({started:%Y-%m-%d %H:%M} UTC): one "
             f"{args.mib} MiB object written in 1 MiB pieces and read back whole, per library, {args.rounds} rounds "
             f"(the order rotated each round), against a SeaweedFS gateway on the same machine (it shares the cores: "
-            f"the server is much of what is measured). Machine: {os.cpu_count()} cores, load average {load0:.1f} at "
-            f"start, {os.getloadavg()[0]:.1f} at end.\n\n" + "\n".join(rows))
+            f"the server is much of what is measured). {machine(load0)}.\n\n" + "\n".join(rows))
     write_section("S3 libraries: boto3, pyarrow, obstore, s3fs", body)
     print(body)
     return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from measure import measure  # noqa: E402
-from sections import write_section  # noqa: E402
+from sections import machine, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -80,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     body = (f"`python bench/s3_vs_local.py --size {args.size} --rounds {args.rounds}` ({started:%Y-%m-%d %H:%M} UTC): "
             f"ecommerce {args.size}, `--workers {args.workers}`, {args.rounds} alternating rounds (odd rounds write to S3 "
             f"first), wall time including start-up, medians; peak RSS of gengo's process tree (the server's not included). "
-            f"S3 = a SeaweedFS 4.48 gateway on the same machine (its CPU shares the cores). Machine: {os.cpu_count()} cores, "
-            f"load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end.\n\n" + "\n".join(rows))
+            f"S3 = a SeaweedFS 4.48 gateway on the same machine (its CPU shares the cores). {machine(load0)}.\n\n" + "\n".join(rows))
     write_section("S3 (local SeaweedFS) vs local disk", body)
     print(body)
     return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from measure import measure  # noqa: E402
-from sections import write_section  # noqa: E402
+from sections import machine, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -109,8 +109,8 @@ def store_section(scratch: Path, n_local: int, n_s3: int) -> str:
             f"split into 2 (bench.scaleout.store_costs) stages 1-byte files, commits them one per commit, then ends "
             f"(merging its fragment into the manifest). On S3 staging is a multipart upload (create, a marker object, one "
             f"part) and a commit rewrites the part's journal whole (S3 has no append) and completes the upload; the last "
-            f"tenth's commits against the first tenth's show the journal's growth. Machine: {os.cpu_count()} cores, load "
-            f"average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end; the server shares the cores.\n\n" + "\n".join(rows))
+            f"tenth's commits against the first tenth's show the journal's growth. {machine(load0)}; the server shares "
+            f"the cores.\n\n" + "\n".join(rows))
 
 
 def planning_cost() -> tuple[float, int]:
@@ -180,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(`--workers 2`: this process and one worker process) and on a Dask cluster of 2 worker processes "
             f"(`dask worker --nthreads 1 --no-nanny`, POLARS_MAX_THREADS=1) on this machine, {args.rounds} alternating rounds "
             f"(odd rounds run Dask first), wall time including start-up (the Dask side connects to a running cluster), medians. "
-            f"Goal Dask >= 0.85x local: **{goal}**. Machine: {os.cpu_count()} cores, load average {load0:.1f} at start, "
-            f"{os.getloadavg()[0]:.1f} at end.\n\n" + "\n".join(rows) + "\n\n"
+            f"Goal Dask >= 0.85x local: **{goal}**. {machine(load0)}.\n\n" + "\n".join(rows) + "\n\n"
             f"Per-unit overheads (inputs of docs/scale-out.md): a Dask task's scheduling round trip "
             f"{task * 1e3:.2f} ms (400 no-op tasks on 2 workers); a commit (journal record + publish) {store['commit'] * 1e3:.3f} ms "
             f"per file; merging a part's fragment into the manifest {store['merge'] * 1e3:.3f} ms per file (2,000 files); "

@@ -8,6 +8,13 @@ from pathlib import Path
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
+def machine(load_at_start: float) -> str:
+    """The sentence every section ends its setup with: the cores and the load around the run (the machine is
+    shared, so its load says how much the wall times mean)."""
+    return (f"Machine: {os.cpu_count()} cores, load average {load_at_start:.1f} at start, "
+            f"{os.getloadavg()[0]:.1f} at end")
+
+
 def write_section(title: str, body: str, path: Path = RESULTS) -> None:
     """Replace the section headed `## {title}` (up to the next `## ` heading or bench marker), or append it."""
     heading = f"## {title}"

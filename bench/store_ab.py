@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from measure import measure  # noqa: E402
-from sections import write_section  # noqa: E402
+from sections import machine, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.rounds} alternating rounds (odd rounds run the store first), wall time including start-up, medians. "
             f"Before = revision {args.rev} (files renamed in place, one manifest written at the end); store = "
             f"{'revision ' + args.new if args.new else 'this tree'} "
-            f"(staged files, a journal record per unit, the lock, hash-on-write checksums). Machine: {os.cpu_count()} cores, "
-            f"load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end.\n\n" + "\n".join(rows))
+            f"(staged files, a journal record per unit, the lock, hash-on-write checksums). {machine(load0)}.\n\n" + "\n".join(rows))
     write_section("Dataset store overhead (A/B against the revision before it)", body)
     print(body)
     return 0
