@@ -36,7 +36,7 @@ import re
 import socket
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError, OutputError
 from .layout import JOURNAL, LOCK, MANIFEST, PARTS, REPORTS, SCHEMA, STAGING, SWAP, is_control, part_lock
@@ -275,37 +275,29 @@ def _apply_swap(storage: Storage) -> bool:
     return True
 
 
-def live_parts(storage: Storage) -> dict[str, dict]:
-    """The parts writing now: run id -> lock holder (a part is live while its lock is held; the lock of an
-    ended or dead part is removed here)."""
-    live = {}
+def _live_part_holders(storage: Storage) -> Iterator[tuple[str, dict]]:
+    """(lock key, holder) of each part writing now, lazily (a part is live while its lock is held; the lock of
+    an ended or dead part met on the way is removed)."""
     for e in storage.list(PARTS):
         if not e.key.endswith(".lock"):
             continue
         try:
             lock = _take_lock(storage, e.key, _holder(READER), 0.0)
         except LockHeld as held:
-            live[held.holder.get("run_id", e.key)] = held.holder
+            yield e.key, held.holder
             continue
         lock.release(forget=True)
-    return live
+
+
+def live_parts(storage: Storage) -> dict[str, dict]:
+    """The parts writing now: run id -> lock holder."""
+    return {holder.get("run_id", key): holder for key, holder in _live_part_holders(storage)}
 
 
 def another_part_live(storage: Storage, own: str) -> bool:
     """Whether a part other than the run `own` is writing now: live_parts, but it stops at the first live
-    one (a part ending among 1,000 running probes one lock, not 999; a dead part's lock met on the way is
-    removed)."""
-    for e in storage.list(PARTS):
-        if not e.key.endswith(".lock"):
-            continue
-        try:
-            lock = _take_lock(storage, e.key, _holder(READER), 0.0)
-        except LockHeld as held:
-            if held.holder.get("run_id") != own:
-                return True
-            continue
-        lock.release(forget=True)
-    return False
+    one (a part ending among 1,000 running probes one lock, not 999)."""
+    return any(holder.get("run_id") != own for _, holder in _live_part_holders(storage))
 
 
 def _schema_entry(data: bytes) -> dict:
