@@ -341,12 +341,7 @@ class S3Storage(Storage):
                 if _lease_over(current):
                     etag = self._conditional_put(full, body(), IfMatch=current_etag)
                 if etag is None:
-                    if time.monotonic() >= deadline:
-                        raise LockHeld(f"the dataset at {self.url}", current)
-                    if on_wait is not None and not waited:
-                        on_wait(current)
-                    waited = True
-                    time.sleep(0.5)
+                    waited = self._wait_for_holder(current, deadline, on_wait, waited)
                     continue
             break
         lease = _Lease(self, full, etag, body)
@@ -389,12 +384,18 @@ class S3Storage(Storage):
                 current, etag = self._read_lock(full)
                 if current.get("token") == token:
                     return Lock(_Lease(self, full, etag, body, token).release)
-            if time.monotonic() >= deadline:
-                raise LockHeld(f"the dataset at {self.url}", current)
-            if on_wait is not None and not waited:
-                on_wait(current)
-            waited = True
-            time.sleep(0.5)
+            waited = self._wait_for_holder(current, deadline, on_wait, waited)
+
+    def _wait_for_holder(self, current: dict, deadline: float, on_wait: Callable[[dict], None] | None,
+                         waited: bool) -> bool:
+        """One wait of a writer the lock's `current` holder keeps out: LockHeld past the deadline, else tell
+        `on_wait` the first time and sleep a poll interval. Returns True (the writer has waited)."""
+        if time.monotonic() >= deadline:
+            raise LockHeld(f"the dataset at {self.url}", current)
+        if on_wait is not None and not waited:
+            on_wait(current)
+        time.sleep(0.5)
+        return True
 
     def _conditional_put(self, full: str, data: bytes, **condition) -> str | None:
         """The new ETag, or None if the condition failed (another writer got there first)."""
