@@ -62,6 +62,8 @@ class Generator:
     holds_parent_key: bool = False
     # True for a table's dense surrogate key 1..N
     dense_keys: bool = False
+    # True for a foreign key that never references a row its table has deleted (engine/changes.py)
+    knows_deletes: bool = False
 
     class Cfg(BaseModel):
         # schemas are built on first use: a process pays only for the generator kinds its model uses
@@ -152,6 +154,7 @@ class Match:
     via: str | None
     column: str | None = None
     where: dict = field(default_factory=dict)
+    at: str | None = None  # an attribute of a changing table: the timestamp column of the row its version is valid at
 
 
 REF_FIELDS = ("table", "parent", "parent_table", "tables")
@@ -1525,13 +1528,40 @@ def scramble_ranks(rank: np.ndarray, n: np.ndarray, key: np.uint64, salt: np.nda
     return np.where(full, shuffled, rank)
 
 
+def avoid_deleted(gen: Generator, keys: np.ndarray, day: np.ndarray, redraw: Callable, newest: Callable) -> np.ndarray:
+    """Foreign keys drawn on `day` that a changing parent deletes by the end of that day, drawn again from the
+    generator's next streams (`redraw(sub, positions)`, up to 8 times), then the newest, second newest... candidate
+    that stays (`newest(positions, step)`; below 1: none left): a row is never deleted on the day it appears."""
+    changes = gen.parent.changes
+    if changes is None or not changes.deletes:
+        return keys
+    day = np.broadcast_to(np.asarray(day), keys.shape)
+    bad = np.flatnonzero(changes.deleted_by_day_end(keys - 1, day))
+    for attempt in range(1, 9):
+        if not len(bad):
+            return keys
+        keys[bad] = redraw(f"redraw{attempt}", bad)
+        bad = bad[changes.deleted_by_day_end(keys[bad] - 1, day[bad])]
+    step = 0
+    while len(bad):
+        keys[bad] = newest(bad, step)
+        if np.any(keys[bad] < 1):
+            raise SpecError(f"{gen.table.name}.{gen.column}: every row of {gen.parent.name} it may reference is deleted by some day "
+                            f"where {gen.table.name} has rows", f"lower {gen.parent.name}'s changes.delete_share or raise its delete_after_days")
+        bad = bad[changes.deleted_by_day_end(keys[bad] - 1, day[bad])]
+        step += 1
+    return keys
+
+
 @generator("ref")
 class Ref(Generator):
-    """A foreign key to a row that exists on the row's day, with power-law popularity.
+    """A foreign key to a row that exists on the row's day, with power-law popularity (never to a row its
+    table deletes by the end of that day: those are drawn again).
 
     Rank r among the N live rows is drawn with weight r^-skew (closed-form inverse CDF), then ranks are
     shuffled inside complete blocks of 1024 keys so the popular keys are spread out. skew=0 is uniform.
     """
+    knows_deletes = True
     @classmethod
     def foreign_key(cls, cfg, table):
         return cfg["table"], int(cfg.get("day_offset", 0) or 0)
@@ -1558,10 +1588,15 @@ class Ref(Generator):
         live = self.parent.volume.live(np.maximum(ctx.day + self.cfg.day_offset, 0))
         if np.any(live <= 0):
             self.check_days(ctx.day)
-        rank = popular_rank(ctx.uniform(), live, self.p(self.cfg.skew))
-        if self.cfg.scramble:
-            rank = scramble_ranks(rank, live, self.engine.key(self.table.name, self.column, "scramble"))
-        return rank + 1
+        def draw(u, live):
+            rank = popular_rank(u, live, self.p(self.cfg.skew))
+            if self.cfg.scramble:
+                rank = scramble_ranks(rank, live, self.engine.key(self.table.name, self.column, "scramble"))
+            return rank + 1
+
+        keys = draw(ctx.uniform(), live)
+        return avoid_deleted(self, keys, ctx.day + self.cfg.day_offset, lambda sub, at: draw(ctx.uniform(sub)[at], live[at]),
+                             lambda at, step: live[at] - step)
 
 
 class _GroupedRef(Generator):
@@ -1603,7 +1638,9 @@ class _GroupedRef(Generator):
 class GroupRef(_GroupedRef):
     """A foreign key to the j-th row of the row's group among the parent rows alive that day (a product of the
     line's category), j with power-law popularity as `ref` (weight rank^-skew, ranks shuffled in blocks of
-    1024, one shuffle per group). A group with no live row yet falls back to any live row."""
+    1024, one shuffle per group). A group with no live row yet falls back to any live row. Rows the parent deletes
+    by the end of the row's day are drawn again."""
+    knows_deletes = True
     @classmethod
     def foreign_key(cls, cfg, table):
         return cfg["table"], int(cfg.get("day_offset", 0) or 0)
@@ -1617,7 +1654,17 @@ class GroupRef(_GroupedRef):
         row = self.layout.member(group, j)
         if np.any(n <= 0):
             row = np.where(n > 0, row, self._any_live(u, live))
-        return row + 1
+
+        def draw(sub, at):
+            again = scramble_ranks(popular_rank(ctx.uniform(sub)[at], np.maximum(n[at], 1), self.p(self.cfg.skew), fast=True),
+                                   n[at], self.key, group[at] + 1)
+            return np.where(n[at] > 0, self.layout.member(group[at], again), row[at]) + 1
+
+        def newest(at, step):  # the group's newest rows, else (a group without rows) any live row
+            j = n[at] - 1 - step
+            return np.where(n[at] > 0, np.where(j >= 0, self.layout.member(group[at], np.maximum(j, 0)) + 1, 0), live[at] - step)
+
+        return avoid_deleted(self, row + 1, ctx.day, draw, newest)
 
 
 class _Cohorts:
@@ -1745,23 +1792,31 @@ class Attr(Generator):
     (a customer's home place behind its region and time zone) is computed once."""
     @classmethod
     def matches(cls, cfg):
-        return Match("attr", cfg["table"], cfg.get("via"), column=cfg["column"])
+        return Match("attr", cfg["table"], cfg.get("via"), column=cfg["column"], at=cfg.get("at"))
 
 
     class Cfg(Generator.Cfg):
         via: str
         table: str
         column: str
+        # a changing table: the version valid at this timestamp column of the row (else at the start of its day)
+        at: str | None = None
 
     def setup(self):
         self.parent = self.engine.table(self.cfg.table)
         self.parent.spec.column(self.cfg.column)
 
     def __call__(self, ctx):
-        shared_key = ("attr", self.cfg.table, self.cfg.via)
+        shared_key = ("attr", self.cfg.table, self.cfg.via, self.cfg.at)
         if shared_key not in ctx.shared:
             keys = np.asarray(ctx.get(self.cfg.via), dtype=np.int64)
-            ctx.shared[shared_key] = self.parent.context(keys - 1)
+            changes = self.parent.changes
+            if changes is None:
+                ctx.shared[shared_key] = self.parent.context(keys - 1)
+            else:
+                at = (np.asarray(ctx.get(self.cfg.at), dtype=np.int64) if self.cfg.at else
+                      (self.engine.origin_epoch_day + ctx.day) * MICROS_PER_DAY)
+                ctx.shared[shared_key] = changes.context(keys - 1, at)
         return ctx.shared[shared_key].get(self.cfg.column)
 
 
@@ -1940,3 +1995,6 @@ class Custom(Generator):
 
     def __call__(self, ctx):
         return self.fn(ctx, **self.args)
+
+
+from . import change_columns as _change_columns  # noqa: E402,F401 - registers the change and version_attr generators

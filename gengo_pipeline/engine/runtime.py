@@ -67,7 +67,7 @@ def to_series(name: str, type_name: str, values, nulls: np.ndarray | None = None
         nulls = None
     if type_name == "string":
         return _set_nulls(strings(values).alias(name), nulls)
-    if isinstance(values, pl.Series) and values.null_count() and type_name in ("int64", "int32", "date"):
+    if isinstance(values, pl.Series) and values.null_count() and type_name in ("int64", "int32", "date", "timestamp"):
         # nullable keys (e.g. no promotion on a sale line): keep the nulls
         s = (values.cast(pl.Int32).cast(pl.Date) if type_name == "date" else values.cast(polars_type(type_name))).alias(name)
         return _set_nulls(s, nulls)
@@ -207,6 +207,15 @@ class TableRuntime:
         return {n: ctx.get(n) for n in names}
 
     @cached_property
+    def changes(self):
+        """When this table's rows change and are deleted (engine/changes.py), or None for a table that never changes."""
+        if self.spec.changes is None:
+            return None
+        from .changes import ChangeSchedule
+
+        return ChangeSchedule(self)
+
+    @cached_property
     def plain_text(self) -> bool:
         """True when no string column can hold a value that CSV must quote (empty, or with , " CR LF):
         then the CSV writer skips the per-value quoting scan, with the same bytes."""
@@ -297,3 +306,6 @@ class Engine:
 
     def day_of_date(self, date: dt.date) -> int:
         return (date - self.origin).days
+
+
+from . import changes as _changes  # noqa: E402,F401 - registers the change_log and history volumes

@@ -185,8 +185,25 @@ class CustomVolume(_Spec):
     args: dict = Field(default_factory=dict)
 
 
+class ChangeLogVolume(_Spec):
+    """The updates and deletes of a changing table `parent` (its `changes`), one row per change, on the day it
+    happens: the rows of the derived `<parent>_changes` table."""
+
+    kind: Literal["change_log"] = "change_log"
+    parent: str
+
+
+class HistoryVolume(_Spec):
+    """Every version of each row of a changing table `parent`, one row per version on the day it began: the rows
+    of the derived `<parent>_history` table (slowly changing dimension, type 2)."""
+
+    kind: Literal["history"] = "history"
+    parent: str
+
+
 Volume = Annotated[
-    Union[StaticVolume, PopulationVolume, FlowVolume, PerParentVolume, CrossVolume, CustomVolume], Field(discriminator="kind")
+    Union[StaticVolume, PopulationVolume, FlowVolume, PerParentVolume, CrossVolume, CustomVolume, ChangeLogVolume, HistoryVolume],
+    Field(discriminator="kind")
 ]
 
 
@@ -218,6 +235,59 @@ class Column(_Spec):
         if self.gen.get("kind") == "derive" and isinstance(self.gen.get("expr"), str):
             return Expression(self.gen["expr"])
         return None
+
+
+class Change(_Spec):
+    """One way a row of a dimension changes (a customer's e-mail, a product's price): every `every_days` days on
+    average, each row at its own pace, its `columns` are drawn anew (and the columns computed from them follow)."""
+
+    name: SafeName
+    columns: list[str] = Field(min_length=1)
+    every_days: Annotated[Num, _at_least(2.0, 36600.0)]  # a row's own interval lies in 0.5..1.5 x this: at least a day
+
+
+class Changes(_Spec):
+    """How a dimension changes over time, statelessly: each row's change times, new values and deletion are
+    functions of its key (engine/changes.py). The table gains two derived tables: `<table>_changes` (one row per
+    update or delete) and `<table>_history` (one row per version: valid_from, valid_to, is_current)."""
+
+    updates: list[Change] = Field(default_factory=list)
+    delete_share: Share = 0.0  # this share of rows is deleted one day...
+    delete_after_days: Annotated[Num, _at_least(1.0, 36600.0)] = 365.0  # ...on average this long after it appeared
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> "Changes":
+        if not self.updates and self.delete_share == 0:
+            raise ValueError("changes: give at least one update or a delete_share above 0")
+        _unique("change", [u.name for u in self.updates], "changes.updates")
+        return self
+
+
+CHANGE_LOG_SUFFIX, HISTORY_SUFFIX = "_changes", "_history"
+# the columns a derived table adds before the changing table's own (engine/changes.py computes them)
+CHANGE_LOG_COLUMNS = [("version", "int64", "version"), ("change_op", "string", "op"), ("changed_at", "timestamp", "time")]
+HISTORY_COLUMNS = [("version", "int64", "version"), ("valid_from", "timestamp", "time"), ("valid_to", "timestamp", "valid_to"),
+                   ("is_current", "bool", "is_current")]
+
+
+def derived_tables(table: dict) -> list[dict]:
+    """The `<table>_changes` and `<table>_history` tables of a changing table (a table dict as written): its key,
+    the change's or version's own columns, then the table's output columns as of that change or version."""
+    key = table["key"]
+    own = [c for c in table["columns"] if not c.get("hidden") and c["name"] != key]
+    out = []
+    for suffix, extra, volume, doc in (
+            (CHANGE_LOG_SUFFIX, CHANGE_LOG_COLUMNS, "change_log",
+             f"every update and delete of {table['name']}: the version it made and the row after it (a delete: the row it removed)"),
+            (HISTORY_SUFFIX, HISTORY_COLUMNS, "history",
+             f"every version of each {table['name']} row (SCD type 2): valid from valid_from until valid_to (the next change or "
+             "the delete; NULL if none), is_current at the end of the snapshot day")):
+        cols = [{"name": key, "type": "int64", "gen": {"kind": "change", "field": "key"}}]
+        cols += [{"name": n, "type": t, "gen": {"kind": "change", "field": f}} for n, t, f in extra]
+        cols += [{"name": c["name"], "type": c["type"], "gen": {"kind": "version_attr", "column": c["name"]}} for c in own]
+        out.append({"name": table["name"] + suffix, "volume": {"kind": volume, "parent": table["name"]}, "columns": cols,
+                    "derived": True, "doc": doc})
+    return out
 
 
 class Distribution(_Spec):
@@ -300,6 +370,10 @@ class Table(_Spec):
     null_rows: float = Field(0.0, ge=0.0, le=1.0)
     not_null: list[str] = Field(default_factory=list)
     doc: str = ""
+    # how its rows change over time (dimensions with a key): updates, deletes; see Changes
+    changes: Changes | None = None
+    # True for the `_changes` and `_history` tables a changing table implies (the model adds them at load)
+    derived: bool = False
 
     @model_validator(mode="after")
     def _unique_columns(self) -> "Table":
@@ -311,6 +385,15 @@ class Table(_Spec):
             for n in wanted:
                 if n not in names:
                     raise ValueError(f"{field}: table {self.name} has no column {n!r}; use one of {', '.join(names)}")
+        if self.changes is not None:
+            if not self.key or self.volume.kind not in ("population", "per_parent"):
+                raise ValueError(f"changes: table {self.name} needs a key and a population or per_parent volume to change "
+                                 "(its rows' birth days place their changes)")
+            for u in self.changes.updates:
+                for n in u.columns:
+                    if n not in names or n == self.key:
+                        raise ValueError(f"changes.updates[{u.name!r}].columns: {n!r} is not a column of {self.name} "
+                                         f"(other than its key); use some of {', '.join(sorted(names - {self.key}))}")
         return self
 
     def column(self, name: str) -> Column:
@@ -367,6 +450,23 @@ class Model(_Spec):
             walk(data, "")
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_tables(cls, data):
+        """A changing table brings its `_changes` and `_history` tables (unless the description already lists them,
+        as a model printed back does), right after it."""
+        if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
+            return data
+        given = {t.get("name") for t in data["tables"] if isinstance(t, dict)}
+        tables = []
+        for t in data["tables"]:
+            tables.append(t)
+            if isinstance(t, BaseModel):
+                t = t.model_dump(exclude_defaults=True)
+            if isinstance(t, dict) and t.get("changes") and isinstance(t.get("columns"), list) and t.get("key"):
+                tables += [d for d in derived_tables(t) if d["name"] not in given]
+        return {**data, "tables": tables}
+
     @model_validator(mode="after")
     def _unique_tables(self) -> "Model":
         if not self.tables:
@@ -410,7 +510,7 @@ class Model(_Spec):
                     if not (0 <= lo and hi < 1):
                         raise ValueError(f"{at}.skew: parameter {skew[1:]} may range over {lo:g}..{hi:g}, and a skew must lie in [0, 1); "
                                          f"declare param_ranges[{skew[1:]!r}] within 0..0.99")
-                for field in ("of", "via"):  # columns of the row itself
+                for field in ("of", "via", "at"):  # columns of the row itself
                     name = getattr(cfg, field, None)
                     if isinstance(name, str) and name not in own:
                         raise ValueError(f"{at}.{field}: table {t.name} has no column {name!r}")
@@ -425,6 +525,19 @@ class Model(_Spec):
                 if ref is not None:
                     raise ValueError(f"{where}: {ref!r} names no parameter of model {self.name}; "
                                      f"add {ref[1:]} to params or use one of {', '.join(sorted(self.params)) or '(none)'}")
+        from .generators import GENERATORS
+
+        deleting = {t.name for t in self.tables if t.changes and t.changes.delete_share != 0}
+        for t in self.tables:  # a table that deletes rows: only references that avoid deleted rows may point at it
+            if parents.get(t.name) in deleting:
+                raise ValueError(f"tables[{t.name!r}].volume.parent: {parents[t.name]} deletes rows (changes.delete_share), and the "
+                                 f"rows of {t.name} would outlive their parent; set delete_share 0 or derive {t.name} otherwise")
+            for c in t.columns:
+                cls = GENERATORS.get(c.gen.get("kind"))
+                fk = cls.foreign_key(c.gen, t) if cls is not None else None
+                if fk and fk[0] in deleting and not cls.knows_deletes:
+                    raise ValueError(f"tables[{t.name!r}].columns[{c.name!r}].gen: {c.gen['kind']} may reference rows {fk[0]} has "
+                                     f"deleted (changes.delete_share); use ref or ref_in_group, which avoid them, or set delete_share 0")
         if self.sizing_table and self.sizing_table not in tables:
             raise ValueError(f"sizing_table: {self.sizing_table!r} is not a table of model {self.name}; use one of {', '.join(tables)}")
         for d in self.distributions:

@@ -99,11 +99,16 @@ MODEL = Model.model_validate({
         # country mix of customer addresses (weights; real cities with matching state/region and postal codes)
         "share_us": 90.0, "share_canada": 3.0, "share_uk": 2.5, "share_germany": 1.5, "share_france": 1.0,
         "share_australia": 1.0, "share_mexico": 1.0,
+        # change data (docs/model-guide.md, "Changes"): mean days between a row's changes, deletes and their timing
+        "email_change_days": 720.0, "move_days": 1100.0, "price_change_days": 90.0,
+        "product_delete_share": 0.15, "product_life_days": 720.0, "supplier_delete_share": 0.25, "supplier_life_days": 900.0,
     },
     # ranges of the parameters that are not plain counts or weights (those range over 0..1e9)
     "param_ranges": {"growth_per_year": (-0.9, 10.0), "discount_share": (0.0, 1.0), "price_sigma": (0.0, 5.0),
                      "customer_skew": (0.0, 0.99), "product_skew": (0.0, 0.99), "supplier_skew": (0.0, 0.99),
-                     "one_time_share": (0.0, 1.0)},
+                     "one_time_share": (0.0, 1.0), "email_change_days": (2.0, 36600.0), "move_days": (2.0, 36600.0),
+                     "price_change_days": (2.0, 36600.0), "product_delete_share": (0.0, 1.0), "product_life_days": (1.0, 36600.0),
+                     "supplier_delete_share": (0.0, 1.0), "supplier_life_days": (1.0, 36600.0)},
     "vocab": {
         "streets": STREETS,
         "street_types": [["St", 30], ["Ave", 20], ["Rd", 15], ["Dr", 12], ["Ln", 8], ["Blvd", 5], ["Ct", 5], ["Way", 5]],
@@ -125,6 +130,8 @@ MODEL = Model.model_validate({
         {
             "name": "dim_suppliers", "key": "supplier_id",
             "volume": {"kind": "population", "initial": "$initial_suppliers", "daily": "$new_suppliers_per_day"},
+            "doc": "suppliers churn: a share is deleted (dim_suppliers_changes); products launched later never name them",
+            "changes": {"delete_share": "$supplier_delete_share", "delete_after_days": "$supplier_life_days"},
             "columns": [
                 {"name": "supplier_id", "type": "int64", "gen": {"kind": "key"}},
                 {"name": "surname", "type": "string", "hidden": True, "gen": {"kind": "vocab", "name": "last_names"}},
@@ -140,6 +147,10 @@ MODEL = Model.model_validate({
         {
             "name": PRODUCTS, "key": "product_id",
             "volume": {"kind": "population", "initial": "$initial_products", "daily": "$new_products_per_day"},
+            "doc": "products are repriced (-10%..+15% of the list price) and some discontinued; order lines carry the price of "
+                   "their time and never a product discontinued by that day",
+            "changes": {"updates": [{"name": "reprice", "columns": ["price_move"], "every_days": "$price_change_days"}],
+                        "delete_share": "$product_delete_share", "delete_after_days": "$product_life_days"},
             "columns": [
                 {"name": "product_id", "type": "int64", "gen": {"kind": "key"}},
                 {"name": "supplier_id", "type": "int64", "gen": {"kind": "ref", "table": "dim_suppliers", "skew": "$supplier_skew"}},
@@ -148,9 +159,13 @@ MODEL = Model.model_validate({
                 {"name": "adjective", "type": "string", "hidden": True, "gen": {"kind": "vocab", "name": "adjectives"}},
                 {"name": "noun", "type": "string", "hidden": True, "gen": {"kind": "choice_by", "by": "category_id", "options": NOUNS}},
                 {"name": "product_name", "type": "string", "gen": {"kind": "template", "format": "{adjective} {noun}"}},
-                {"name": "base_price", "type": "money", "gen": {
+                {"name": "list_price", "type": "money", "hidden": True, "gen": {
                     "kind": "lognormal_money", "by": "category_id", "medians": PRICE_MEDIANS, "sigma": "$price_sigma",
                     "min": 0.99, "max": 4999.99, "normal": "table"}},
+                {"name": "price_move", "type": "int64", "hidden": True, "doc": "percent off or above the list price; drawn anew at each reprice",
+                 "gen": {"kind": "uniform_int", "low": -10, "high": 15}},
+                {"name": "base_price", "type": "money", "doc": "the list price moved by price_move percent",
+                 "gen": {"kind": "derive", "expr": "(list_price * (100 + price_move) + 50) // 100"}},
                 {"name": "launch_date", "type": "date", "gen": {"kind": "day_date"}},
             ],
         },
@@ -158,6 +173,8 @@ MODEL = Model.model_validate({
             "name": CUSTOMERS, "key": "customer_id",
             "volume": {"kind": "population", "initial": "$initial_customers", "daily": "$new_customers_per_day",
                        "weekday": [1.0, 1.0, 1.0, 1.0, 0.95, 1.1, 1.15]},
+            "doc": "customers change e-mail (a new provider) now and then",
+            "changes": {"updates": [{"name": "new_email", "columns": ["domain"], "every_days": "$email_change_days"}]},
             "columns": [
                 {"name": "customer_id", "type": "int64", "gen": {"kind": "key"}},
                 # the customer's segment by its slot: (region, time zone) of its home, sex and age band at sign-up
@@ -189,6 +206,7 @@ MODEL = Model.model_validate({
             "doc": "1-3 addresses per customer (blocks of 4 customers share 8 addresses), roles covering shipping and billing, "
                    "in the state of the customer's home city.",
             "volume": {"kind": "per_parent", "parent": CUSTOMERS, "block": 4, "total": 8, "min": 1, "max": 3, "pmf": [0.35, 0.4, 0.25]},
+            "changes": {"updates": [{"name": "move", "columns": ["house_number", "street_name", "street_type"], "every_days": "$move_days"}]},
             "columns": [
                 {"name": "address_id", "type": "int64", "gen": {"kind": "key"}},
                 {"name": "customer_id", "type": "int64", "gen": {"kind": "parent_key"}},
@@ -272,8 +290,9 @@ MODEL = Model.model_validate({
                 {"name": "product_id", "type": "int64", "doc": "a popular product of the line's category", "gen": {
                     "kind": "ref_in_group", "table": PRODUCTS, "by": "category_id", "group": "category", "skew": "$product_skew"}},
                 {"name": "quantity", "type": "int64", "doc": "by category", "gen": tastes.quantity_choice("category")},
-                {"name": "unit_price", "type": "money", "doc": "the product's price on the order day", "gen": {
-                    "kind": "attr", "via": "product_id", "table": PRODUCTS, "column": "base_price"}},
+                {"name": "ordered_at", "type": "timestamp", "hidden": True, "gen": {"kind": "parent_attr", "column": "order_timestamp"}},
+                {"name": "unit_price", "type": "money", "doc": "the product's price when the order was placed (its version then)", "gen": {
+                    "kind": "attr", "via": "product_id", "table": PRODUCTS, "column": "base_price", "at": "ordered_at"}},
                 {"name": "promo", "type": "float64", "hidden": True, "gen": {"kind": "day_factor", "peaks": tastes.PROMO_PEAKS}},
                 {"name": "discounted", "type": "bool", "hidden": True, "gen": {
                     "kind": "bernoulli", "p": "$discount_share", "times": "promo", "max_p": 0.9}},

@@ -35,7 +35,7 @@ from ..engine.generators import GENERATORS
 from ..engine.runtime import decimal_of
 from ..errors import InputError
 from ..formats import FORMATS
-from ..engine.spec import Column, Model, Table
+from ..engine.spec import HISTORY_SUFFIX, Column, Model, Table
 from . import distributions as dist
 from ..store.dataset import verify_file
 from ..store.layout import parse_part_key
@@ -158,8 +158,16 @@ def composite_refs(model: Model, table: Table) -> list[dict]:
             if not parent.key or parent.column(m.column).hidden:
                 continue
             conds = [f"t.{q(parent.key)} = s.{q(m.via)}", f"t.{q(m.column)} = s.{q(c.name)}"]
-            out.append({"column": c.name, "table": parent.name, "on": conds, "skey": m.via, "tkey": parent.key,
-                        "desc": f"{c.name} equals {parent.name}.{m.column} of its {m.via}"})
+            desc = f"{c.name} equals {parent.name}.{m.column} of its {m.via}"
+            target = parent.name
+            if parent.changes is not None:  # a changing table: the version valid at the row's time, from its history
+                target = parent.name + HISTORY_SUFFIX
+                if m.at in cols and not cols[m.at].hidden:
+                    conds += [f"t.valid_from <= s.{q(m.at)}", f"(t.valid_to IS NULL OR s.{q(m.at)} < t.valid_to)"]
+                    desc += f" valid at {m.at}"
+                else:
+                    desc += " in some version"
+            out.append({"column": c.name, "table": target, "on": conds, "skey": m.via, "tkey": parent.key, "desc": desc})
     return out
 
 

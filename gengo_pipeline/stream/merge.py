@@ -43,6 +43,8 @@ class Block:
     pos: np.ndarray
     times: np.ndarray
     names: list[str]
+    # per table: the changing table a change log's rows are events of (their ops: update, delete), else None
+    changed: list = field(default_factory=list)
     _cum: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -64,13 +66,26 @@ class Block:
     @cached_property
     def lines(self) -> pl.Series:
         """Each event as one JSON Lines record: {"table", "op", "ts", "data"}, the data as the batch's JSON Lines
-        files write the row."""
+        files write the row. A change log's rows are the updates and deletes of their table: "data" its row after
+        the update (the row a delete removed), and an update's "before" the row as it was."""
         encoded = []
         for part in self.parts:
-            data = row_objects(part.frame)
             ts = timestamp_text(pl.Series("ts", part.times).cast(pl.Datetime("us")))
-            encoded.append(pl.select(pl.concat_str([pl.lit(f'{{"table":"{self.names[part.table]}","op":"insert","ts":"'), ts,
-                                                   pl.lit('","data":'), data, pl.lit("}")])).to_series())
+            parent = self.changed[part.table] if self.changed else None
+            if parent is None:
+                data = row_objects(part.frame)
+                encoded.append(pl.select(pl.concat_str([pl.lit(f'{{"table":"{self.names[part.table]}","op":"insert","ts":"'), ts,
+                                                       pl.lit('","data":'), data, pl.lit("}")])).to_series())
+                continue
+            spec = parent.spec
+            data = row_objects(part.frame.select([c.name for c in spec.output_columns]))
+            rows = part.frame[spec.key].to_numpy().astype(np.int64) - 1
+            before = row_objects(parent.changes.frame(rows, part.times - 1))
+            op = part.frame["change_op"]
+            encoded.append(pl.select(pl.concat_str([
+                pl.lit(f'{{"table":"{spec.name}","op":"'), op, pl.lit('","ts":"'), ts, pl.lit('","data":'), data,
+                pl.when(op == "update").then(pl.concat_str([pl.lit(',"before":'), before])).otherwise(pl.lit("")),
+                pl.lit("}")])).to_series())
         starts = np.cumsum([0] + [len(p.times) for p in self.parts])[:-1]
         return pl.concat(encoded).gather(starts[self.which] + self.pos) if encoded else pl.Series([], dtype=pl.Utf8)
 
@@ -81,16 +96,25 @@ class EventStream:
     def __init__(self, engine: Engine, tables: list[str] | None = None, batch_rows: int = 16_384) -> None:
         model = engine.model
         known = [t.name for t in model.tables]
+        histories = {t.name: t.volume.parent for t in model.tables if t.volume.kind == "history"}
+        logs = {t.volume.parent: t.name for t in model.tables if t.volume.kind == "change_log"}
         for t in tables or []:
             if t not in known:
                 raise UsageError(f"model {model.name} has no table {t!r}", f"use some of {', '.join(known)}")
+            if t in histories:
+                raise UsageError(f"{t} is the batch form (SCD type 2) of {histories[t]}'s changes, which the stream carries as "
+                                 f"events", f"stream {histories[t]} (its updates and deletes come with it)")
         self.engine = engine
         self.clock = EventClock(engine)
         ranks = table_ranks(model)
-        self.tables = sorted(tables or known, key=ranks.__getitem__)  # rank order: a parent table first
+        # a table brings its change log (its updates and deletes); history tables are the batch's view of them
+        chosen = [t for t in (tables or known) if t not in histories]
+        chosen += [logs[t] for t in chosen if t in logs and logs[t] not in chosen]
+        self.tables = sorted(chosen, key=ranks.__getitem__)  # rank order: a parent table first
         self.ranks = np.arange(len(self.tables))
         self.runtimes = [engine.table(t) for t in self.tables]
         self.static = [not rt.spec.partitioned for rt in self.runtimes]
+        self.changed = [rt.volume.parent if rt.spec.volume.kind == "change_log" else None for rt in self.runtimes]
         self.batch_rows = batch_rows
         self.fingerprint = stream_fingerprint(engine, self.tables)
 
@@ -182,4 +206,4 @@ class EventStream:
             pos = np.concatenate([np.arange(n, dtype=np.int64) for n in take])
             times = np.concatenate([p.times for p in parts])
             order = np.lexsort((pos, np.asarray([parts[w].table for w in range(len(parts))])[which], times))
-            yield Block(day, parts, which[order], pos[order], times[order], self.tables)
+            yield Block(day, parts, which[order], pos[order], times[order], self.tables, self.changed)
