@@ -162,8 +162,8 @@ MODEL = Model.model_validate({
                 {"name": "list_price", "type": "money", "hidden": True, "gen": {
                     "kind": "lognormal_money", "by": "category_id", "medians": PRICE_MEDIANS, "sigma": "$price_sigma",
                     "min": 0.99, "max": 4999.99, "normal": "table"}},
-                {"name": "price_move", "type": "int64", "hidden": True, "doc": "percent off or above the list price; drawn anew at each reprice",
-                 "gen": {"kind": "uniform_int", "low": -10, "high": 15}},
+                {"name": "price_move", "type": "float64", "hidden": True, "doc": "percent off or above the list price; drawn anew at each reprice",
+                 "gen": {"kind": "uniform", "low": -10, "high": 15}},
                 {"name": "base_price", "type": "money", "doc": "the list price moved by price_move percent",
                  "gen": {"kind": "derive", "expr": "(list_price * (100 + price_move) + 50) // 100"}},
                 {"name": "launch_date", "type": "date", "gen": {"kind": "day_date"}},

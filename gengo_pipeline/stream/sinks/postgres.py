@@ -5,6 +5,10 @@ Each write is one transaction: the events' rows by COPY (one COPY per table), th
 on a new connection; whether the lost transaction committed is read from that offset, so nothing is
 applied twice or lost. A stream whose rows the database already holds is refused unless it resumes from
 the stored offset (`--from-offset sink`).
+
+Change data: a change log's rows (`<table>_changes`) are kept in a table of that name and applied to their table
+in the same transaction: the last change of each row in the write decides, a delete removes the row, an update
+upserts its values (by the table's key).
 """
 from __future__ import annotations
 
@@ -85,11 +89,14 @@ class PostgresSink(BatchingSink):
     def open(self, stream, start) -> None:
         super().open(stream, start)
         conn = self._first_connect(stream)
+        self.applies = {name: parent.spec for name, parent in zip(stream.tables, stream.changed) if parent is not None}
         with conn.cursor() as cur:
-            for name, rt in zip(stream.tables, stream.runtimes):
-                cols = ", ".join(f"{_ident(c.name)} {column_type(c.type)}" for c in rt.spec.output_columns)
-                key = f", PRIMARY KEY ({_ident(rt.spec.key)})" if rt.spec.key else ""
-                cur.execute(f"CREATE TABLE IF NOT EXISTS {_ident(name)} ({cols}{key})")
+            specs = [rt.spec for rt in stream.runtimes]
+            specs += [p for p in self.applies.values() if p.name not in stream.tables]  # the table its changes apply to
+            for spec in specs:
+                cols = ", ".join(f"{_ident(c.name)} {column_type(c.type)}" for c in spec.output_columns)
+                key = f", PRIMARY KEY ({_ident(spec.key)})" if spec.key else ""
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {_ident(spec.name)} ({cols}{key})")
             cur.execute(f"CREATE TABLE IF NOT EXISTS {OFFSETS} (stream text PRIMARY KEY, \"offset\" text NOT NULL, "
                         "events bigint NOT NULL, updated timestamptz NOT NULL DEFAULT now())")
             stored = self._stored(cur)
@@ -134,17 +141,41 @@ class PostgresSink(BatchingSink):
                 if stored not in (None, before):
                     raise OutputError(f"PostgreSQL holds this stream at offset {stored}, not {before}",
                                       "another stream writes the same tables: stop it")
+                for table, (cols, chunks) in payload.items():  # a batch's inserts first: its changes may change them
+                    if table not in self.applies:
+                        self._copy(cur, table, cols, chunks)
                 for table, (cols, chunks) in payload.items():
-                    names = ", ".join(map(_ident, cols))
-                    with cur.copy(f"COPY {_ident(table)} ({names}) FROM STDIN (FORMAT csv)") as copy:
-                        for data in chunks:
-                            copy.write(data)
+                    if table in self.applies:
+                        self._apply_changes(cur, table, cols, chunks)
                 cur.execute(f'INSERT INTO {OFFSETS} (stream, "offset", events) VALUES (%s, %s, %s) '
                             f'ON CONFLICT (stream) DO UPDATE SET "offset" = excluded."offset", '
                             f'events = {OFFSETS}.events + excluded.events, updated = now()', (self.key, str(after), events))
             conn.commit()
 
         self._retrying(apply, f"writing to PostgreSQL at {self._where()}")
+
+    @staticmethod
+    def _copy(cur, table: str, cols: list[str], chunks: list[bytes]) -> None:
+        with cur.copy(f"COPY {_ident(table)} ({', '.join(map(_ident, cols))}) FROM STDIN (FORMAT csv)") as copy:
+            for data in chunks:
+                copy.write(data)
+
+    def _apply_changes(self, cur, log: str, cols: list[str], chunks: list[bytes]) -> None:
+        """The change log's rows into its table, and each changed row's last change applied to the changing table."""
+        spec = self.applies[log]
+        staged = _ident(f"_gengo_staged_{log}")
+        cur.execute(f"CREATE TEMP TABLE {staged} (LIKE {_ident(log)}) ON COMMIT DROP")
+        self._copy(cur, f"_gengo_staged_{log}", cols, chunks)
+        cur.execute(f"INSERT INTO {_ident(log)} SELECT * FROM {staged}")
+        key = _ident(spec.key)
+        last = f"(SELECT DISTINCT ON ({key}) * FROM {staged} ORDER BY {key}, changed_at DESC, version DESC) last"
+        cur.execute(f"DELETE FROM {_ident(spec.name)} t USING {last} WHERE t.{key} = last.{key} AND last.change_op = 'delete'")
+        names = [c.name for c in spec.output_columns]
+        sets = ", ".join(f"{_ident(n)} = excluded.{_ident(n)}" for n in names if n != spec.key)
+        cur.execute(f"INSERT INTO {_ident(spec.name)} ({', '.join(map(_ident, names))}) "
+                    f"SELECT {', '.join('last.' + _ident(n) for n in names)} FROM {last} WHERE last.change_op = 'update' "
+                    f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
+        cur.execute(f"DROP TABLE {staged}")
 
     def close(self) -> None:
         try:
