@@ -92,9 +92,12 @@ def test_references_only_existing_rows_and_skewed():
 
 def test_parent_attributes_are_recomputed_consistently():
     engine = Engine(resolve("ecommerce"), seed=9)
-    items = engine.table("fact_order_items").compute(np.arange(5_000), ["product_id", "unit_price"])
-    prices = engine.table("dim_products").compute(items["product_id"] - 1, ["base_price"])["base_price"]
+    items = engine.table("fact_order_items").compute(np.arange(5_000), ["product_id", "unit_price", "ordered_at"])
+    products = engine.table("dim_products")
+    prices = products.changes.context(items["product_id"] - 1, items["ordered_at"]).get("base_price")  # the version then
     assert np.array_equal(items["unit_price"], prices)
+    first = products.compute(items["product_id"] - 1, ["base_price"])["base_price"]
+    assert 0 < np.sum(first != prices) < len(prices)  # some products were repriced by then
 
 
 def test_alias_groups_from_a_weight_matrix_match_each_row():

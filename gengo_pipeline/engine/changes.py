@@ -6,7 +6,8 @@ p (every_days x 0.5..1.5, at least a day) and exactly one change in each window 
 random offset in it; so the number of changes up to time t is w + (the change of window w is due by t), and the
 changes on a day are those of at most two windows per row. A `delete_share` of rows is deleted once, after an
 exponential life of mean `delete_after_days`; nothing changes after. Times of a row's update kinds and its delete
-differ modulo (kinds + 1) microseconds, so no two of its events ever coincide.
+differ modulo (update kinds + 1) seconds, so no two of its events ever coincide; all are whole seconds, as text formats
+write timestamps.
 
 The values of a row as of time t (`VersionContext`): each update's columns drawn with a stream salted by its
 count of changes so far (count 0: the table's own values), every other column computed as usual from them (an
@@ -27,7 +28,8 @@ from .volumes import RUNTIMES, VolumeRuntime
 if TYPE_CHECKING:
     pass
 
-MICROS_PER_DAY = 86_400_000_000
+MICROS, SECONDS_PER_DAY = 1_000_000, 86_400
+MICROS_PER_DAY = SECONDS_PER_DAY * MICROS
 NEVER = np.int64(2**62)  # no such event (a row that is never deleted)
 _CHUNK = 1 << 20  # rows scanned at a time when listing a day's changes (bounded memory)
 _J_BITS = 20  # counters of (row, change number): row << 20 | j
@@ -63,14 +65,16 @@ class ChangeSchedule:
         return self.origin_us + (self.table.volume.day_of(rows) + 1) * MICROS_PER_DAY
 
     def _period(self, i: int, rows: np.ndarray) -> np.ndarray:
+        """Each row's window of update i: whole seconds, a multiple of `kinds`, at least a day."""
         u = rng.uniform(self._keys[i][0], rows)
-        p = (self.every[i] * (0.5 + u) * MICROS_PER_DAY).astype(np.int64)
-        return np.maximum(p // self.kinds, MICROS_PER_DAY // self.kinds + 1) * self.kinds
+        p = (self.every[i] * (0.5 + u) * SECONDS_PER_DAY).astype(np.int64)
+        return np.maximum(p // self.kinds, SECONDS_PER_DAY // self.kinds + 1) * self.kinds * MICROS
 
     def _offset(self, i: int, rows: np.ndarray, j: np.ndarray, period: np.ndarray) -> np.ndarray:
-        """Where change j (1, 2, ...) of update i falls in its window: a multiple of `kinds`, plus i."""
+        """Where change j (1, 2, ...) of update i falls in its window: whole seconds, a multiple of `kinds` plus i
+        (timestamps in text formats are whole seconds)."""
         u = rng.uniform(self._keys[i][1], (rows << _J_BITS) | (j & ((1 << _J_BITS) - 1)))
-        return (u * (period // self.kinds)).astype(np.int64) * self.kinds + i
+        return ((u * (period // (self.kinds * MICROS))).astype(np.int64) * self.kinds + i) * MICROS
 
     def change_time(self, i: int, rows: np.ndarray, start: np.ndarray, period: np.ndarray, j: np.ndarray) -> np.ndarray:
         return start + (j - 1) * period + self._offset(i, rows, j, period)
@@ -80,8 +84,8 @@ class ChangeSchedule:
             return np.full(len(rows), NEVER, dtype=np.int64)
         start = self.start(rows) if start is None else start
         deleted = rng.uniform(self._delete_keys[0], rows) < self.delete_share
-        life = -np.log1p(-rng.uniform(self._delete_keys[1], rows)) * self.delete_after * MICROS_PER_DAY
-        t = start + (life.astype(np.int64) // self.kinds) * self.kinds + (self.kinds - 1)
+        life = -np.log1p(-rng.uniform(self._delete_keys[1], rows)) * self.delete_after * SECONDS_PER_DAY
+        t = start + ((life.astype(np.int64) // self.kinds) * self.kinds + (self.kinds - 1)) * MICROS
         return np.where(deleted, t, NEVER)
 
     def counts(self, rows: np.ndarray, t: np.ndarray) -> list[np.ndarray]:

@@ -123,6 +123,8 @@ def _migrated(model: "Model", version: int) -> dict:
             except ValueError as e:
                 raise ValueError(f"versions[{i}] (version {v.version}).migrations[{j}] ({_describe(m)}): {e}") from None
         doc["schema_version"] = v.version
+    # a changing table's change log and history follow its columns: derived anew from the migrated table
+    doc["tables"] = [t for t in doc["tables"] if not t.get("derived")]
     return doc
 
 

@@ -167,7 +167,8 @@ def composite_refs(model: Model, table: Table) -> list[dict]:
                     desc += f" valid at {m.at}"
                 else:
                     desc += " in some version"
-            out.append({"column": c.name, "table": target, "on": conds, "skey": m.via, "tkey": parent.key, "desc": desc})
+            out.append({"column": c.name, "table": target, "on": conds, "skey": m.via, "tkey": parent.key, "desc": desc,
+                        "history": target != parent.name})
     return out
 
 
@@ -608,7 +609,9 @@ class Suite:
             if sview is None:
                 continue
             datecond = " AND (t.__date IS NULL OR s.__date IS NULL OR t.__date <= s.__date)"
-            if self.dates:  # one partition: rows pointing into referenced partitions not on disk are not checkable
+            if ref.get("history"):  # checkable: rows whose referenced row appeared on disk (so did every later version)
+                datecond_s = f" AND s.{q(ref['skey'])} IN (SELECT {q(ref['tkey'])} FROM {q(tview)} WHERE version = 0)"
+            elif self.dates:  # one partition: rows pointing into referenced partitions not on disk are not checkable
                 datecond_s = f" AND s.{q(ref['skey'])} BETWEEN (SELECT min({q(ref['tkey'])}) FROM {q(tview)}) AND (SELECT max({q(ref['tkey'])}) FROM {q(tview)})"
             else:
                 datecond_s = ""
