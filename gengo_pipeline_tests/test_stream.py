@@ -72,6 +72,53 @@ def fk_columns(model) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def order_of(t) -> list[str]:
+    """Columns that order a table's rows: its key; a change log's or history's row key, then version (and time)."""
+    if t.key:
+        return [t.key]
+    return [t.columns[0].name, "version"] + (["changed_at"] if t.volume.kind == "change_log" else [])
+
+
+def table_of(e: dict) -> str:
+    """The table an event's row belongs to: an update or delete is a row of its table's change log."""
+    return e["table"] if e["op"] == "insert" else e["table"] + "_changes"
+
+
+def postgres_counts(model, events: list[dict]) -> dict[str, int]:
+    """The rows each PostgreSQL table holds after these events: inserts less deletes, and the change logs."""
+    counts = Counter(table_of(e) for e in events)
+    counts.subtract(e["table"] for e in events if e["op"] == "delete")
+    return {t.name: counts.get(t.name, 0) for t in model.tables if t.volume.kind != "history"}
+
+
+def assert_postgres_holds_the_batch(server, root: Path, model, end: dt.datetime) -> Counter:
+    """PostgreSQL holds the batch files' rows: each changing table as its history stands at `end` (the stream's end),
+    the change logs row for row, histories not at all; every foreign key joins a row or a deleted one. Returns the
+    versions each changing table's changes replaced."""
+    applied = Counter()
+    for t in model.tables:
+        if t.volume.kind == "history":
+            assert not server.query(f"SELECT to_regclass('{t.name}') IS NOT NULL")[0][0], t.name  # the batch's view only
+            continue
+        folder = root / t.name
+        read = pl.read_parquet(folder, hive_partitioning=False) if folder.exists() else None
+        if t.changes is not None:  # the table as its changes left it: each row's version current at the end
+            history = pl.read_parquet(root / f"{t.name}_history", hive_partitioning=False)
+            read = history.filter((pl.col("valid_from") < end) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= end)))
+            read = read.select([c.name for c in t.output_columns])
+            applied[t.name] = len(history) - len(read)
+        order = order_of(t)
+        got = server.query(f'SELECT * FROM "{t.name}" ORDER BY {", ".join(chr(34) + c + chr(34) for c in order)}')
+        assert got == (read.sort(order).rows() if read is not None else []), t.name
+        for col, parent in fk_columns(model)[t.name]:
+            pkey = model.table(parent).key
+            gone = f"SELECT \"{pkey}\" FROM \"{parent}_changes\" WHERE change_op = 'delete'" if model.table(parent).changes else "SELECT NULL"
+            orphans = server.query(f'SELECT count(*) FROM "{t.name}" c LEFT JOIN "{parent}" p ON c."{col}" = p."{pkey}" '
+                                   f'WHERE c."{col}" IS NOT NULL AND p."{pkey}" IS NULL AND c."{col}" NOT IN ({gone})')[0][0]
+            assert orphans == 0, (t.name, col)
+    return applied
+
+
 def assert_ordered_and_parents_first(model, events: list[dict]) -> None:
     keys = {t.name: t.key for t in model.tables}
     refs = fk_columns(model)
@@ -95,12 +142,21 @@ def test_one_day_streamed_equals_that_days_batch_files_in_event_time_order(tmp_p
     batch = batch_rows(tmp_path, "ecommerce", "json", "--start", DAY, "--days", "1", "--scale", str(SCALE))
     model = resolve("ecommerce")
     keys = {t.name: t.key for t in model.tables}
-    assert {e["op"] for e in events} == {"insert"}
+    logs = {t.name: t.volume.parent for t in model.tables if t.volume.kind == "change_log"}
+    assert {e["op"] for e in events} == {"insert", "update"}  # day 2 has its first changes (test_changes.py: deletes)
     for table, rows in batch.items():
-        streamed = sorted((e["data"] for e in events if e["table"] == table), key=lambda r: r[keys[table]])
+        if table.endswith("_history"):  # the batch's view of the changes, not streamed
+            continue
+        if table in logs:  # a change log's rows: the updates and deletes of its table, at their times
+            key = keys[logs[table]]
+            streamed = sorted(({key: e["data"][key], "change_op": e["op"], "changed_at": e["ts"], **e["data"]}
+                               for e in events if e["table"] == logs[table] and e["op"] != "insert"), key=lambda r: r["changed_at"])
+            assert streamed == sorted(({k: v for k, v in r.items() if k != "version"} for r in rows), key=lambda r: r["changed_at"]), table
+            continue
+        streamed = sorted((e["data"] for e in events if e["table"] == table and e["op"] == "insert"), key=lambda r: r[keys[table]])
         assert streamed == sorted(rows, key=lambda r: r[keys[table]]), table
         assert streamed, table
-    assert sum(len(r) for r in batch.values()) == len(events) == result.events
+    assert sum(len(r) for t, r in batch.items() if not t.endswith("_history")) == len(events) == result.events
     assert_ordered_and_parents_first(model, events)
     orders = [e for e in events if e["table"] == "fact_orders_header"]
     assert [e["ts"] for e in orders] == [e["data"]["order_timestamp"] for e in orders]  # the order's own time
@@ -232,8 +288,12 @@ def test_file_sink_commits_rotating_files_that_equal_the_batch(tmp_path: Path):
     items = list((out / "parquet" / "fact_order_items").rglob("*.parquet"))
     assert len(items) > 2  # rotated
     for t in model.tables:
-        streamed = pl.read_parquet(out / "parquet" / t.name, hive_partitioning=False).sort(t.key)
-        written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
+        if t.volume.kind == "history" or not (batch / "ecommerce" / "parquet" / t.name).exists():
+            assert not (out / "parquet" / t.name).exists(), t.name  # not streamed / no change in the window
+            continue
+        order = order_of(t)
+        streamed = pl.read_parquet(out / "parquet" / t.name, hive_partitioning=False).sort(order)
+        written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(order)
         assert streamed.equals(written), t.name
     assert not list((out / "_gengo" / "staging").rglob("*"))  # nothing left staged
     state = json.loads((out / "_gengo" / "stream.json").read_text())
@@ -253,8 +313,11 @@ def test_file_sink_lays_days_out_by_month_or_none_as_gen_does(tmp_path: Path):
         assert len(items) >= int(days) and all(p.startswith("fact_order_items/month=2024-01/" if by == "month" else "fact_order_items/part-")
                                       for p in items), items
         for t in model.tables:
+            if t.volume.kind == "history":
+                continue
+            order = lambda r: tuple(r[c] for c in order_of(t))  # noqa: E731
             streamed = [json.loads(x) for f in sorted((out / "json" / t.name).rglob("*.jsonl")) for x in f.read_text().splitlines()]
-            assert sorted(streamed, key=lambda r: r[t.key]) == sorted(batch[t.name], key=lambda r: r[t.key]), (by, t.name)
+            assert sorted(streamed, key=order) == sorted(batch.get(t.name, []), key=order), (by, t.name)
 
 
 def s3_tables(objects: dict[str, bytes]) -> dict[str, pl.DataFrame]:
@@ -294,11 +357,11 @@ def test_file_sink_on_s3_stops_on_sigterm_with_what_it_committed_and_resumes_to_
     head, stopped = events_of("ecommerce", day=0, days=2, max_events=events)
     assert str(stopped.offset) == offset
     model = resolve("ecommerce")
-    keys = {t.name: t.key for t in model.tables}
+    keys = {t.name: t.key or t.columns[0].name for t in model.tables}
     in_place = s3_tables(objects)
     expected: dict[str, list] = {}
     for e in map(json.loads, head):
-        expected.setdefault(e["table"], []).append(e["data"][keys[e["table"]]])
+        expected.setdefault(table_of(e), []).append(e["data"][keys[e["table"]]])
     assert {t: sorted(f[keys[t]].to_list()) for t, f in in_place.items()} == {t: sorted(v) for t, v in expected.items()}
 
     days_left = 2 - (Offset.parse(offset).date - dt.date(2024, 1, 1)).days
@@ -311,8 +374,11 @@ def test_file_sink_on_s3_stops_on_sigterm_with_what_it_committed_and_resumes_to_
     objects = s3_server.objects(bucket, "live/")
     streamed = s3_tables(objects)
     for t in model.tables:
-        written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
-        assert streamed[t.name].sort(t.key).equals(written), t.name
+        if t.volume.kind == "history" or not (batch / "ecommerce" / "parquet" / t.name).exists():
+            assert t.name not in streamed, t.name  # not streamed / no change in the window
+            continue
+        written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(order_of(t))
+        assert streamed[t.name].sort(order_of(t)).equals(written), t.name
     assert json.loads(objects["_gengo/stream.json"])["offset"].startswith("ecommerce:2024-01-03:")
     assert s3_server.uploads(bucket) == []
 
@@ -353,29 +419,7 @@ def test_postgres_holds_the_batch_exactly_once_across_a_five_second_server_outag
         batch = tmp_path / "batch"
         assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
         model = resolve("ecommerce")
-        end = dt.datetime(2024, 1, 3)  # the stream's end: two days from the origin
-        applied = Counter()
-        for t in model.tables:
-            if t.volume.kind == "history":
-                assert not server.query(f"SELECT to_regclass('{t.name}') IS NOT NULL")[0][0], t.name  # the batch's view only
-                continue
-            read = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False) if (
-                batch / "ecommerce" / "parquet" / t.name).exists() else None
-            if t.changes is not None:  # the table as its changes left it: each row's version current at the end
-                history = pl.read_parquet(batch / "ecommerce" / "parquet" / f"{t.name}_history", hive_partitioning=False)
-                read = history.filter((pl.col("valid_from") < end) & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= end)))
-                read = read.select([c.name for c in t.output_columns])
-                applied[t.name] = len(history) - len(read)
-            key = t.key or t.columns[0].name
-            order = [key, "version"] if t.volume.kind == "change_log" else [key]
-            got = server.query(f'SELECT * FROM "{t.name}" ORDER BY {", ".join(chr(34) + c + chr(34) for c in order)}')
-            assert got == (read.sort(order).rows() if read is not None else []), t.name
-            for col, parent in fk_columns(model)[t.name]:
-                pkey = model.table(parent).key
-                gone = f'SELECT "{pkey}" FROM "{parent}_changes" WHERE change_op = \'delete\'' if model.table(parent).changes else "SELECT NULL"
-                orphans = server.query(f'SELECT count(*) FROM "{t.name}" c LEFT JOIN "{parent}" p ON c."{col}" = p."{pkey}" '
-                                       f'WHERE c."{col}" IS NOT NULL AND p."{pkey}" IS NULL AND c."{col}" NOT IN ({gone})')[0][0]
-                assert orphans == 0, (t.name, col)
+        applied = assert_postgres_holds_the_batch(server, batch / "ecommerce" / "parquet", model, dt.datetime(2024, 1, 3))
         deleted = server.query("SELECT count(*) FROM dim_products_changes WHERE change_op = 'delete'")[0][0]
         assert deleted > 5 and applied["dim_products"] > deleted and applied["dim_customers"] > 5, (deleted, applied)
 
@@ -476,18 +520,15 @@ def test_postgres_sigterm_stops_at_a_committed_offset_that_resumes_exactly_once(
         assert server.query('SELECT "offset", events FROM _gengo_stream') == [(offset, events)]  # what was printed was committed
         model = resolve("ecommerce")
         head, _ = events_of("ecommerce", day=0, days=1, max_events=events)
-        counts = Counter(json.loads(e)["table"] for e in head)
-        assert {t.name: server.query(f'SELECT count(*) FROM "{t.name}"')[0][0] for t in model.tables} == \
-            {t.name: counts.get(t.name, 0) for t in model.tables}
+        want = postgres_counts(model, [json.loads(e) for e in head])
+        assert {t: server.query(f'SELECT count(*) FROM "{t}"')[0][0] for t in want} == want
         # the printed offset (not `sink`) resumes too: the database holds exactly that position
         assert gengo_main(["stream", *args, "--days", "1", "--from-offset", offset, "--sink", sink]) == 0
         whole, end = events_of("ecommerce", day=0, days=1)
         assert server.query('SELECT "offset", events FROM _gengo_stream') == [(str(end.offset), len(whole))]
         batch = tmp_path / "batch"
         assert gengo_main(["gen", *args, "--days", "1", "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
-        for t in model.tables:
-            written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
-            assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
+        assert_postgres_holds_the_batch(server, batch / "ecommerce" / "parquet", model, dt.datetime(2024, 1, 2))
     finally:
         server.close()
 
@@ -584,9 +625,7 @@ def test_sigint_while_postgres_is_away_stops_at_the_offset_it_holds(tmp_path: Pa
         assert gengo_main(["stream", *args, "--from-offset", offset, "--sink", sink]) == 0
         batch = tmp_path / "batch"
         assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
-        for t in resolve("ecommerce").tables:
-            written = pl.read_parquet(batch / "ecommerce" / "parquet" / t.name, hive_partitioning=False).sort(t.key)
-            assert server.query(f'SELECT * FROM "{t.name}" ORDER BY "{t.key}"') == written.rows(), t.name
+        assert_postgres_holds_the_batch(server, batch / "ecommerce" / "parquet", resolve("ecommerce"), dt.datetime(2024, 1, 2))
     finally:
         server.close()
 

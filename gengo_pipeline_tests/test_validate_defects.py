@@ -54,9 +54,15 @@ def _delete_customers(root):
     per_day = {day: sum(1 for line in _lines(_part(root, "fact_orders_header", day))[1:] if int(line.split(",")[1]) <= 1000)
                for day in ("2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06")}
     addresses = sum(1 for line in _lines(_part(root, "dim_customer_addresses", "2024-01-01"))[1:] if int(line.split(",")[1]) <= 1000)
-    return {("dim_customers", "manifest", "*"): ("2024-01-01", None), ("dim_customers", "pk_dense", "customer_id"): ("2024-01-01", 1000),
+    want = {("dim_customers", "manifest", "*"): ("2024-01-01", None), ("dim_customers", "pk_dense", "customer_id"): ("2024-01-01", 1000),
             ("fact_orders_header", "fk", "customer_id"): ([d for d, n in per_day.items() if n], sum(per_day.values())),
             ("dim_customer_addresses", "fk", "customer_id"): ("2024-01-01", addresses)}
+    for derived in ("dim_customers_changes", "dim_customers_history"):  # their versions of those customers too
+        days = {p.parent.name[5:]: sum(1 for line in _lines(p)[1:] if int(line.split(",")[0]) <= 1000)
+                for p in sorted((root / "csv" / derived).glob("date=*/part-00000.csv"))}
+        if any(days.values()):
+            want[(derived, "fk", "customer_id")] = ([d for d, n in days.items() if n], sum(days.values()))
+    return want
 
 
 def _one_bad_key(root):

@@ -53,6 +53,7 @@ class ChangeSchedule:
         self._delete_keys = (engine.key(table.name, "__changes", "__delete", "whether"), engine.key(table.name, "__changes", "__delete", "when"))
         self.origin_us = engine.origin_epoch_day * MICROS_PER_DAY
         self._days: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._per_day: np.ndarray | None = None
 
     @property
     def deletes(self) -> bool:
@@ -156,8 +157,14 @@ class ChangeSchedule:
         return self._days[day]
 
     def events_per_day(self, days: int) -> np.ndarray:
-        """How many changes fall on each of days 0..days-1 (the same events `day_events` lists)."""
-        counts = np.zeros(days, dtype=np.int64)
+        """How many changes fall on each of days 0..days-1 (the same events `day_events` lists); kinds - 1 of the
+        second axis: deletes. Computed once per horizon for the change log and the history."""
+        if self._per_day is None or len(self._per_day) < days:
+            self._per_day = self._count_events(max(days, 2 * len(self._per_day) if self._per_day is not None else 0))
+        return self._per_day[:days]
+
+    def _count_events(self, days: int) -> np.ndarray:
+        counts = np.zeros((days, 2), dtype=np.int64)  # updates, deletes
         end_t = self.origin_us + days * MICROS_PER_DAY
         born = self.table.volume.cum(days)
         for a in range(0, born, _CHUNK):
@@ -171,11 +178,11 @@ class ChangeSchedule:
                 while len(todo):
                     c = self.change_time(i, rows[todo], start[todo], period[todo], j[todo])
                     ok = (c < end_t) & (c < deleted[todo])
-                    counts += np.bincount((c[ok] - self.origin_us) // MICROS_PER_DAY, minlength=days)[:days]
+                    counts[:, 0] += np.bincount((c[ok] - self.origin_us) // MICROS_PER_DAY, minlength=days)[:days]
                     todo = todo[ok]
                     j[todo] += 1
             gone = deleted[deleted < end_t]
-            counts += np.bincount((gone - self.origin_us) // MICROS_PER_DAY, minlength=days)[:days]
+            counts[:, 1] += np.bincount((gone - self.origin_us) // MICROS_PER_DAY, minlength=days)[:days]
         return counts
 
     # ---------------------------------------------------------------- values as of a time
@@ -288,6 +295,14 @@ class _DerivedRuntime(VolumeRuntime):
     def day_rows(self, day: int) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _ensure(self, day: int) -> None:
+        """Counts up to a horizon that doubles from the day asked (no 400-day start: counting a day's changes
+        walks every row born by then, and a plan asks for a few days)."""
+        if day < len(self._cum):
+            return
+        horizon = max(day + 1, 2 * (len(self._cum) - 1), 16)
+        self._cum = np.concatenate([[0], np.cumsum(self.rows_on_days(np.arange(horizon, dtype=np.int64)))]).astype(np.int64)
+
     def events(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Per row: parent (row of the changing table), time, op (0 insert, 1 update, 2 delete), version, state
         time (when its values are read)."""
@@ -313,7 +328,7 @@ class _DerivedRuntime(VolumeRuntime):
 
 class ChangeLogRuntime(_DerivedRuntime):
     def rows_on_days(self, days):
-        return self.schedule.events_per_day(int(days.max()) + 1)[days] if len(days) else np.zeros(0, np.int64)
+        return self.schedule.events_per_day(int(days.max()) + 1)[days].sum(axis=1) if len(days) else np.zeros(0, np.int64)
 
     def day_rows(self, day):
         rows, kind, time = self.schedule.day_events(day)
@@ -328,15 +343,10 @@ class HistoryRuntime(_DerivedRuntime):
         if not len(days):
             return np.zeros(0, np.int64)
         top = int(days.max()) + 1
-        events = self.schedule.events_per_day(top)
-        born = np.diff([self.parent.volume.cum(d) for d in range(top + 1)])
-        deletes = np.zeros(top, dtype=np.int64)
-        if self.schedule.deletes:  # deletes end a version, begin none
-            end_t = self.schedule.origin_us + top * MICROS_PER_DAY
-            gone = self.schedule.delete_time(np.arange(self.parent.volume.cum(top), dtype=np.int64))
-            gone = gone[gone < end_t]
-            deletes = np.bincount((gone - self.schedule.origin_us) // MICROS_PER_DAY, minlength=top)[:top]
-        return (born + events - deletes)[days]
+        updates = self.schedule.events_per_day(top)[:, 0]  # a delete ends a version, begins none
+        self.parent.volume.cum(top)
+        born = np.diff(self.parent.volume._cum[: top + 1])
+        return (born + updates)[days]
 
     def day_rows(self, day):
         lo, hi = self.parent.volume.day_range(day)
