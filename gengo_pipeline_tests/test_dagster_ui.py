@@ -27,8 +27,9 @@ ARTIFACTS = Path(os.environ.get("GENGO_TEST_ARTIFACTS", REPO / "test-artifacts")
 WEEK, DAY = ("2024-01-01", "2024-01-07"), "2024-01-08"
 WAIT_MS = 60_000  # a page element (the UI polls every 2 s; a loaded 2-core machine is slow)
 RUN_SECONDS = 240
-TABLES = ("dim_product_categories", "dim_suppliers", "dim_products", "dim_customers", "dim_customer_addresses",
-          "fact_orders_header", "fact_order_items")
+CHANGING = ("dim_suppliers", "dim_products", "dim_customers", "dim_customer_addresses")  # with a change log and a history
+TABLES = ("dim_product_categories", *CHANGING, "fact_orders_header", "fact_order_items",
+          *(f"{t}_{form}" for t in CHANGING for form in ("changes", "history")))
 RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
 ASSETS = """{ assetNodes(group: {groupName: "ecommerce", repositoryName: "__repository__",
   repositoryLocationName: "gengo"}) { assetKey { path } isPartitioned partitionKeys } }"""
@@ -85,7 +86,7 @@ def drive(page: Page, url: str, out: Path, shots: Path) -> None:
     expect(page.get_by_text("fact_orders_header").first).to_be_visible()
     page.get_by_role("button", name="Materialize all").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("Launch runs to materialize 9 assets")).to_be_visible()
+    expect(dialog.get_by_text("Launch runs to materialize 17 assets")).to_be_visible()
     dialog.get_by_text("Select a partition", exact=False).click()
     expect(page.get_by_text("Select all (91)")).to_be_visible()  # every day from the origin to the horizon
     expect(page.get_by_text(WEEK[0], exact=True).first).to_be_visible()
@@ -108,8 +109,8 @@ def drive(page: Page, url: str, out: Path, shots: Path) -> None:
     # the group as a list: every table's partitions, the week and the day filled
     page.goto(f"{url}/locations/gengo/asset-groups/ecommerce")
     page.get_by_role("tab", name="List").click()
-    expect(page.get_by_text("91 partitions")).to_have_count(6)  # the daily tables
-    expect(page.get_by_text("8", exact=True)).to_have_count(6)  # each with the week and the day materialized
+    expect(page.get_by_text("91 partitions")).to_have_count(14)  # the daily tables (6, and 8 change logs and histories)
+    expect(page.get_by_text("8", exact=True)).to_have_count(14)  # each with the week and the day materialized
     page.screenshot(path=shots / "dagster-group.png")
 
     # fact_orders_header: row count of the day, checks passed, rows per partition plotted

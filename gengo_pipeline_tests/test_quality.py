@@ -62,6 +62,8 @@ def test_fresh_dataset_passes_every_check(clean_reports, ecommerce_small, fmt):
     checks = {(r.table, r.check, r.column) for r in report.results}
     # every table, key, foreign key, composite reference and declared distribution was checked
     for t in MODEL.tables:
+        if t.derived and not table_dir(ecommerce_small, "ecommerce", t.name).exists():
+            continue  # a change log without a change in the window (no rows, nothing to check)
         assert (t.name, "readable", "*") in checks
         if t.key:  # (a change log or a history repeats its row's key: its fk is checked)
             assert (t.name, "pk_unique", t.key) in checks and (t.name, "pk_dense", t.key) in checks

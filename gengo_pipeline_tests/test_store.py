@@ -225,7 +225,8 @@ def test_two_dagster_materializations_of_one_partition_take_turns(tmp_path: Path
 
     model = resolve("ecommerce")
     items = [a for a in build_assets(model) if a.key.path[-1] == "fact_order_items"]
-    res = {"gengo": GengoResource(out=str(tmp_path / "dg"), scale=SCALE, workers=1, formats="parquet")}
+    # three formats: the lock is held three files long, well past the second materialization's planning
+    res = {"gengo": GengoResource(out=str(tmp_path / "dg"), scale=SCALE, workers=1, formats="parquet,csv,json")}
     instance = dg.DagsterInstance.ephemeral()
     results: dict[int, dg.ExecuteInProcessResult] = {}
 
@@ -242,7 +243,7 @@ def test_two_dagster_materializations_of_one_partition_take_turns(tmp_path: Path
     logs = [e.user_message for r in results.values() for e in instance.all_logs(r.run_id)]
     waited = [m for m in logs if "waiting for the dataset lock held by" in m]
     assert len(waited) == 1 and f"(run {results[0].run_id})" in waited[0]  # the second said it waited, and for whom
-    gengo("gen", "--model", "ecommerce", "--start", "2024-01-02", "--days", "1", "--scale", str(SCALE), "--format", "parquet",
+    gengo("gen", "--model", "ecommerce", "--start", "2024-01-02", "--days", "1", "--scale", str(SCALE), "--format", "parquet,csv,json",
           "--out", str(tmp_path / "cli"), "--no-progress")
     cli = {k: v for k, v in file_hashes(tmp_path / "cli").items() if "fact_order_items" in k}
     assert file_hashes(tmp_path / "dg") == cli  # whole files, written twice, identical

@@ -112,7 +112,7 @@ def assert_postgres_holds_the_batch(server, root: Path, model, end: dt.datetime)
         assert got == (read.sort(order).rows() if read is not None else []), t.name
         for col, parent in fk_columns(model)[t.name]:
             pkey = model.table(parent).key
-            gone = f"SELECT \"{pkey}\" FROM \"{parent}_changes\" WHERE change_op = 'delete'" if model.table(parent).changes else "SELECT NULL"
+            gone = f"SELECT \"{pkey}\" FROM \"{parent}_changes\" WHERE change_op = 'delete'" if model.table(parent).changes else "SELECT NULL::bigint"
             orphans = server.query(f'SELECT count(*) FROM "{t.name}" c LEFT JOIN "{parent}" p ON c."{col}" = p."{pkey}" '
                                    f'WHERE c."{col}" IS NOT NULL AND p."{pkey}" IS NULL AND c."{col}" NOT IN ({gone})')[0][0]
             assert orphans == 0, (t.name, col)

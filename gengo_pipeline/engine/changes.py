@@ -344,7 +344,7 @@ class HistoryRuntime(_DerivedRuntime):
             return np.zeros(0, np.int64)
         top = int(days.max()) + 1
         updates = self.schedule.events_per_day(top)[:, 0]  # a delete ends a version, begins none
-        self.parent.volume.cum(top)
+        self.parent.volume._ensure(top)
         born = np.diff(self.parent.volume._cum[: top + 1])
         return (born + updates)[days]
 
