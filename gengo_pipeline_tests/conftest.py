@@ -106,7 +106,7 @@ def ecommerce_small(tmp_path_factory) -> Path:
     """A small ecommerce dataset in all three formats (shared by read-only tests)."""
     out = tmp_path_factory.mktemp("ecom")
     gengo("gen", "--model", "ecommerce", "--size", "8MB", "--format", "parquet,csv,json", "--seed", "7",
-          "--out", str(out), "--days", "35", "--no-progress")
+          "--out", str(out), "--days", "35", "--no-progress", "--changes", "log")  # with the change logs
     return out
 
 

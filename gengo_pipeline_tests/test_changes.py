@@ -34,7 +34,7 @@ CHANGING = ("dim_suppliers", "dim_products", "dim_customers", "dim_customer_addr
 def changing(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("changes")
     gengo("gen", "-m", "ecommerce", "--scale", str(SCALE), "--days", str(DAYS), "--snapshot", SNAPSHOT, "--format", "parquet",
-          "--workers", "2", "--no-progress", "--out", str(out), *SET)
+          "--workers", "2", "--no-progress", "--changes", "history", "--out", str(out), *SET)
     return out / "ecommerce" / "parquet"
 
 
@@ -171,7 +171,7 @@ def test_stream_updates_carry_the_previous_version_as_before_and_deletes_the_las
 def test_stream_of_days_equals_the_batch_change_logs(tmp_path: Path):
     events = stream_events(20, start_day=10)
     assert gengo_main(["gen", "-m", "ecommerce", "--scale", str(SCALE), "--start", "2024-01-11", "--days", "20", "--format", "json",
-                       "--workers", "1", "--no-progress", "--out", str(tmp_path), *SET]) == 0
+                       "--workers", "1", "--no-progress", "--changes", "log", "--out", str(tmp_path), *SET]) == 0
     model = resolve("ecommerce")
     for table in CHANGING:
         key = model.table(table).key

@@ -27,10 +27,10 @@ def assets_by_table() -> dict[str, dg.AssetsDefinition]:
 
 @pytest.fixture(scope="module")
 def cli_days(tmp_path_factory):
-    """`gengo gen --start 2024-01-02 --days 3` at the test scale: the reference bytes."""
+    """`gengo gen --start 2024-01-02 --days 3` at the test scale (with the change data: every asset): the reference bytes."""
     out = tmp_path_factory.mktemp("cli")
     gengo("gen", "--model", "ecommerce", "--start", "2024-01-02", "--days", "3", "--scale", SCALE, "--seed", "42",
-          "--out", str(out), "--no-progress", env={"GENGO_WORKERS": "1", "GENGO_FORMATS": "parquet"})
+          "--out", str(out), "--no-progress", "--changes", "history", env={"GENGO_WORKERS": "1", "GENGO_FORMATS": "parquet"})
     return file_hashes(out)
 
 

@@ -30,7 +30,7 @@ def materialize(env: dict, select: str, *partition: str) -> None:
 def test_literal_select_and_key_range_match_gengo_gen(tmp_path, monkeypatch):
     env = dagster_env(tmp_path / "home", tmp_path / "dg")
     gengo("gen", "--model", "ecommerce", "--start", "2024-01-01", "--days", "4", "--out", str(tmp_path / "cli"),
-          "--no-progress", env=env)
+          "--no-progress", "--changes", "history", env=env)
     cli = file_hashes(tmp_path / "cli")
     assert not (REPO / "ecommerce").exists()  # else the shell would expand the unquoted ecommerce/*
     materialize(env, "ecommerce/*", "--partition", "2024-01-01")

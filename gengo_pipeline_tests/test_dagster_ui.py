@@ -75,7 +75,7 @@ def session(work: Path, shots: Path, logs: Path) -> None:
     noise = [line for line in (logs / "dev.log").read_text().splitlines() if re.search("warning", line, re.IGNORECASE)]
     assert not noise, noise  # `dg dev` and every run it started warned of nothing
     reference = work / "cli"
-    gengo("gen", "--model", "ecommerce", "--start", WEEK[0], "--days", "8", "--out", str(reference), "--no-progress", env=env)
+    gengo("gen", "--model", "ecommerce", "--start", WEEK[0], "--days", "8", "--out", str(reference), "--no-progress", "--changes", "history", env=env)
     assert file_hashes(out) == file_hashes(reference)
 
 

@@ -51,7 +51,8 @@ def events_of(model: str, scale: float = SCALE, day: int = 1, days: int = 1, tab
 
 def batch_rows(tmp: Path, model: str, fmt: str, *extra: str) -> dict[str, list[dict]]:
     """Every table of a `gengo gen` run, its rows as dicts (JSON Lines) per table."""
-    assert gengo_main(["gen", "-m", model, "--format", "json", "--workers", "1", "--out", str(tmp), "--no-progress", *extra]) == 0
+    assert gengo_main(["gen", "-m", model, "--format", "json", "--workers", "1", "--out", str(tmp), "--no-progress", "--changes", "log",
+                       *extra]) == 0
     root = tmp / resolve(model).name / "json"
     return {t.name: [json.loads(line) for f in sorted(t.rglob("*.jsonl")) for line in f.read_text().splitlines()]
             for t in sorted(root.iterdir())}
@@ -283,7 +284,7 @@ def test_file_sink_commits_rotating_files_that_equal_the_batch(tmp_path: Path):
                        "--format", "parquet", "--rotate-rows", "300"]) == 0
     batch = tmp_path / "batch"
     assert gengo_main(["gen", "-m", "ecommerce", "--scale", str(SCALE), "--days", "2", "--format", "parquet", "--workers", "1",
-                       "--out", str(batch), "--no-progress"]) == 0
+                       "--out", str(batch), "--no-progress", "--changes", "log"]) == 0
     model = resolve("ecommerce")
     items = list((out / "parquet" / "fact_order_items").rglob("*.parquet"))
     assert len(items) > 2  # rotated
@@ -370,7 +371,7 @@ def test_file_sink_on_s3_stops_on_sigterm_with_what_it_committed_and_resumes_to_
                              env={**os.environ, **s3_server.env})
     assert resumed.returncode == 0, resumed.stderr
     batch = tmp_path / "batch"
-    assert gengo_main(["gen", *args, "--days", "2", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+    assert gengo_main(["gen", *args, "--days", "2", "--workers", "1", "--out", str(batch), "--no-progress", "--changes", "log"]) == 0
     objects = s3_server.objects(bucket, "live/")
     streamed = s3_tables(objects)
     for t in model.tables:
@@ -417,7 +418,7 @@ def test_postgres_holds_the_batch_exactly_once_across_a_five_second_server_outag
         assert server.query("SELECT events FROM _gengo_stream")[0][0] == int(err.decode().split(" events")[0].split()[-1].replace(",", ""))
 
         batch = tmp_path / "batch"
-        assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress", "--changes", "history"]) == 0
         model = resolve("ecommerce")
         applied = assert_postgres_holds_the_batch(server, batch / "ecommerce" / "parquet", model, dt.datetime(2024, 1, 3))
         deleted = server.query("SELECT count(*) FROM dim_products_changes WHERE change_op = 'delete'")[0][0]
@@ -527,7 +528,7 @@ def test_postgres_sigterm_stops_at_a_committed_offset_that_resumes_exactly_once(
         whole, end = events_of("ecommerce", day=0, days=1)
         assert server.query('SELECT "offset", events FROM _gengo_stream') == [(str(end.offset), len(whole))]
         batch = tmp_path / "batch"
-        assert gengo_main(["gen", *args, "--days", "1", "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        assert gengo_main(["gen", *args, "--days", "1", "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress", "--changes", "history"]) == 0
         assert_postgres_holds_the_batch(server, batch / "ecommerce" / "parquet", model, dt.datetime(2024, 1, 2))
     finally:
         server.close()
@@ -624,7 +625,7 @@ def test_sigint_while_postgres_is_away_stops_at_the_offset_it_holds(tmp_path: Pa
         assert server.query('SELECT "offset" FROM _gengo_stream') == [(offset,)]
         assert gengo_main(["stream", *args, "--from-offset", offset, "--sink", sink]) == 0
         batch = tmp_path / "batch"
-        assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress"]) == 0
+        assert gengo_main(["gen", *args, "--format", "parquet", "--workers", "1", "--out", str(batch), "--no-progress", "--changes", "history"]) == 0
         assert_postgres_holds_the_batch(server, batch / "ecommerce" / "parquet", resolve("ecommerce"), dt.datetime(2024, 1, 2))
     finally:
         server.close()

@@ -33,6 +33,12 @@ def _int(text: str) -> int:
         raise UsageError(f"expected a whole number, got {text!r}", "give an integer such as 42") from None
 
 
+def add_changes_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--changes", choices=["none", "log", "history"],
+                   help="change data of the tables that change: none (default), log (also <table>_changes: every update "
+                        "and delete, as the stream carries them) or history (the logs and <table>_history: SCD type 2)")
+
+
 def add_plan_flags(p: argparse.ArgumentParser, start=_date, start_help="first day to generate, YYYY-MM-DD (default: the origin)") -> None:
     p.add_argument("-m", "--model", required=True, help="ecommerce (ecom, e), ... or a model .json/.toml file")
     p.add_argument("-s", "--size", help="target size of the first format, e.g. 200MB, 1GB (default 100MB)")
@@ -80,7 +86,7 @@ def settings_from(args: argparse.Namespace, **extra) -> tuple[Model, GengoSettin
     flags = dict(size=args.size, formats=args.formats, seed=args.seed, start=args.start, days=args.days,
                  scale=args.scale, scale_factor=getattr(args, "scale_factor", None), origin=args.origin, snapshot=args.snapshot,
                  partition_by=getattr(args, "partition_by", None), schema_version=getattr(args, "schema_version", None),
-                 evolve=getattr(args, "evolve", None), **extra)
+                 evolve=getattr(args, "evolve", None), changes=getattr(args, "changes", None), **extra)
     if flags["evolve"] is not None:
         from ..engine.evolve import parse_evolve
 

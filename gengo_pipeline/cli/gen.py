@@ -22,7 +22,7 @@ from ..store.dataset import DatasetWriter, new_run_id
 from ..store.layout import MANIFEST
 from ..store.storage import join, open_storage
 from ..run.limits import MAX_WORKERS, check_disk, workers_for_memory
-from .common import TELEMETRY, _int, add_plan_flags, add_telemetry_flags, count, settings_from, telemetry
+from .common import TELEMETRY, _int, add_changes_flag, add_plan_flags, add_telemetry_flags, count, settings_from, telemetry
 
 
 def _out(text: str) -> str:
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 def register(sub) -> None:
     p = sub.add_parser("gen", help="generate a dataset")
     add_plan_flags(p)
+    add_changes_flag(p)
     p.add_argument("-o", "--out", type=_out, help="output root: a folder (default ./data) or s3://BUCKET/PREFIX; the dataset is <out>/<model>")
     p.add_argument("--s3-endpoint", dest="s3_endpoint", help="endpoint of an S3-compatible server (default: AWS_ENDPOINT_URL, else AWS)")
     p.add_argument("-w", "--workers", type=_int, help=f"worker processes, 1..{MAX_WORKERS} (default: one per core; "

@@ -10,12 +10,13 @@ from rich.table import Table
 
 from ..models import builtin_models, model_origin, resolve
 from ..models.files import dumps
-from .common import _int, add_plan_flags, count, settings_from
+from .common import _int, add_changes_flag, add_plan_flags, count, settings_from
 
 
 def register(sub) -> None:
     p = sub.add_parser("plan", help="print the dates, scale and row counts a run would produce, writing nothing")
     add_plan_flags(p)
+    add_changes_flag(p)
     p.set_defaults(func=cmd_plan)
     m = sub.add_parser("models", help="list the models and their tables; `models show MODEL` prints one as a model file")
     m.set_defaults(func=cmd_models)

@@ -122,7 +122,8 @@ def _stream(args, model, settings, when, speed, run_id: str, metrics) -> int:
     # the file sink lays files out as gen does (the model's or --partition-by's folders), but a stream need not
     # cover whole months: its month folders fill as it goes. The rows do not depend on the layout.
     layout = settings.partition_by
-    plan = make_plan(model, settings.model_copy(update={"partition_by": "day"}) if layout == "month" else settings)
+    # the whole model (histories too: the stream refuses them by name, and carries their changes as events)
+    plan = make_plan(model, settings.model_copy(update={"changes": "history", **({"partition_by": "day"} if layout == "month" else {})}))
     engine = plan.engine()
     tables = [t for t in args.tables.replace(" ", "").split(",") if t] if args.tables else None
     stream = EventStream(engine, tables, args.batch_rows)

@@ -36,6 +36,8 @@ def generate_table(model: Model, table: str, settings: GengoSettings, start: dt.
     """Write `table` for days [start, start + days) (static tables: their one file set) into the dataset
     `<out>/<model>`; `run_id` (Dagster's) names the run in the manifest, the lock and the logs; `events`:
     the run's event stream, for the caller's consumers (Dagster's metadata)."""
+    if model.table(table).derived:  # an asset of change data is asked for: it is written
+        settings = settings.model_copy(update={"changes": "history"})
     plan = make_plan(model, window_settings(model, settings, start, days))
     run_id = run_id if run_id and RUN_ID.match(run_id) else None  # not "EPHEMERAL" (build_asset_context)
     say = log or (lambda msg: None)

@@ -32,6 +32,8 @@ MICROS, SECONDS_PER_DAY = 1_000_000, 86_400
 MICROS_PER_DAY = SECONDS_PER_DAY * MICROS
 NEVER = np.int64(2**62)  # no such event (a row that is never deleted)
 _CHUNK = 1 << 20  # rows scanned at a time when listing a day's changes (bounded memory)
+_BLOCK_DAYS = 32  # the changes of this many days are listed in one walk over the rows
+_KEEP_ROWS = 1 << 22  # per-row times kept for at most this many rows of a table (3-4 int64 each)
 _J_BITS = 20  # counters of (row, change number): row << 20 | j
 
 
@@ -52,7 +54,8 @@ class ChangeSchedule:
                       for u in self.updates]
         self._delete_keys = (engine.key(table.name, "__changes", "__delete", "whether"), engine.key(table.name, "__changes", "__delete", "when"))
         self.origin_us = engine.origin_epoch_day * MICROS_PER_DAY
-        self._days: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._blocks: dict[int, tuple] = {}
+        self._kept: tuple = (np.zeros(0, np.int64), np.zeros(0, np.int64), [np.zeros(0, np.int64) for _ in self.updates])
         self._per_day: np.ndarray | None = None
 
     @property
@@ -89,14 +92,41 @@ class ChangeSchedule:
         t = start + ((life.astype(np.int64) // self.kinds) * self.kinds + (self.kinds - 1)) * MICROS
         return np.where(deleted, t, NEVER)
 
+    def row_facts(self, rows: np.ndarray, deletes_only: bool = False) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(start W, delete time, each update's window) of rows. Kept for the table's first rows (up to _KEEP_ROWS):
+        the facts of a day look up the same products and customers again and again, and these are three hashes
+        and a search per row; the rest are computed each time."""
+        rows = np.asarray(rows, dtype=np.int64)
+        top = int(rows.max()) + 1 if len(rows) else 0
+        if len(self._kept[0]) < top <= _KEEP_ROWS:
+            n = min(max(top, 2 * len(self._kept[0]), 4096), _KEEP_ROWS)
+            self._kept = self._compute_facts(np.arange(n, dtype=np.int64))
+        if top <= len(self._kept[0]):
+            start, deleted, periods = self._kept
+            if deletes_only:  # (a reference checked against deletes: one gather, not three)
+                return None, deleted[rows], []
+            return start[rows], deleted[rows], [p[rows] for p in periods]
+        return self._compute_facts(rows)
+
+    def _scan_facts(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """row_facts of a run of rows walked once (listing or counting changes): kept ones read, the others
+        computed, nothing kept."""
+        if len(rows) and int(rows[-1]) < len(self._kept[0]):
+            start, deleted, periods = self._kept
+            return start[rows], deleted[rows], [p[rows] for p in periods]
+        return self._compute_facts(rows)
+
+    def _compute_facts(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        start = self.start(rows)
+        return start, self.delete_time(rows, start), [self._period(i, rows) for i in range(len(self.updates))]
+
     def counts(self, rows: np.ndarray, t: np.ndarray) -> list[np.ndarray]:
         """Changes of each update kind each row has had by time t (inclusive; none at or after its delete)."""
         rows = np.asarray(rows, dtype=np.int64)
-        start = self.start(rows)
-        t = np.minimum(np.broadcast_to(np.asarray(t, dtype=np.int64), rows.shape), self.delete_time(rows, start) - 1)
+        start, deleted, periods = self.row_facts(rows)
+        t = np.minimum(np.broadcast_to(np.asarray(t, dtype=np.int64), rows.shape), deleted - 1)
         out = []
-        for i in range(len(self.updates)):
-            period = self._period(i, rows)
+        for i, period in enumerate(periods):
             rel = t - start
             w = np.where(rel >= 0, rel // period, 0)
             due = self.change_time(i, rows, start, period, w + 1) <= t
@@ -110,11 +140,10 @@ class ChangeSchedule:
     def next_event(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The time of each row's first change or delete after t (NEVER if none)."""
         rows = np.asarray(rows, dtype=np.int64)
-        start = self.start(rows)
-        deleted = self.delete_time(rows, start)
+        start, deleted, periods = self.row_facts(rows)
         nxt = deleted.copy()
         for i, n in enumerate(self.counts(rows, t)):
-            c = self.change_time(i, rows, start, self._period(i, rows), n + 1)
+            c = self.change_time(i, rows, start, periods[i], n + 1)
             nxt = np.minimum(nxt, np.where(c < deleted, c, NEVER))
         return nxt
 
@@ -122,45 +151,58 @@ class ChangeSchedule:
         """True for rows deleted before the end of `day` (a reference drawn on that day must avoid them)."""
         if not self.deletes:
             return np.zeros(len(rows), dtype=bool)
-        return self.delete_time(rows) < self.origin_us + (np.asarray(day) + 1) * MICROS_PER_DAY
+        return self.row_facts(rows, deletes_only=True)[1] < self.origin_us + (np.asarray(day) + 1) * MICROS_PER_DAY
 
     # ---------------------------------------------------------------- the events of a day
 
     def day_events(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, kind, time) of the day's changes (kind i: update i; kinds - 1: delete), in (time, row) order."""
-        if day not in self._days:
-            if len(self._days) > 4:
-                self._days.clear()
-            lo_t = self.origin_us + day * MICROS_PER_DAY
-            hi_t = lo_t + MICROS_PER_DAY
-            found = []
-            born_before = self.table.volume.cum(day)  # rows born on earlier days: W <= the day's start
-            for a in range(0, born_before, _CHUNK):
-                rows = np.arange(a, min(born_before, a + _CHUNK), dtype=np.int64)
-                start = self.start(rows)
-                deleted = self.delete_time(rows, start)
-                for i in range(len(self.updates)):
-                    period = self._period(i, rows)
-                    w0 = (lo_t - start) // period
-                    for w in (w0, w0 + 1):  # a window is at least a day long: at most two meet the day
-                        c = self.change_time(i, rows, start, period, w + 1)
-                        at = np.flatnonzero((c >= lo_t) & (c < hi_t) & (c < deleted))
-                        found.append((rows[at], np.full(len(at), i, dtype=np.int64), c[at]))
-                at = np.flatnonzero((deleted >= lo_t) & (deleted < hi_t))
-                found.append((rows[at], np.full(len(at), self.kinds - 1, dtype=np.int64), deleted[at]))
-            if found:
-                rows, kind, time = (np.concatenate(x) for x in zip(*found))
-            else:
-                rows = kind = time = np.zeros(0, dtype=np.int64)
-            order = np.lexsort((rows, time))
-            self._days[day] = (rows[order], kind[order], time[order])
-        return self._days[day]
+        block = day // _BLOCK_DAYS
+        if block not in self._blocks:
+            if len(self._blocks) >= 2:
+                self._blocks.clear()
+            self._blocks[block] = self._block_events(block)
+        rows, kind, time, edges = self._blocks[block]
+        a, b = edges[day - block * _BLOCK_DAYS], edges[day - block * _BLOCK_DAYS + 1]
+        return rows[a:b], kind[a:b], time[a:b]
+
+    def _block_events(self, block: int):
+        """The changes of days [block x 32, block x 32 + 32) in one walk over the rows born by then (a walk per day
+        would cost a pass over every row each day): (row, kind, time) in (time, row) order and each day's bounds."""
+        first = block * _BLOCK_DAYS
+        lo_t = self.origin_us + first * MICROS_PER_DAY
+        hi_t = lo_t + _BLOCK_DAYS * MICROS_PER_DAY
+        found = []
+        born = self.table.volume.cum(first + _BLOCK_DAYS - 1)  # a row born on the block's last day changes after it
+        for a in range(0, born, _CHUNK):
+            rows = np.arange(a, min(born, a + _CHUNK), dtype=np.int64)
+            start, deleted, periods = self._scan_facts(rows)
+            for i, period in enumerate(periods):
+                w = np.maximum((lo_t - start) // period, 0)  # the window holding the block's start (or the first)
+                todo = np.arange(len(rows))
+                while len(todo):  # the windows that meet the block, one at a time (most rows: one)
+                    c = self.change_time(i, rows[todo], start[todo], period[todo], w[todo] + 1)
+                    hit = (c >= lo_t) & (c < hi_t) & (c < deleted[todo])
+                    found.append((rows[todo[hit]], np.full(int(hit.sum()), i, dtype=np.int64), c[hit]))
+                    w[todo] += 1
+                    todo = todo[start[todo] + w[todo] * period[todo] < np.minimum(hi_t, deleted[todo])]
+            at = np.flatnonzero((deleted >= lo_t) & (deleted < hi_t))
+            found.append((rows[at], np.full(len(at), self.kinds - 1, dtype=np.int64), deleted[at]))
+        if found:
+            rows, kind, time = (np.concatenate(x) for x in zip(*found))
+        else:
+            rows = kind = time = np.zeros(0, dtype=np.int64)
+        order = np.lexsort((rows, time))
+        rows, kind, time = rows[order], kind[order], time[order]
+        edges = np.searchsorted(time, lo_t + np.arange(_BLOCK_DAYS + 1) * MICROS_PER_DAY)
+        return rows, kind, time, edges
 
     def events_per_day(self, days: int) -> np.ndarray:
         """How many changes fall on each of days 0..days-1 (the same events `day_events` lists); kinds - 1 of the
         second axis: deletes. Computed once per horizon for the change log and the history."""
         if self._per_day is None or len(self._per_day) < days:
-            self._per_day = self._count_events(max(days, 2 * len(self._per_day) if self._per_day is not None else 0))
+            # a first horizon of 64 days: each count walks every row born by then, so do few
+            self._per_day = self._count_events(max(days, 2 * len(self._per_day) if self._per_day is not None else 64))
         return self._per_day[:days]
 
     def _count_events(self, days: int) -> np.ndarray:
@@ -169,10 +211,8 @@ class ChangeSchedule:
         born = self.table.volume.cum(days)
         for a in range(0, born, _CHUNK):
             rows = np.arange(a, min(born, a + _CHUNK), dtype=np.int64)
-            start = self.start(rows)
-            deleted = self.delete_time(rows, start)
-            for i in range(len(self.updates)):
-                period = self._period(i, rows)
+            start, deleted, periods = self._scan_facts(rows)
+            for i, period in enumerate(periods):
                 j = np.ones(len(rows), dtype=np.int64)
                 todo = np.arange(len(rows))
                 while len(todo):
@@ -216,7 +256,9 @@ def _combine(parts: list, ats: list[np.ndarray], n: int):
     return out
 
 
-def _take(value, at: np.ndarray):
+def _take(value, at: np.ndarray | slice):
+    if isinstance(at, slice):
+        return value
     return value.gather(at) if isinstance(value, pl.Series) else np.asarray(value)[at]
 
 
@@ -230,12 +272,15 @@ class VersionContext(RowContext):
 
     def _by_count(self, name: str, fn):
         count = self.counts[name]
+        present = np.flatnonzero(np.bincount(count)) if len(count) else np.zeros(1, np.int64)  # (counts are small)
+        if len(present) == 1:  # every row has had as many changes (often none): no split
+            return fn(_SaltedContext(self, slice(None), int(present[0]), self.update_of[name]))
         parts, ats = [], []
-        for n in np.unique(count):
+        for n in present:
             at = np.flatnonzero(count == n)
             parts.append(fn(_SaltedContext(self, at, int(n), self.update_of[name])))
             ats.append(at)
-        return _combine(parts, ats, len(self.rows)) if parts else fn(_SaltedContext(self, np.zeros(0, np.int64), 0, self.update_of[name]))
+        return _combine(parts, ats, len(self.rows))
 
     def get(self, name: str):
         if name in self.counts and name not in self.cols and not self.table.generator(name).categorical:
@@ -252,8 +297,9 @@ class _SaltedContext(RowContext):
     """Some rows of a VersionContext that have had `count` changes of one update: that update's columns are
     drawn from streams salted by the count; every other column comes from the VersionContext."""
 
-    def __init__(self, outer: VersionContext, at: np.ndarray, count: int, update: int) -> None:
-        super().__init__(outer.table, outer.rows[at], {k: v[at] for k, v in outer.loc.items()})
+    def __init__(self, outer: VersionContext, at: np.ndarray | slice, count: int, update: int) -> None:
+        whole = isinstance(at, slice)  # all the rows: share the outer location, nothing copied
+        super().__init__(outer.table, outer.rows if whole else outer.rows[at], outer.loc if whole else {k: v[at] for k, v in outer.loc.items()})
         self.outer, self.at, self.count, self.update = outer, at, count, update
 
     def _own(self, name: str) -> bool:
@@ -276,7 +322,7 @@ class _SaltedContext(RowContext):
         found = self.outer.codes(name)
         if found is None:
             return None
-        self._codes[name] = found[0][self.at]
+        self._codes[name] = found[0][self.at] if not isinstance(self.at, slice) else found[0]
         return self._codes[name], found[1]
 
 
@@ -294,6 +340,19 @@ class _DerivedRuntime(VolumeRuntime):
 
     def day_rows(self, day: int) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def approx_cum(self, day: int) -> int:
+        """About cum(day), from the parent's rows alone (no walk over them): for sizing a run, where the scale is
+        still being searched. Each live row changes 1/every_days times a day, deletes in proportion."""
+        if day <= 0:
+            return 0
+        live = np.asarray([self.parent.volume.cum(d) for d in range(day)], dtype=np.float64)  # born before each day
+        sch = self.schedule
+        rate = sum(1.0 / e for e in sch.every) + (sch.delete_share / sch.delete_after if self.include_deletes else 0.0)
+        born = self.parent.volume.cum(day) if self.include_births else 0
+        return int(born + rate * live.sum())
+
+    include_births = include_deletes = False
 
     def _ensure(self, day: int) -> None:
         """Counts up to a horizon that doubles from the day asked (no 400-day start: counting a day's changes
@@ -327,6 +386,7 @@ class _DerivedRuntime(VolumeRuntime):
 
 
 class ChangeLogRuntime(_DerivedRuntime):
+    include_deletes = True
     def rows_on_days(self, days):
         return self.schedule.events_per_day(int(days.max()) + 1)[days].sum(axis=1) if len(days) else np.zeros(0, np.int64)
 
@@ -339,6 +399,7 @@ class ChangeLogRuntime(_DerivedRuntime):
 
 
 class HistoryRuntime(_DerivedRuntime):
+    include_births = True
     def rows_on_days(self, days):
         if not len(days):
             return np.zeros(0, np.int64)

@@ -155,7 +155,7 @@ def _execute(plan: Plan, writer: DatasetWriter, runner: Runner, events: EventBus
                 todo.append(Unit(u.table, u.day, u.part, u.lo, u.hi, missing, u.version))
         units = todo
     writer.begin(expected, {"start": plan.start.isoformat(), "days": plan.days, "formats": list(fmts),
-                            "tables": tables or [t.name for t in plan.model.tables]}, schema_bytes(plan.model))
+                            "tables": tables or [t.name for t in plan.model.tables]}, schema_bytes(plan.schema_model or plan.model))
     units.sort(key=lambda u: -u.rows)  # biggest first balances the workers
     started = time.perf_counter()
     results: list[UnitFinished] = []

@@ -56,6 +56,8 @@ class Plan:
     target_bytes: int | None = None
     rows: dict[str, int] = field(default_factory=dict)
     estimated_bytes: dict[str, dict[str, int]] = field(default_factory=dict)  # format -> table -> bytes
+    # the model whose tables the dataset may hold (_schema.json): `model` less the change data not written
+    schema_model: Model | None = None
 
     @property
     def origin(self) -> dt.date:
@@ -281,13 +283,17 @@ def _file_bytes(curve: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.nd
     return np.where(rows <= n[-1], np.interp(rows, n, b), b[-1] + (rows - n[-1]) * slope)
 
 
-def _file_rows(engine: Engine, model: Model, spans: list[tuple[int, int]], per_file: int, by: str) -> dict[str, np.ndarray]:
-    """Rows of every file of the window, per table (partitions `spans` split into files of `per_file` rows)."""
+def _file_rows(engine: Engine, model: Model, spans: list[tuple[int, int]], per_file: int, by: str,
+               approx: bool = False) -> dict[str, np.ndarray]:
+    """Rows of every file of the window, per table (partitions `spans` split into files of `per_file` rows).
+    `approx`: a change log's or history's rows estimated from its table's (while the scale is searched: their
+    exact counts walk every row of the table)."""
     out = {}
     for t in model.tables:
         vol = engine.table(t.name).volume
+        cum = vol.approx_cum if approx and hasattr(vol, "approx_cum") else vol.cum
         if t.partitioned:
-            edges = np.asarray([vol.cum(d) for d, _ in spans] + [vol.cum(spans[-1][0] + spans[-1][1])], dtype=np.int64)
+            edges = np.asarray([cum(d) for d, _ in spans] + [cum(spans[-1][0] + spans[-1][1])], dtype=np.int64)
             per_part = np.diff(edges)
         else:
             per_part = np.asarray([vol.cum(1)], dtype=np.int64)
@@ -349,7 +355,8 @@ def _check_reachable(model: Model, settings: GengoSettings, curves: dict, spans:
                      snapshot: dt.date, target: int, fmt: str) -> None:
     """Fixed tables (calendars, fixed lists) set a floor under the size; below it no scale can land."""
     engine = make_engine(model, settings, 1e-9, snapshot)
-    floor = sum(estimate(model, _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by), curves).values())
+    floor = sum(estimate(model, _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by, approx=True),
+                         curves).values())
     if floor > target * 1.1:
         raise UsageError(f"--size {human_bytes(target)} is below the {human_bytes(floor)} that {model.name}'s fixed tables take in {fmt}",
                          f"ask for at least {human_bytes(floor * 1.2, up=True)}")
@@ -367,6 +374,16 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
     settings = with_model_window(model, settings)
     if settings.schema_version is not None:  # the model at that version (its later versions stay, for --evolve)
         model = model.at_version(settings.schema_version)
+    full = model
+    skip = {"none": ("change_log", "history"), "log": ("history",), "history": ()}[settings.changes]
+    if skip:  # change data only when asked (--changes log|history): its tables walk every row of their table
+        model = model.model_copy(update={"tables": [t for t in model.tables if t.volume.kind not in skip]})
+    plan = _make_plan(model, settings, helper)
+    plan.schema_model = full
+    return plan
+
+
+def _make_plan(model: Model, settings: GengoSettings, helper: Executor | None) -> Plan:
     if settings.evolve:  # refused before anything is written: unknown or falling versions, dates off partitions
         from ..engine.evolve import check_evolve, parse_evolve
 
@@ -400,7 +417,7 @@ def make_plan(model: Model, settings: GengoSettings, helper: Executor | None = N
         curves = measure_file_sizes(engine, model, primary, settings, start_day, days, limit, helper)
         for _ in range(8):
             engine = make_engine(model, settings, scale, snapshot)
-            files = _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by)
+            files = _file_rows(engine, model, spans, settings.rows_per_file, settings.partition_by, approx=True)
             total = sum(estimate(model, files, curves).values())
             if total <= 0:
                 break

@@ -98,6 +98,10 @@ class GengoSettings(BaseSettings):
     checksum: Literal["xxh3_128", "sha256", "none"] = Field(
         "xxh3_128", description="checksum of every file in _manifest.json (xxh3_128: ~25 GB/s; sha256: ~2 GB/s)")
     progress: bool = True
+    changes: Literal["none", "log", "history"] = Field(
+        "none", description="change data of the changing tables: none (the tables as they first appear; facts still carry "
+                            "the versions of their time), log (also <table>_changes: every update and delete) or history "
+                            "(also <table>_history: SCD type 2)")
     log_format: Literal["text", "json"] = Field("text", description="stderr logs: human text, or one JSON object per line")
     log_level: Literal["debug", "info", "warning", "error"] | None = Field(None, description="default: warning (text), info (json)")
     metrics_port: int | str | None = Field(None, description="serve Prometheus metrics at [HOST:]PORT/metrics while running")
