@@ -99,7 +99,9 @@ class ChangeSchedule:
         rows = np.asarray(rows, dtype=np.int64)
         top = int(rows.max()) + 1 if len(rows) else 0
         if len(self._kept[0]) < top <= _KEEP_ROWS:
-            n = min(max(top, 2 * len(self._kept[0]), 4096), _KEEP_ROWS)
+            # grow by doubling, within the rows the volume has counted (locating rows past them would extend its
+            # horizon far into the future for a table that grows slowly)
+            n = max(top, min(2 * len(self._kept[0]), int(self.table.volume._cum[-1]), _KEEP_ROWS))
             self._kept = self._compute_facts(np.arange(n, dtype=np.int64))
         if top <= len(self._kept[0]):
             start, deleted, periods = self._kept
