@@ -15,18 +15,12 @@ e-mail from a new domain). So version 0 of every row is the row of the table its
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import polars as pl
 
 from . import rng
 from .runtime import RowContext, TableRuntime
-from .spec import ChangeLogVolume, HistoryVolume
 from .volumes import RUNTIMES, VolumeRuntime
-
-if TYPE_CHECKING:
-    pass
 
 MICROS, SECONDS_PER_DAY = 1_000_000, 86_400
 MICROS_PER_DAY = SECONDS_PER_DAY * MICROS
@@ -426,4 +420,3 @@ class HistoryRuntime(_DerivedRuntime):
 
 RUNTIMES.add("change_log", ChangeLogRuntime)
 RUNTIMES.add("history", HistoryRuntime)
-__all__ = ["ChangeSchedule", "VersionContext", "ChangeLogVolume", "HistoryVolume"]
