@@ -338,7 +338,7 @@ def test_file_sink_on_s3_stops_on_sigterm_with_what_it_committed_and_resumes_to_
     bucket = s3_server.bucket("stream")
     sink = f"file:s3://{bucket}/live"
     args = ["-m", "ecommerce", "--scale", str(SCALE), "--format", "parquet"]
-    proc = stream_proc(*args, "--days", "2", "--rate", "1500", "--rotate-rows", "300", "--sink", sink, env=s3_server.env)
+    proc = stream_proc(*args, "--days", "2", "--rate", "500", "--rotate-rows", "300", "--sink", sink, env=s3_server.env)
     deadline = time.monotonic() + 90
     while not s3_server.objects(bucket, "live/_gengo/stream.json"):  # a first rotation is committed
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""

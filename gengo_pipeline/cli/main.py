@@ -79,6 +79,21 @@ def main(argv: list[str] | None = None) -> int:
         e = Interrupted(signal.SIGINT)
         print(_error_line(e), file=sys.stderr)
         return e.exit_code
+    except Exception as e:  # our interrupt wrapped by a library (pydantic-settings' sources re-raise what they meet)
+        cause = _interrupt_in(e)
+        if cause is None:
+            raise
+        print(_error_line(cause), file=sys.stderr)
+        return cause.exit_code
+
+
+def _interrupt_in(e: BaseException) -> Interrupted | None:
+    """The Interrupted behind an exception (its cause or context, a few links deep), if any."""
+    for _ in range(8):
+        e = e.__cause__ or e.__context__
+        if e is None or isinstance(e, Interrupted):
+            return e
+    return None
 
 
 def _unraisable(hook):
