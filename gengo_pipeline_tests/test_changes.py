@@ -2,7 +2,6 @@
 the batch, facts that carry the version valid at their time, and the stream's updates (with before) and deletes."""
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -13,12 +12,9 @@ from gengo_pipeline.cli.main import main as gengo_main
 from gengo_pipeline.models import resolve
 from gengo_pipeline.run.plan import make_engine
 from gengo_pipeline.run.settings import load_settings
-from gengo_pipeline.stream.merge import EventStream
-from gengo_pipeline.stream.pacing import Pacer
-from gengo_pipeline.stream.runner import run_stream
-from gengo_pipeline.stream.sinks import open_sink
 
 from .conftest import gengo
+from .test_stream import events_of
 
 SCALE = 0.05
 DAYS = 90
@@ -134,12 +130,8 @@ def test_every_fact_joins_the_version_valid_at_its_time(changing: Path):
 
 
 def stream_events(days: int, start_day: int = 0) -> list[dict]:
-    m = resolve("ecommerce")
-    settings = load_settings(scale=SCALE, params={"ecommerce": PARAMS})
-    stream = EventStream(make_engine(m, settings, SCALE))
-    out = io.BytesIO()
-    run_stream(stream, stream.start(start_day), open_sink("stdout", {"stdout": out}), Pacer(), start_day + days, None)
-    return [json.loads(x) for x in out.getvalue().decode().splitlines()]
+    lines, _ = events_of("ecommerce", SCALE, day=start_day, days=days, params=PARAMS)
+    return [json.loads(x) for x in lines]
 
 
 def test_stream_updates_carry_the_previous_version_as_before_and_deletes_the_last():

@@ -37,10 +37,11 @@ DAY = "2024-01-02"
 
 
 def events_of(model: str, scale: float = SCALE, day: int = 1, days: int = 1, tables=None, offset=None,
-              max_events=None, seed: int = 42, scale_factor: bool = False):
+              max_events=None, seed: int = 42, scale_factor: bool = False, params: dict | None = None):
     """(events, the offset after them) of a stream run in-process to a stdout sink held in memory."""
     m = resolve(model)
-    settings = load_settings(seed=seed, scale=scale, origin=m.origin) if m.origin else load_settings(seed=seed, scale=scale)
+    settings = load_settings(seed=seed, scale=scale, params={m.name: params} if params else None,
+                             **({"origin": m.origin} if m.origin else {}))
     stream = EventStream(make_engine(m, settings, scale), tables)
     start = offset or stream.start(day)
     out = io.BytesIO()

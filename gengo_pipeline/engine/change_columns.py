@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from .generators import Allowed, Generator, generator
+from .generators import MICROS_PER_DAY, Allowed, Generator, generator
 
 OPS = ["insert", "update", "delete"]
 
@@ -58,11 +58,16 @@ class ChangeField(Generator):
             return ev["parent"] + 1
         if self.field in ("version", "time"):
             return ev[self.field]
+        from .changes import NEVER  # (engine/changes.py imports this module's registry through the runtime)
+
         schedule = self.table.volume.schedule
-        end = schedule.next_event(ev["parent"], ev["time"])
+        if "ends" not in ctx.shared:  # valid_to and is_current both read each version's end
+            ctx.shared["ends"] = schedule.next_event(ev["parent"], ev["time"])
+        end = ctx.shared["ends"]
         if self.field == "valid_to":
-            return pl.Series(np.where(end == np.int64(2**62), None, end).tolist(), dtype=pl.Int64) if (end == np.int64(2**62)).any() else end
-        snapshot_end = schedule.origin_us + (self.engine.snapshot_day + 1) * 86_400_000_000 - 1
+            never = end == NEVER
+            return pl.Series(end, dtype=pl.Int64).set(pl.Series(never), None) if never.any() else end
+        snapshot_end = schedule.origin_us + (self.engine.snapshot_day + 1) * MICROS_PER_DAY - 1
         return (ev["time"] <= snapshot_end) & (end > snapshot_end)
 
 
